@@ -1,0 +1,82 @@
+using Microsoft.EntityFrameworkCore;
+using Microsoft.Extensions.Diagnostics.HealthChecks;
+using Microsoft.Extensions.Options;
+using Npgsql;
+
+namespace Privacy.Api.Platform.Database;
+
+/// <summary>Seeds reference data idempotently after migrations; runs under the migration lock.</summary>
+public interface IDatabaseSeeder
+{
+    Task SeedAsync(PrivacyDbContext db, CancellationToken cancellationToken);
+}
+
+/// <summary>
+/// Applies the committed migrations and runs every <see cref="IDatabaseSeeder"/> at start-up, holding a
+/// PostgreSQL advisory lock so replicas starting together take turns instead of racing.
+/// </summary>
+public sealed class DatabaseInitializer(
+    IServiceScopeFactory scopes,
+    NpgsqlDataSource dataSource,
+    IOptions<DatabaseOptions> options,
+    DatabaseInitializer.ReadinessCheck readiness,
+    ILogger<DatabaseInitializer> logger) : IHostedService
+{
+    /// <summary>Advisory lock key: the first 8 bytes of "privacy-migrations" as a number.</summary>
+    public const long MigrationLockKey = 0x7072697661637921;
+
+    public async Task StartAsync(CancellationToken cancellationToken)
+    {
+        if (!options.Value.MigrateOnStartup)
+        {
+            readiness.MarkReady();
+            return;
+        }
+
+        // The lock is held by a connection of its own for the whole migrate-and-seed step.
+        await using var lockConnection = await dataSource.OpenConnectionAsync(cancellationToken);
+        await using (var acquire = new NpgsqlCommand("SELECT pg_advisory_lock($1)", lockConnection))
+        {
+            acquire.Parameters.AddWithValue(MigrationLockKey);
+            await acquire.ExecuteNonQueryAsync(cancellationToken);
+        }
+
+        try
+        {
+            await using var scope = scopes.CreateAsyncScope();
+            var db = scope.ServiceProvider.GetRequiredService<PrivacyDbContext>();
+            var pending = (await db.Database.GetPendingMigrationsAsync(cancellationToken)).ToList();
+            if (pending.Count > 0)
+            {
+                logger.LogInformation("Applying {Count} migration(s): {Migrations}", pending.Count, string.Join(", ", pending));
+                await db.Database.MigrateAsync(cancellationToken);
+            }
+
+            foreach (var seeder in scope.ServiceProvider.GetServices<IDatabaseSeeder>())
+            {
+                await seeder.SeedAsync(db, cancellationToken);
+            }
+        }
+        finally
+        {
+            await using var release = new NpgsqlCommand("SELECT pg_advisory_unlock($1)", lockConnection);
+            release.Parameters.AddWithValue(MigrationLockKey);
+            await release.ExecuteNonQueryAsync(CancellationToken.None);
+        }
+
+        readiness.MarkReady();
+    }
+
+    public Task StopAsync(CancellationToken cancellationToken) => Task.CompletedTask;
+
+    /// <summary>Ready only once migrations and seeds have been applied by this instance.</summary>
+    public sealed class ReadinessCheck : IHealthCheck
+    {
+        private volatile bool _ready;
+
+        public void MarkReady() => _ready = true;
+
+        public Task<HealthCheckResult> CheckHealthAsync(HealthCheckContext context, CancellationToken cancellationToken = default) =>
+            Task.FromResult(_ready ? HealthCheckResult.Healthy() : HealthCheckResult.Unhealthy("Migrations have not been applied yet."));
+    }
+}

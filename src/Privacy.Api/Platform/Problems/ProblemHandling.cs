@@ -1,0 +1,158 @@
+using System.Text.Json;
+using Microsoft.AspNetCore.Diagnostics;
+using Microsoft.AspNetCore.Http.Features;
+using Microsoft.EntityFrameworkCore;
+using Npgsql;
+
+namespace Privacy.Api.Platform.Problems;
+
+/// <summary>Request limits.</summary>
+public sealed class RequestLimitsOptions
+{
+    public const string Section = "RequestLimits";
+
+    /// <summary>Largest accepted request body in bytes (default 1 MiB); larger bodies get 413.</summary>
+    public long MaxBodyBytes { get; set; } = 1024 * 1024;
+}
+
+/// <summary>Every error the service answers is an RFC 9457 problem document, without internals.</summary>
+public static class ProblemHandling
+{
+    public static WebApplicationBuilder AddProblemHandling(this WebApplicationBuilder builder)
+    {
+        builder.Services.AddProblemDetails(options => options.CustomizeProblemDetails = context =>
+        {
+            context.ProblemDetails.Instance ??= context.HttpContext.Request.Path;
+            context.ProblemDetails.Extensions["traceId"] = context.HttpContext.TraceIdentifier;
+        });
+        builder.Services.AddExceptionHandler<ProblemExceptionHandler>();
+        // Binding failures (malformed JSON, wrong content type) throw, so the handler can answer them as problems.
+        builder.Services.Configure<RouteHandlerOptions>(options => options.ThrowOnBadRequest = true);
+        builder.Services.AddOptions<RequestLimitsOptions>().BindConfiguration(RequestLimitsOptions.Section).ValidateOnStart();
+        return builder;
+    }
+
+    public static WebApplication UseProblemHandling(this WebApplication app)
+    {
+        app.UseExceptionHandler();
+        app.UseStatusCodePages();
+        app.Use(LimitBodySize);
+        return app;
+    }
+
+    private static async Task LimitBodySize(HttpContext context, RequestDelegate next)
+    {
+        var limit = context.RequestServices.GetRequiredService<Microsoft.Extensions.Options.IOptions<RequestLimitsOptions>>().Value.MaxBodyBytes;
+        if (context.Request.ContentLength > limit)
+        {
+            await WriteProblem(context, StatusCodes.Status413PayloadTooLarge, "Request body too large",
+                $"The request body may be at most {limit} bytes.");
+            return;
+        }
+
+        // Bodies without a length (chunked) are cut off by the server at the same limit.
+        var feature = context.Features.Get<IHttpMaxRequestBodySizeFeature>();
+        if (feature is { IsReadOnly: false })
+        {
+            feature.MaxRequestBodySize = limit;
+        }
+
+        await next(context);
+    }
+
+    internal static ValueTask WriteProblem(HttpContext context, int status, string title, string detail,
+        IDictionary<string, string[]>? errors = null)
+    {
+        context.Response.StatusCode = status;
+        var problem = errors is null
+            ? new Microsoft.AspNetCore.Mvc.ProblemDetails()
+            : new HttpValidationProblemDetails(errors);
+        problem.Status = status;
+        problem.Title = title;
+        problem.Detail = detail;
+        return context.RequestServices.GetRequiredService<IProblemDetailsService>()
+            .WriteAsync(new ProblemDetailsContext { HttpContext = context, ProblemDetails = problem });
+    }
+}
+
+/// <summary>
+/// Turns exceptions into problem documents: bad requests keep their 4xx status, database conflicts are
+/// 409, an unreachable database is 503, anything else is a 500 that reveals nothing of the exception.
+/// </summary>
+internal sealed class ProblemExceptionHandler(ILogger<ProblemExceptionHandler> logger) : IExceptionHandler
+{
+    public async ValueTask<bool> TryHandleAsync(HttpContext context, Exception exception, CancellationToken cancellationToken)
+    {
+        switch (exception)
+        {
+            case BadHttpRequestException bad when bad.InnerException is JsonException json:
+                await ProblemHandling.WriteProblem(context, StatusCodes.Status400BadRequest, "Malformed request body",
+                    "The request body is not valid JSON for this endpoint, or a value has the wrong type.",
+                    new Dictionary<string, string[]>
+                    {
+                        [JsonPath(json)] = [$"Not valid JSON or not of the expected type (line {json.LineNumber}, byte {json.BytePositionInLine})."],
+                    });
+                return true;
+            case BadHttpRequestException bad:
+                await ProblemHandling.WriteProblem(context, bad.StatusCode, Title(bad.StatusCode), Detail(bad));
+                return true;
+            case DbUpdateException { InnerException: PostgresException { SqlState: PostgresErrorCodes.UniqueViolation } }:
+                await ProblemHandling.WriteProblem(context, StatusCodes.Status409Conflict, "Conflict",
+                    "The change conflicts with an existing entry.");
+                return true;
+            case DbUpdateException { InnerException: PostgresException { SqlState: PostgresErrorCodes.ForeignKeyViolation } }:
+                await ProblemHandling.WriteProblem(context, StatusCodes.Status409Conflict, "Conflict",
+                    "The change refers to an entry that does not exist, or removes one that is still referred to.");
+                return true;
+            case DbUpdateConcurrencyException:
+                await ProblemHandling.WriteProblem(context, StatusCodes.Status409Conflict, "Conflict",
+                    "The entry was changed by someone else; read it again and retry.");
+                return true;
+            case var e when IsDatabaseUnavailable(e):
+                logger.LogWarning("The database is unavailable: {Error}", e.GetType().Name);
+                context.Response.Headers.RetryAfter = "5";
+                await ProblemHandling.WriteProblem(context, StatusCodes.Status503ServiceUnavailable, "Service unavailable",
+                    "The database is unavailable; retry shortly.");
+                return true;
+            case OperationCanceledException when context.RequestAborted.IsCancellationRequested:
+                return true; // the client went away; nobody reads an answer
+            default:
+                logger.LogError(exception, "Unhandled exception on {Method} {Path}", context.Request.Method, context.GetEndpoint()?.DisplayName);
+                await ProblemHandling.WriteProblem(context, StatusCodes.Status500InternalServerError, "Internal error",
+                    "The request failed; nothing was changed. The trace id identifies it in the service's logs.");
+                return true;
+        }
+    }
+
+    private static string JsonPath(JsonException json) =>
+        string.IsNullOrEmpty(json.Path) || json.Path == "$" ? "$" : json.Path;
+
+    private static string Title(int status) => status switch
+    {
+        StatusCodes.Status413PayloadTooLarge => "Request body too large",
+        StatusCodes.Status415UnsupportedMediaType => "Unsupported media type",
+        _ => "Bad request",
+    };
+
+    private static string Detail(BadHttpRequestException bad) => bad.StatusCode switch
+    {
+        StatusCodes.Status413PayloadTooLarge => "The request body is larger than this service accepts.",
+        StatusCodes.Status415UnsupportedMediaType => "The request body must be JSON (Content-Type: application/json).",
+        // Binding messages name the parameter and the rule, never the value sent.
+        _ => bad.Message,
+    };
+
+    private static bool IsDatabaseUnavailable(Exception exception)
+    {
+        for (var e = exception; e is not null; e = e.InnerException)
+        {
+            if (e is NpgsqlException { IsTransient: true } or System.Net.Sockets.SocketException or TimeoutException
+                || e is PostgresException { SqlState: PostgresErrorCodes.AdminShutdown or PostgresErrorCodes.CannotConnectNow or PostgresErrorCodes.CrashShutdown })
+            {
+                return true;
+            }
+        }
+
+        return false;
+    }
+}

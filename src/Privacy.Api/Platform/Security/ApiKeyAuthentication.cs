@@ -1,0 +1,124 @@
+using System.Security.Claims;
+using System.Security.Cryptography;
+using System.Text;
+using System.Text.Encodings.Web;
+using Microsoft.AspNetCore.Authentication;
+using Microsoft.AspNetCore.Authorization;
+using Microsoft.Extensions.Options;
+
+namespace Privacy.Api.Platform.Security;
+
+public static class ApiKeyAuthentication
+{
+    public const string Scheme = "ApiKey";
+    public const string KeyIdClaim = "key_id";
+    public const string RecipientClaim = "recipient";
+
+    /// <summary>Lower-case hex SHA-256 of a key: the only form in which keys are stored.</summary>
+    public static string Hash(string key) => Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(key)));
+
+    public static WebApplicationBuilder AddApiKeyAuthentication(this WebApplicationBuilder builder)
+    {
+        builder.Services.AddOptions<ApiKeyOptions>()
+            .BindConfiguration(ApiKeyOptions.Section)
+            .Validate(o => o.Keys.All(k => k.Role != Roles.Partner || !string.IsNullOrWhiteSpace(k.Recipient)),
+                "Every partner key must name its Recipient.")
+            .Validate(o => o.Keys.Select(k => k.Id).Distinct().Count() == o.Keys.Count, "API key ids must be unique.")
+            .Validate(o => o.Keys.All(k => System.ComponentModel.DataAnnotations.Validator.TryValidateObject(
+                k, new(k), null, validateAllProperties: true)), "Every API key needs an Id, a Role and a 64-hex-digit Hash.")
+            .ValidateOnStart();
+        if (builder.Environment.IsDevelopment())
+        {
+            builder.Services.PostConfigure<ApiKeyOptions>(DevelopmentApiKeys.AddTo);
+        }
+
+        builder.Services.AddAuthentication(Scheme)
+            .AddScheme<AuthenticationSchemeOptions, ApiKeyAuthenticationHandler>(Scheme, null);
+        builder.Services.AddAuthorizationBuilder()
+            .SetFallbackPolicy(new AuthorizationPolicyBuilder(Scheme).RequireAuthenticatedUser().Build())
+            .AddRolePolicy(Policies.Ops)
+            .AddRolePolicy(Policies.OpsOrSystem)
+            .AddRolePolicy(Policies.AnyCaller);
+        return builder;
+    }
+
+    private static AuthorizationBuilder AddRolePolicy(this AuthorizationBuilder builder, string policy) =>
+        builder.AddPolicy(policy, p => p.AddAuthenticationSchemes(Scheme).RequireRole(Policies.AllowedRoles[policy]));
+
+    /// <summary>The caller of the current request, as recorded in the audit log.</summary>
+    public static Actor GetActor(this ClaimsPrincipal user) => new(
+        user.FindFirstValue(KeyIdClaim) ?? "anonymous",
+        user.FindFirstValue(ClaimTypes.Role) ?? "none",
+        user.FindFirstValue(RecipientClaim));
+}
+
+/// <summary>Who made a change: the key's id and role (never the key itself).</summary>
+public sealed record Actor(string KeyId, string Role, string? Recipient)
+{
+    /// <summary>The service itself (seeding, background jobs).</summary>
+    public static readonly Actor Service = new("privacy-service", "service", null);
+}
+
+/// <summary>Authenticates <c>X-Api-Key</c> against the configured hashes; answers 401/403 as problem documents.</summary>
+internal sealed class ApiKeyAuthenticationHandler(
+    IOptionsMonitor<AuthenticationSchemeOptions> options,
+    ILoggerFactory logger,
+    UrlEncoder encoder,
+    IOptionsMonitor<ApiKeyOptions> keys,
+    IProblemDetailsService problems) : AuthenticationHandler<AuthenticationSchemeOptions>(options, logger, encoder)
+{
+    protected override Task<AuthenticateResult> HandleAuthenticateAsync()
+    {
+        if (!Request.Headers.TryGetValue(ApiKeyOptions.HeaderName, out var values) || string.IsNullOrEmpty(values.ToString()))
+        {
+            return Task.FromResult(AuthenticateResult.NoResult());
+        }
+
+        var hash = ApiKeyAuthentication.Hash(values.ToString());
+        var hashBytes = Convert.FromHexString(hash);
+        var entry = keys.CurrentValue.Keys.FirstOrDefault(k =>
+            CryptographicOperations.FixedTimeEquals(Convert.FromHexString(k.Hash), hashBytes));
+        if (entry is null)
+        {
+            return Task.FromResult(AuthenticateResult.Fail("The API key is not valid."));
+        }
+
+        List<Claim> claims =
+        [
+            new(ApiKeyAuthentication.KeyIdClaim, entry.Id),
+            new(ClaimTypes.Name, entry.Id),
+            new(ClaimTypes.Role, entry.Role),
+        ];
+        if (entry.Recipient is not null)
+        {
+            claims.Add(new(ApiKeyAuthentication.RecipientClaim, entry.Recipient));
+        }
+
+        var principal = new ClaimsPrincipal(new ClaimsIdentity(claims, ApiKeyAuthentication.Scheme));
+        return Task.FromResult(AuthenticateResult.Success(new AuthenticationTicket(principal, ApiKeyAuthentication.Scheme)));
+    }
+
+    protected override async Task HandleChallengeAsync(AuthenticationProperties properties)
+    {
+        Response.StatusCode = StatusCodes.Status401Unauthorized;
+        Response.Headers.WWWAuthenticate = $"{ApiKeyAuthentication.Scheme} header=\"{ApiKeyOptions.HeaderName}\"";
+        var missing = !Request.Headers.ContainsKey(ApiKeyOptions.HeaderName);
+        await WriteProblem(StatusCodes.Status401Unauthorized, "Unauthorized", missing
+            ? $"This endpoint requires an API key in the {ApiKeyOptions.HeaderName} header."
+            : $"The API key in the {ApiKeyOptions.HeaderName} header is not valid.");
+    }
+
+    protected override async Task HandleForbiddenAsync(AuthenticationProperties properties)
+    {
+        Response.StatusCode = StatusCodes.Status403Forbidden;
+        var role = Context.User.FindFirstValue(ClaimTypes.Role);
+        await WriteProblem(StatusCodes.Status403Forbidden, "Forbidden", $"A key of role '{role}' may not call this endpoint.");
+    }
+
+    private async Task WriteProblem(int status, string title, string detail) =>
+        await problems.WriteAsync(new ProblemDetailsContext
+        {
+            HttpContext = Context,
+            ProblemDetails = { Status = status, Title = title, Detail = detail },
+        });
+}

@@ -1,0 +1,39 @@
+namespace Privacy.Api.Platform.Security;
+
+/// <summary>The kinds of caller. Each API key has exactly one.</summary>
+public static class Roles
+{
+    /// <summary>The company's website; its key may ship inside public pages.</summary>
+    public const string Frontend = "frontend";
+
+    /// <summary>A recipient's system (card provider, invoicing partner), bound to one registry recipient.</summary>
+    public const string Partner = "partner";
+
+    /// <summary>The company's staff and auditors, through Swagger UI.</summary>
+    public const string Ops = "ops";
+
+    /// <summary>Internal back-end services (booking, accounting) reporting to this one.</summary>
+    public const string System = "system";
+
+    public static readonly IReadOnlyList<string> All = [Frontend, Partner, Ops, System];
+}
+
+/// <summary>Authorization policies: each names the roles that may call an endpoint.</summary>
+public static class Policies
+{
+    /// <summary>Ops only: changes to the registry, the audit log.</summary>
+    public const string Ops = "ops";
+
+    /// <summary>Ops and internal systems.</summary>
+    public const string OpsOrSystem = "ops-or-system";
+
+    /// <summary>Every authenticated caller.</summary>
+    public const string AnyCaller = "any-caller";
+
+    internal static readonly IReadOnlyDictionary<string, string[]> AllowedRoles = new Dictionary<string, string[]>
+    {
+        [Ops] = [Roles.Ops],
+        [OpsOrSystem] = [Roles.Ops, Roles.System],
+        [AnyCaller] = [.. Roles.All],
+    };
+}

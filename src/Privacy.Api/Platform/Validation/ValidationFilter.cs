@@ -1,0 +1,44 @@
+using System.Text.Json;
+using FluentValidation;
+
+namespace Privacy.Api.Platform.Validation;
+
+public static class ValidationFilter
+{
+    /// <summary>Field names in errors are the JSON names the caller sent (camelCase).</summary>
+    public static IServiceCollection AddRequestValidation(this IServiceCollection services)
+    {
+        ValidatorOptions.Global.PropertyNameResolver = (_, member, _) =>
+            member is null ? null : JsonNamingPolicy.CamelCase.ConvertName(member.Name);
+        ValidatorOptions.Global.DisplayNameResolver = (_, member, _) =>
+            member is null ? null : JsonNamingPolicy.CamelCase.ConvertName(member.Name);
+        return services.AddValidatorsFromAssemblyContaining<Program>(includeInternalTypes: true);
+    }
+
+    /// <summary>
+    /// Validates the <typeparamref name="T"/> argument with its FluentValidation validator and answers
+    /// 400 with a per-field <c>errors</c> map when it is invalid; declares that 400 in OpenAPI.
+    /// </summary>
+    public static RouteHandlerBuilder WithValidation<T>(this RouteHandlerBuilder builder) where T : class =>
+        builder
+            .AddEndpointFilter(async (context, next) =>
+            {
+                var validator = context.HttpContext.RequestServices.GetRequiredService<IValidator<T>>();
+                var argument = context.Arguments.OfType<T>().FirstOrDefault();
+                if (argument is null)
+                {
+                    return TypedResults.ValidationProblem(
+                        new Dictionary<string, string[]> { ["$"] = ["A request body is required."] });
+                }
+
+                var result = await validator.ValidateAsync(argument, context.HttpContext.RequestAborted);
+                if (!result.IsValid)
+                {
+                    return TypedResults.ValidationProblem(result.ToDictionary(),
+                        title: "One or more fields are invalid.");
+                }
+
+                return await next(context);
+            })
+            .ProducesValidationProblem();
+}

@@ -1,0 +1,76 @@
+using System.Text.Json;
+using System.Text.Json.Serialization;
+using Microsoft.AspNetCore.Diagnostics.HealthChecks;
+using Privacy.Api.Audit;
+using Privacy.Api.Platform.Database;
+using Privacy.Api.Platform.Idempotency;
+using Privacy.Api.Platform.OpenApi;
+using Privacy.Api.Platform.Problems;
+using Privacy.Api.Platform.Security;
+using Privacy.Api.Platform.Validation;
+using Privacy.Api.Registry;
+
+namespace Privacy.Api;
+
+/// <summary>Composition of the service: each feature registers itself with one Add/Map pair.</summary>
+public static class PrivacyServices
+{
+    public static WebApplicationBuilder AddPrivacyServices(this WebApplicationBuilder builder)
+    {
+        builder.Services.AddSingleton(TimeProvider.System);
+        builder.Services.AddHttpContextAccessor();
+        builder.Services.ConfigureHttpJsonOptions(options => ConfigureJson(options.SerializerOptions));
+        builder.Services.Configure<Microsoft.AspNetCore.Mvc.JsonOptions>(options => ConfigureJson(options.JsonSerializerOptions));
+        builder.AddProblemHandling();
+        builder.AddPrivacyDatabase();
+        builder.AddApiKeyAuthentication();
+        builder.AddPrivacyOpenApi();
+        builder.Services.AddRequestValidation();
+
+        builder.Services.AddAudit();
+        builder.Services.AddRegistry();
+        return builder;
+    }
+
+    public static WebApplication UsePrivacyPipeline(this WebApplication app)
+    {
+        app.UseProblemHandling();
+        app.UsePrivacyOpenApi();
+        app.UseAuthentication();
+        app.UseAuthorization();
+        app.UseIdempotencyBuffering();
+        if (app.Environment.IsDevelopment())
+        {
+            app.Lifetime.ApplicationStarted.Register(() => PrintDevelopmentBanner(app));
+        }
+
+        return app;
+    }
+
+    public static WebApplication MapPrivacyApi(this WebApplication app)
+    {
+        app.MapHealthChecks("/health/live", new HealthCheckOptions { Predicate = _ => false }).AllowAnonymous();
+        app.MapHealthChecks("/health/ready", new HealthCheckOptions { Predicate = c => c.Tags.Contains("ready") }).AllowAnonymous();
+        app.MapRegistryApi();
+        app.MapAuditApi();
+        return app;
+    }
+
+    /// <summary>snake_case enum values as strings; numbers are not accepted for enums.</summary>
+    private static void ConfigureJson(JsonSerializerOptions options) =>
+        options.Converters.Add(new JsonStringEnumConverter(JsonNamingPolicy.SnakeCaseLower, allowIntegerValues: false));
+
+    private static void PrintDevelopmentBanner(WebApplication app)
+    {
+        var url = app.Urls.FirstOrDefault(u => u.StartsWith("http://", StringComparison.Ordinal)) ?? app.Urls.FirstOrDefault();
+        Console.WriteLine();
+        Console.WriteLine($"  Swagger UI:  {url}/swagger");
+        Console.WriteLine("  Development API keys (header X-Api-Key; use Authorize in Swagger UI):");
+        foreach (var (key, id, role, recipient) in DevelopmentApiKeys.Keys)
+        {
+            Console.WriteLine($"    {key,-28} role {role}{(recipient is null ? "" : $" (recipient {recipient})")}");
+        }
+
+        Console.WriteLine();
+    }
+}

@@ -1,0 +1,19 @@
+using Privacy.Api;
+
+if (args is ["hash-key", var key])
+{
+    // Prints the hash to configure for a new API key (ApiKeys:Keys:N:Hash); the key itself is never stored.
+    Console.WriteLine(Privacy.Api.Platform.Security.ApiKeyAuthentication.Hash(key));
+    return;
+}
+
+var builder = WebApplication.CreateBuilder(args);
+builder.AddPrivacyServices();
+
+var app = builder.Build();
+app.UsePrivacyPipeline();
+app.MapPrivacyApi();
+app.Run();
+
+/// <summary>The entry point, visible to the tests' WebApplicationFactory.</summary>
+public partial class Program;

@@ -1,0 +1,120 @@
+using FluentValidation;
+
+namespace Privacy.Api.Registry;
+
+/// <summary>A request body that creates or replaces a registry entry.</summary>
+public interface IRegistryRequest
+{
+    string? Key { get; }
+
+    string? Name { get; }
+
+    string? Description { get; }
+}
+
+/// <summary>A data category. <c>key</c> is its fideslang key, e.g. <c>user.contact.email</c>.</summary>
+public sealed record DataCategoryRequest(string? Key, string? Name, string? Description) : IRegistryRequest;
+
+/// <summary>A purpose of processing with its legal basis, the data subjects concerned and the retention limit.</summary>
+public sealed record PurposeRequest(
+    string? Key, string? Name, string? Description, LegalBasis? LegalBasis, IReadOnlyList<DataSubjectType>? DataSubjects,
+    string? Retention) : IRegistryRequest;
+
+/// <summary>A recipient; outside the EU/EEA a transfer safeguard is required.</summary>
+public sealed record RecipientRequest(
+    string? Key, string? Name, string? Description, RecipientKind? Kind, string? Country, string? TransferSafeguard,
+    string? Contact) : IRegistryRequest;
+
+/// <summary>An internal system and the data categories it holds.</summary>
+public sealed record InternalSystemRequest(string? Key, string? Name, string? Description, IReadOnlyList<string>? Categories)
+    : IRegistryRequest;
+
+/// <summary>Links a category to a purpose, and to a recipient when it is disclosed to one.</summary>
+public sealed record ProcessingLinkRequest(string? Purpose, string? Category, string? Recipient);
+
+public sealed record DataCategoryResponse(string Key, string Name, string? Description, DateTimeOffset CreatedAt,
+    DateTimeOffset UpdatedAt, DateTimeOffset? RetiredAt);
+
+public sealed record PurposeResponse(string Key, string Name, string? Description, LegalBasis LegalBasis,
+    IReadOnlyList<DataSubjectType> DataSubjects, string? Retention, DateTimeOffset CreatedAt, DateTimeOffset UpdatedAt,
+    DateTimeOffset? RetiredAt);
+
+public sealed record RecipientResponse(string Key, string Name, string? Description, RecipientKind Kind, string Country,
+    bool OutsideEea, string? TransferSafeguard, string? Contact, DateTimeOffset CreatedAt, DateTimeOffset UpdatedAt,
+    DateTimeOffset? RetiredAt);
+
+public sealed record InternalSystemResponse(string Key, string Name, string? Description, IReadOnlyList<string> Categories,
+    DateTimeOffset CreatedAt, DateTimeOffset UpdatedAt, DateTimeOffset? RetiredAt);
+
+public sealed record ProcessingLinkResponse(long Id, string Purpose, string Category, string? Recipient,
+    DateTimeOffset CreatedAt, DateTimeOffset? RetiredAt);
+
+internal static class RegistryRules
+{
+    /// <summary>Lower-case dotted keys: <c>user.contact.email</c>, <c>card-provider</c>, <c>newsletter</c>.</summary>
+    public const string KeyPattern = "^[a-z][a-z0-9_-]*(\\.[a-z0-9_-]+)*$";
+
+    public static void EntryRules<T>(this AbstractValidator<T> validator) where T : IRegistryRequest
+    {
+        validator.RuleFor(r => r.Key).NotEmpty().MaximumLength(100).Matches(KeyPattern)
+            .WithMessage("'key' must be lower-case letters, digits, '_' or '-', in dot-separated parts (e.g. user.contact.email).");
+        validator.RuleFor(r => r.Name).NotEmpty().MaximumLength(200);
+        validator.RuleFor(r => r.Description).MaximumLength(2000);
+    }
+}
+
+internal sealed class DataCategoryRequestValidator : AbstractValidator<DataCategoryRequest>
+{
+    public DataCategoryRequestValidator() => this.EntryRules();
+}
+
+internal sealed class PurposeRequestValidator : AbstractValidator<PurposeRequest>
+{
+    public PurposeRequestValidator()
+    {
+        this.EntryRules();
+        RuleFor(r => r.LegalBasis).NotNull().IsInEnum();
+        RuleFor(r => r.DataSubjects).NotEmpty()
+            .Must(s => s is null || s.Distinct().Count() == s.Count).WithMessage("'dataSubjects' must not repeat a value.");
+        RuleForEach(r => r.DataSubjects).IsInEnum();
+        RuleFor(r => r.Retention).NotEmpty().MaximumLength(2000)
+            .WithMessage("'retention' must say how long the data is kept (Art 30(1)(f)), at most 2000 characters.");
+    }
+}
+
+internal sealed class RecipientRequestValidator : AbstractValidator<RecipientRequest>
+{
+    public RecipientRequestValidator()
+    {
+        this.EntryRules();
+        RuleFor(r => r.Kind).NotNull().IsInEnum();
+        RuleFor(r => r.Country).NotEmpty().Must(Countries.IsIsoAlpha2)
+            .WithMessage("'country' must be an ISO 3166-1 alpha-2 code in upper case, e.g. SE.");
+        RuleFor(r => r.TransferSafeguard).NotEmpty()
+            .When(r => r.Country is not null && Countries.IsIsoAlpha2(r.Country) && !Countries.IsEea(r.Country))
+            .WithMessage("'transferSafeguard' is required for a recipient outside the EU/EEA (Art 44–46: adequacy decision or safeguard).");
+        RuleFor(r => r.TransferSafeguard).MaximumLength(500);
+        RuleFor(r => r.Contact).MaximumLength(320);
+    }
+}
+
+internal sealed class InternalSystemRequestValidator : AbstractValidator<InternalSystemRequest>
+{
+    public InternalSystemRequestValidator()
+    {
+        this.EntryRules();
+        RuleFor(r => r.Categories).NotNull().Must(c => c is null || c.Distinct().Count() == c.Count)
+            .WithMessage("'categories' must not repeat a category.");
+        RuleForEach(r => r.Categories).NotEmpty().MaximumLength(100);
+    }
+}
+
+internal sealed class ProcessingLinkRequestValidator : AbstractValidator<ProcessingLinkRequest>
+{
+    public ProcessingLinkRequestValidator()
+    {
+        RuleFor(r => r.Purpose).NotEmpty().MaximumLength(100);
+        RuleFor(r => r.Category).NotEmpty().MaximumLength(100);
+        RuleFor(r => r.Recipient).MaximumLength(100);
+    }
+}

@@ -1,0 +1,174 @@
+using Microsoft.EntityFrameworkCore;
+using Privacy.Api.Audit;
+using Privacy.Api.Platform.Database;
+using Privacy.Api.Platform.Security;
+
+namespace Privacy.Api.Registry;
+
+/// <summary>
+/// What the privacy policy (2022-02-08) says is processed, why, and who receives it. Inserted once:
+/// an entry or link that exists (even retired, even edited by ops) is never touched again.
+/// </summary>
+internal sealed class RegistrySeed(AuditTrail audit, TimeProvider time) : IDatabaseSeeder
+{
+    // Policy §"Insamling", items 1–9, with their fideslang keys; plus the consent state itself.
+    internal static readonly (string Key, string Name, string Description)[] Categories =
+    [
+        ("user.name", "Name", "Policy item 1: the person's name."),
+        ("user.contact.phone_number", "Phone number", "Policy item 2."),
+        ("user.contact.email", "E-mail address", "Policy item 2."),
+        ("user.payment", "Payment details", "Policy item 3: payments, statements, invoices."),
+        ("user.financial.credit_card", "Card details", "Policy item 3: handled by the card provider."),
+        ("user.unique_id", "Customer number", "Policy item 4."),
+        ("user.government_id.national_identification_number", "Personal identity number",
+            "Policy item 5: personnummer or samordningsnummer (and a sole trader's organisation number). Stored only as a keyed hash (Dataskyddslagen 3 kap. 10 §)."),
+        ("user.contact.organization", "Organisation number", "Policy item 6."),
+        ("user.financial.bank_account", "Account number", "Policy item 6."),
+        ("user.device.ip_address", "IP address", "Policy item 7."),
+        ("user.behavior.browsing_history", "Use of the website", "Policy item 7: pages visited, usage statistics."),
+        ("user.device.cookie_id", "Cookie identifier", "Policy item 7 and §Cookies: session and persistent cookies."),
+        ("user.account", "Profile account", "Policy item 8: the account a user creates on the website."),
+        ("user.demographic.profile", "Profile information", "Policy item 8: information the user enters in the profile."),
+        ("user.content.private", "Communications", "Policy item 9: e-mails and messages sent to the company."),
+        ("user.privacy_preferences", "Consent and privacy preferences", "Consent decisions and their proof (Art 7(1))."),
+    ];
+
+    // Policy §"Användning", items 1–7, and publication.
+    internal static readonly (string Key, string Name, LegalBasis Basis, DataSubjectType[] Subjects, string Retention, string[] Categories)[] Purposes =
+    [
+        ("customer_obligations", "Fulfil obligations to the customer: orders, payment and support", LegalBasis.Contract,
+            [DataSubjectType.Customer],
+            "For the customer relationship and until its claims are settled; accounting records as under legal_compliance.",
+            ["user.name", "user.contact.phone_number", "user.contact.email", "user.payment", "user.financial.credit_card", "user.unique_id",
+             "user.account", "user.content.private"]),
+        ("website_services", "Let the user use the services of the website", LegalBasis.Contract,
+            [DataSubjectType.Customer, DataSubjectType.Visitor],
+            "While the account exists; usage data and IP addresses no longer than the session or cookie lifetime needs.",
+            ["user.name", "user.contact.email", "user.account", "user.demographic.profile", "user.device.ip_address",
+             "user.behavior.browsing_history", "user.device.cookie_id"]),
+        ("billing", "Collect payments; send statements, invoices and reminders", LegalBasis.Contract,
+            [DataSubjectType.Customer],
+            "Until the invoice is settled; accounting records as under legal_compliance.",
+            ["user.name", "user.contact.phone_number", "user.contact.email", "user.payment", "user.unique_id",
+             "user.government_id.national_identification_number", "user.contact.organization", "user.financial.bank_account"]),
+        ("requested_emails", "Send e-mails the user has asked for", LegalBasis.Contract,
+            [DataSubjectType.Customer, DataSubjectType.Visitor],
+            "Until the requested correspondence is complete.",
+            ["user.name", "user.contact.email", "user.content.private"]),
+        ("newsletter", "Send the newsletter to those who asked for it", LegalBasis.Consent,
+            [DataSubjectType.Customer, DataSubjectType.Visitor],
+            "Until consent is withdrawn (Art 7(3)); the consent proof is kept as long as the consent could be challenged.",
+            ["user.name", "user.contact.email", "user.privacy_preferences"]),
+        ("anonymous_statistics", "Statistics about users for third parties, from which no individual can be identified", LegalBasis.LegitimateInterests,
+            [DataSubjectType.Customer, DataSubjectType.Visitor],
+            "Raw usage data only as long as the statistics need it; only anonymous aggregates leave the company.",
+            ["user.behavior.browsing_history", "user.device.cookie_id", "user.device.ip_address"]),
+        ("legal_compliance", "Comply with the law, e.g. the Bookkeeping Act", LegalBasis.LegalObligation,
+            [DataSubjectType.Customer],
+            "Accounting records: seven years after the end of the calendar year in which the financial year ended (Bokföringslagen 1999:1078, 7 kap. 2 §).",
+            ["user.name", "user.payment", "user.unique_id", "user.government_id.national_identification_number",
+             "user.contact.organization", "user.financial.bank_account", "user.privacy_preferences"]),
+        ("publication", "Publish what the user submits for publication, as far as the user allows", LegalBasis.Consent,
+            [DataSubjectType.Customer],
+            "Until consent is withdrawn or the user removes the content.",
+            ["user.name", "user.demographic.profile"]),
+    ];
+
+    // Policy §"Utlämning", items 1–2: who receives what, for which purpose.
+    internal static readonly (string Key, string Name, RecipientKind Kind, string Country, string Description)[] Recipients =
+    [
+        ("card-provider", "Card and communication service provider", RecipientKind.Processor, "SE",
+            "Receives data only to fulfil services under the company's agreement with the customer (policy §Utlämning 1)."),
+        ("invoicing-partner", "Invoicing partner", RecipientKind.ThirdParty, "SE",
+            "Receives data to invoice guide services performed (policy §Utlämning 2)."),
+    ];
+
+    internal static readonly (string Purpose, string Recipient, string[] Categories)[] Disclosures =
+    [
+        ("customer_obligations", "card-provider",
+            ["user.name", "user.contact.phone_number", "user.contact.email", "user.payment", "user.financial.credit_card", "user.unique_id"]),
+        ("billing", "invoicing-partner",
+            ["user.name", "user.contact.phone_number", "user.contact.email", "user.payment", "user.unique_id",
+             "user.government_id.national_identification_number", "user.contact.organization", "user.financial.bank_account"]),
+    ];
+
+    internal static readonly (string Key, string Name, string[] Categories)[] Systems =
+    [
+        ("website", "Website and customer accounts",
+            ["user.name", "user.contact.email", "user.account", "user.demographic.profile", "user.device.ip_address",
+             "user.behavior.browsing_history", "user.device.cookie_id"]),
+        ("booking", "Booking and customer service",
+            ["user.name", "user.contact.phone_number", "user.contact.email", "user.unique_id", "user.payment", "user.content.private"]),
+        ("accounting", "Accounting and invoicing",
+            ["user.name", "user.unique_id", "user.payment", "user.government_id.national_identification_number",
+             "user.contact.organization", "user.financial.bank_account"]),
+        ("email", "E-mail and newsletter",
+            ["user.name", "user.contact.email", "user.content.private"]),
+    ];
+
+    public async Task SeedAsync(PrivacyDbContext db, CancellationToken cancellationToken)
+    {
+        var now = time.GetUtcNow();
+        var existingCategories = await db.Set<DataCategory>().Select(c => c.Key).ToListAsync(cancellationToken);
+        foreach (var (key, name, description) in Categories.Where(c => !existingCategories.Contains(c.Key)))
+        {
+            db.Add(new DataCategory { Key = key, Name = name, Description = description, CreatedAt = now, UpdatedAt = now });
+            Record("registry.DataCategory", key);
+        }
+
+        var existingPurposes = await db.Set<Purpose>().Select(p => p.Key).ToListAsync(cancellationToken);
+        foreach (var p in Purposes.Where(p => !existingPurposes.Contains(p.Key)))
+        {
+            db.Add(new Purpose
+            {
+                Key = p.Key, Name = p.Name, LegalBasis = p.Basis, DataSubjects = [.. p.Subjects], Retention = p.Retention,
+                CreatedAt = now, UpdatedAt = now,
+            });
+            Record("registry.Purpose", p.Key);
+        }
+
+        var existingRecipients = await db.Set<Recipient>().Select(r => r.Key).ToListAsync(cancellationToken);
+        foreach (var r in Recipients.Where(r => !existingRecipients.Contains(r.Key)))
+        {
+            db.Add(new Recipient
+            {
+                Key = r.Key, Name = r.Name, Kind = r.Kind, Country = r.Country, Description = r.Description, CreatedAt = now, UpdatedAt = now,
+            });
+            Record("registry.Recipient", r.Key);
+        }
+
+        var existingSystems = await db.Set<InternalSystem>().Select(s => s.Key).ToListAsync(cancellationToken);
+        foreach (var s in Systems.Where(s => !existingSystems.Contains(s.Key)))
+        {
+            db.Add(new InternalSystem
+            {
+                Key = s.Key, Name = s.Name, CreatedAt = now, UpdatedAt = now,
+                Categories = [.. s.Categories.Select(c => new InternalSystemCategory { SystemKey = s.Key, CategoryKey = c })],
+            });
+            Record("registry.InternalSystem", s.Key);
+        }
+
+        await db.SaveChangesAsync(cancellationToken);
+
+        // Links: internal processing for every purpose's categories, and the disclosures to recipients.
+        var existingLinks = (await db.Set<ProcessingLink>()
+                .Select(l => new { l.PurposeKey, l.CategoryKey, l.RecipientKey }).ToListAsync(cancellationToken))
+            .Select(l => (l.PurposeKey, l.CategoryKey, l.RecipientKey)).ToHashSet();
+        var wanted = Purposes.SelectMany(p => p.Categories.Select(c => (p.Key, c, (string?)null)))
+            .Concat(Disclosures.SelectMany(d => d.Categories.Select(c => (d.Purpose, c, (string?)d.Recipient))));
+        var added = 0;
+        foreach (var (purpose, category, recipient) in wanted.Where(w => !existingLinks.Contains(w)))
+        {
+            db.Add(new ProcessingLink { PurposeKey = purpose, CategoryKey = category, RecipientKey = recipient, CreatedAt = now });
+            added++;
+        }
+
+        if (added > 0)
+        {
+            audit.Record("registry.ProcessingLink.seeded", "registry.ProcessingLink", "seed", new { count = added }, Actor.Service);
+            await db.SaveChangesAsync(cancellationToken);
+        }
+    }
+
+    private void Record(string type, string key) => audit.Record(type + ".seeded", type, key, actor: Actor.Service);
+}
