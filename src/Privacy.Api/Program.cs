@@ -13,7 +13,16 @@ builder.AddPrivacyServices();
 var app = builder.Build();
 app.UsePrivacyPipeline();
 app.MapPrivacyApi();
-app.Run();
+try
+{
+    app.Run();
+}
+catch (Privacy.Api.Platform.LocalPostgres.LocalPostgresUnavailableException e)
+{
+    // No database configured and none could be provisioned: say how to fix it, without a stack trace.
+    Console.Error.WriteLine($"The service cannot start: {e.Message}");
+    Environment.ExitCode = 1;
+}
 
 /// <summary>The entry point, visible to the tests' WebApplicationFactory.</summary>
 public partial class Program;

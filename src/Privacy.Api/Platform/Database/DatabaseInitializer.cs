@@ -45,12 +45,8 @@ public sealed class DatabaseInitializer(
         {
             await using var scope = scopes.CreateAsyncScope();
             var db = scope.ServiceProvider.GetRequiredService<PrivacyDbContext>();
-            var pending = (await db.Database.GetPendingMigrationsAsync(cancellationToken)).ToList();
-            if (pending.Count > 0)
-            {
-                logger.LogInformation("Applying {Count} migration(s): {Migrations}", pending.Count, string.Join(", ", pending));
-                await db.Database.MigrateAsync(cancellationToken);
-            }
+            await db.Database.MigrateAsync(cancellationToken);
+            logger.LogInformation("Database schema is at migration {Migration}", db.Database.GetMigrations().LastOrDefault());
 
             foreach (var seeder in scope.ServiceProvider.GetServices<IDatabaseSeeder>())
             {

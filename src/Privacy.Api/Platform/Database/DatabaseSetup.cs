@@ -1,5 +1,6 @@
 using Microsoft.EntityFrameworkCore;
 using Npgsql;
+using Microsoft.Extensions.Options;
 using Privacy.Api.Platform.LocalPostgres;
 
 namespace Privacy.Api.Platform.Database;
@@ -14,34 +15,39 @@ public static class DatabaseSetup
     /// </summary>
     public static WebApplicationBuilder AddPrivacyDatabase(this WebApplicationBuilder builder)
     {
-        var connectionString = builder.Configuration.GetConnectionString(ConnectionStringName);
-        if (string.IsNullOrWhiteSpace(connectionString))
-        {
-            if (builder.Environment.IsProduction())
-            {
-                throw new InvalidOperationException(
-                    $"ConnectionStrings:{ConnectionStringName} is not configured (environment variable ConnectionStrings__{ConnectionStringName}).");
-            }
-
-            var options = builder.Configuration.GetSection(LocalPostgresOptions.Section).Get<LocalPostgresOptions>() ?? new();
-            var root = Path.GetFullPath(options.DataDirectory, builder.Environment.ContentRootPath);
-            var cluster = LocalPostgresCluster.Start(root, options.Database);
-            builder.Services.AddSingleton(cluster);
-            builder.Services.AddHostedService<LocalPostgresLifetime>();
-            connectionString = cluster.ConnectionString(options.Database);
-            builder.Configuration[$"ConnectionStrings:{ConnectionStringName}"] = connectionString;
-        }
-
-        var dataSource = new NpgsqlDataSourceBuilder(connectionString).Build();
-        builder.Services.AddSingleton(dataSource);
-        builder.Services.AddDbContext<PrivacyDbContext>(options => ConfigureDbContext(options, dataSource));
+        builder.Services.AddOptions<LocalPostgresOptions>().BindConfiguration(LocalPostgresOptions.Section);
+        builder.Services.AddSingleton<LocalPostgresProvisioner>();
+        builder.Services.AddHostedService(sp => sp.GetRequiredService<LocalPostgresProvisioner>());
+        builder.Services.AddSingleton(sp => new NpgsqlDataSourceBuilder(ResolveConnectionString(sp)).Build());
+        builder.Services.AddDbContext<PrivacyDbContext>((sp, options) => ConfigureDbContext(options, sp.GetRequiredService<NpgsqlDataSource>()));
         builder.Services.AddOptions<DatabaseOptions>().BindConfiguration(DatabaseOptions.Section).ValidateOnStart();
+        builder.Services.AddSingleton<DatabaseInitializer.ReadinessCheck>();
         builder.Services.AddHostedService<DatabaseInitializer>();
         builder.Services.AddHealthChecks()
             .AddDbContextCheck<PrivacyDbContext>("database", tags: ["ready"])
             .AddCheck<DatabaseInitializer.ReadinessCheck>("migrations", tags: ["ready"]);
-        builder.Services.AddSingleton<DatabaseInitializer.ReadinessCheck>();
         return builder;
+    }
+
+    /// <summary>
+    /// The configured connection string; without one (outside Production) the private local cluster's.
+    /// Read when the data source is first needed, so test hosts can supply it late.
+    /// </summary>
+    private static string ResolveConnectionString(IServiceProvider services)
+    {
+        var configured = services.GetRequiredService<IConfiguration>().GetConnectionString(ConnectionStringName);
+        if (!string.IsNullOrWhiteSpace(configured))
+        {
+            return configured;
+        }
+
+        if (services.GetRequiredService<IHostEnvironment>().IsProduction())
+        {
+            throw new InvalidOperationException(
+                $"ConnectionStrings:{ConnectionStringName} is not configured (environment variable ConnectionStrings__{ConnectionStringName}).");
+        }
+
+        return services.GetRequiredService<LocalPostgresProvisioner>().ConnectionString();
     }
 
     public static void ConfigureDbContext(DbContextOptionsBuilder options, NpgsqlDataSource dataSource) =>
@@ -71,18 +77,38 @@ public sealed class LocalPostgresOptions
     public string Database { get; set; } = "privacy";
 }
 
-/// <summary>Stops the private cluster when the service stops.</summary>
-internal sealed class LocalPostgresLifetime(LocalPostgresCluster cluster, ILogger<LocalPostgresLifetime> logger) : IHostedService
+/// <summary>Starts the private local cluster on first use and stops it when the service stops.</summary>
+internal sealed class LocalPostgresProvisioner(
+    IOptions<LocalPostgresOptions> options, IHostEnvironment environment, ILogger<LocalPostgresProvisioner> logger) : IHostedService
 {
-    public Task StartAsync(CancellationToken cancellationToken)
+    private readonly Lock _gate = new();
+    private LocalPostgresCluster? _cluster;
+
+    public string ConnectionString()
     {
-        logger.LogInformation("Using the private local PostgreSQL cluster on 127.0.0.1:{Port}", cluster.Port);
-        return Task.CompletedTask;
+        lock (_gate)
+        {
+            if (_cluster is null)
+            {
+                var root = Path.GetFullPath(options.Value.DataDirectory, environment.ContentRootPath);
+                _cluster = LocalPostgresCluster.Start(root, options.Value.Database);
+                logger.LogInformation("No connection string configured: using the private PostgreSQL cluster in {Folder} on 127.0.0.1:{Port}",
+                    root, _cluster.Port);
+            }
+
+            return _cluster.ConnectionString(options.Value.Database);
+        }
     }
+
+    public Task StartAsync(CancellationToken cancellationToken) => Task.CompletedTask;
 
     public Task StopAsync(CancellationToken cancellationToken)
     {
-        cluster.Stop();
+        lock (_gate)
+        {
+            _cluster?.Stop();
+        }
+
         return Task.CompletedTask;
     }
 }

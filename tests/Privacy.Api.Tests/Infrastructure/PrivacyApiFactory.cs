@@ -1,0 +1,97 @@
+using System.Net.Http.Headers;
+using Microsoft.AspNetCore.Hosting;
+using Microsoft.AspNetCore.Mvc.Testing;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.DependencyInjection.Extensions;
+using Microsoft.Extensions.Time.Testing;
+using Npgsql;
+using Privacy.Api.Audit;
+using Privacy.Api.Platform.Security;
+
+namespace Privacy.Api.Tests.Infrastructure;
+
+/// <summary>
+/// The real service over a real PostgreSQL database of its own (one per test class), with one API key
+/// per role and a <see cref="FakeTimeProvider"/> as the clock.
+/// </summary>
+public class PrivacyApiFactory : WebApplicationFactory<Program>, IAsyncLifetime
+{
+    public static readonly IReadOnlyDictionary<string, string> Keys = new Dictionary<string, string>
+    {
+        [Roles.Ops] = "test-ops-key-5b1f0c",
+        [Roles.Frontend] = "test-frontend-key-93a2d7",
+        [Roles.System] = "test-system-key-c44e18",
+        [Roles.Partner] = "test-partner-key-0d7be2",
+    };
+
+    public FakeTimeProvider Time { get; } = new(new DateTimeOffset(2026, 11, 25, 9, 0, 0, TimeSpan.Zero));
+
+    public string ConnectionString { get; private set; } = "";
+
+    public virtual async Task InitializeAsync()
+    {
+        ConnectionString = await TestPostgres.CreateDatabaseAsync(GetType().Name);
+        _ = Services; // start the host: migrations and seed run now
+    }
+
+    /// <summary>Uses the database of another factory (e.g. to start the service twice on one database).</summary>
+    public PrivacyApiFactory UsingDatabaseOf(PrivacyApiFactory other)
+    {
+        ConnectionString = other.ConnectionString;
+        return this;
+    }
+
+    public new virtual async Task DisposeAsync()
+    {
+        await base.DisposeAsync();
+        NpgsqlConnection.ClearAllPools();
+    }
+
+    /// <summary>A client that sends the API key of <paramref name="role"/> (or none when null).</summary>
+    public HttpClient Client(string? role)
+    {
+        var client = CreateClient();
+        if (role is not null)
+        {
+            client.DefaultRequestHeaders.Add(ApiKeyOptions.HeaderName, Keys[role]);
+        }
+
+        client.DefaultRequestHeaders.Accept.Add(new MediaTypeWithQualityHeaderValue("application/json"));
+        return client;
+    }
+
+    /// <summary>Seals every committed audit entry now, instead of waiting for the background sealer.</summary>
+    public Task<int> SealAuditAsync() => Services.GetRequiredService<AuditSealer>().SealPendingAsync(CancellationToken.None);
+
+    public async Task<NpgsqlConnection> OpenDatabaseAsync()
+    {
+        var connection = new NpgsqlConnection(ConnectionString);
+        await connection.OpenAsync();
+        return connection;
+    }
+
+    protected override void ConfigureWebHost(IWebHostBuilder builder)
+    {
+        builder.UseEnvironment("Testing");
+        builder.UseSetting("ConnectionStrings:Privacy", ConnectionString);
+        var index = 0;
+        foreach (var (role, key) in Keys)
+        {
+            builder.UseSetting($"ApiKeys:Keys:{index}:Id", $"test-{role}");
+            builder.UseSetting($"ApiKeys:Keys:{index}:Role", role);
+            builder.UseSetting($"ApiKeys:Keys:{index}:Hash", ApiKeyAuthentication.Hash(key));
+            if (role == Roles.Partner)
+            {
+                builder.UseSetting($"ApiKeys:Keys:{index}:Recipient", "card-provider");
+            }
+
+            index++;
+        }
+
+        builder.ConfigureServices(services =>
+        {
+            services.RemoveAll<TimeProvider>();
+            services.AddSingleton<TimeProvider>(Time);
+        });
+    }
+}
