@@ -35,17 +35,16 @@ public class PrivacyApiFactory : WebApplicationFactory<Program>, IAsyncLifetime
     }
 
     /// <summary>Uses the database of another factory (e.g. to start the service twice on one database).</summary>
-    public PrivacyApiFactory UsingDatabaseOf(PrivacyApiFactory other)
+    public PrivacyApiFactory UsingDatabaseOf(PrivacyApiFactory other) => UsingConnectionString(other.ConnectionString);
+
+    /// <summary>Uses an existing database instead of creating one in <see cref="InitializeAsync"/>.</summary>
+    public PrivacyApiFactory UsingConnectionString(string connectionString)
     {
-        ConnectionString = other.ConnectionString;
+        ConnectionString = connectionString;
         return this;
     }
 
-    public new virtual async Task DisposeAsync()
-    {
-        await base.DisposeAsync();
-        NpgsqlConnection.ClearAllPools();
-    }
+    public new virtual async Task DisposeAsync() => await base.DisposeAsync();
 
     /// <summary>A client that sends the API key of <paramref name="role"/> (or none when null).</summary>
     public HttpClient Client(string? role)

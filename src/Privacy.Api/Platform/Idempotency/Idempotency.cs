@@ -140,7 +140,7 @@ public static class IdempotencyFilter
                 {
                     var json = http.RequestServices.GetRequiredService<IOptions<JsonOptions>>().Value.SerializerOptions;
                     var body = inner is IValueHttpResult { Value: { } value } ? JsonSerializer.Serialize(value, value.GetType(), json) : null;
-                    var location = inner.GetType().GetProperty("Location")?.GetValue(result) as string;
+                    var location = inner.GetType().GetProperty("Location")?.GetValue(inner) as string;
                     await db.Database.ExecuteSqlInterpolatedAsync(
                         $"""
                          UPDATE privacy.idempotency_records SET status_code = {success.StatusCode}, response_body = {body}, location = {location}

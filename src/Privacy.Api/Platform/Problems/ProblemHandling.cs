@@ -117,7 +117,8 @@ internal sealed class ProblemExceptionHandler(ILogger<ProblemExceptionHandler> l
             case OperationCanceledException when context.RequestAborted.IsCancellationRequested:
                 return true; // the client went away; nobody reads an answer
             default:
-                logger.LogError(exception, "Unhandled exception on {Method} {Path}", context.Request.Method, context.GetEndpoint()?.DisplayName);
+                logger.LogError(exception, "Unhandled exception on {Method} {Path}", context.Request.Method,
+                    context.Features.Get<IExceptionHandlerFeature>()?.Endpoint?.DisplayName);
                 await ProblemHandling.WriteProblem(context, StatusCodes.Status500InternalServerError, "Internal error",
                     "The request failed; nothing was changed. The trace id identifies it in the service's logs.");
                 return true;
