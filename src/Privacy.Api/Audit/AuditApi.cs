@@ -1,3 +1,4 @@
+using System.Text.Json;
 using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.EntityFrameworkCore;
 using Privacy.Api.Platform.Database;
@@ -56,10 +57,11 @@ public static class AuditApi
             query = query.Where(e => e.EntityId == entityId);
         }
 
-        var items = await query.OrderBy(e => e.Id).Take(size)
+        var entries = await query.OrderBy(e => e.Id).Take(size).ToListAsync(cancellationToken);
+        var items = entries
             .Select(e => new AuditEntryResponse(e.Id, e.OccurredAt, e.ActorKeyId, e.ActorRole, e.Action, e.EntityType,
-                e.EntityId, e.Details, e.ChainPosition, e.Seal))
-            .ToListAsync(cancellationToken);
+                e.EntityId, e.Details is null ? null : JsonDocument.Parse(e.Details).RootElement, e.ChainPosition, e.Seal))
+            .ToList();
         return TypedResults.Ok(new AuditPage(items, items.Count == size ? items[^1].Id : null));
     }
 
@@ -69,7 +71,7 @@ public static class AuditApi
 
 /// <summary>One audit entry.</summary>
 public sealed record AuditEntryResponse(long Id, DateTimeOffset OccurredAt, string ActorKeyId, string ActorRole, string Action,
-    string EntityType, string EntityId, string? Details, long? ChainPosition, string? Seal);
+    string EntityType, string EntityId, JsonElement? Details, long? ChainPosition, string? Seal);
 
 /// <summary>A page of the audit log; <c>next</c> is the <c>after</c> of the next page, null at the end.</summary>
 public sealed record AuditPage(IReadOnlyList<AuditEntryResponse> Items, long? Next);

@@ -1,4 +1,5 @@
 using Microsoft.EntityFrameworkCore;
+using Microsoft.Extensions.Options;
 using Privacy.Api.Audit;
 using Privacy.Api.Platform.Database;
 using Privacy.Api.Platform.Security;
@@ -9,7 +10,8 @@ namespace Privacy.Api.Registry;
 /// What the privacy policy (2022-02-08) says is processed, why, and who receives it. Inserted once:
 /// an entry or link that exists (even retired, even edited by ops) is never touched again.
 /// </summary>
-internal sealed class RegistrySeed(AuditTrail audit, TimeProvider time) : IDatabaseSeeder
+internal sealed class RegistrySeed(AuditTrail audit, TimeProvider time, IOptions<ApiKeyOptions> keys, ILogger<RegistrySeed> logger)
+    : IDatabaseSeeder
 {
     // Policy §"Insamling", items 1–9, with their fideslang keys; plus the consent state itself.
     internal static readonly (string Key, string Name, string Description)[] Categories =
@@ -167,6 +169,14 @@ internal sealed class RegistrySeed(AuditTrail audit, TimeProvider time) : IDatab
         {
             audit.Record("registry.ProcessingLink.seeded", "registry.ProcessingLink", "seed", new { count = added }, Actor.Service);
             await db.SaveChangesAsync(cancellationToken);
+        }
+
+        // A partner key bound to a recipient the registry does not have can see nothing: say so at start-up.
+        var recipients = await db.Set<Recipient>().Where(r => r.RetiredAt == null).Select(r => r.Key).ToListAsync(cancellationToken);
+        foreach (var key in keys.Value.Keys.Where(k => k.Role == Roles.Partner && !recipients.Contains(k.Recipient!)))
+        {
+            logger.LogWarning("Partner API key {KeyId} is bound to recipient {Recipient}, which is not an active registry recipient",
+                key.Id, key.Recipient);
         }
     }
 

@@ -45,6 +45,8 @@ public sealed class DatabaseInitializer(
         {
             await using var scope = scopes.CreateAsyncScope();
             var db = scope.ServiceProvider.GetRequiredService<PrivacyDbContext>();
+            // On a new database the provider logs one failed read of the missing history table before
+            // creating it (npgsql/efcore.pg#3407): harmless, the migration goes on.
             await db.Database.MigrateAsync(cancellationToken);
             logger.LogInformation("Database schema is at migration {Migration}", db.Database.GetMigrations().LastOrDefault());
 
