@@ -159,7 +159,7 @@ public static class IdempotencyFilter
     private static async Task<string> RequestHash(HttpContext http)
     {
         using var sha = IncrementalHash.CreateHash(HashAlgorithmName.SHA256);
-        sha.AppendData(Encoding.UTF8.GetBytes($"{http.Request.Method} {http.Request.Path}\n"));
+        sha.AppendData(Encoding.UTF8.GetBytes($"{http.Request.Method} {http.Request.Path}{http.Request.QueryString}\n"));
         if (http.Request.Body.CanSeek)
         {
             http.Request.Body.Position = 0;
