@@ -2,6 +2,7 @@ using System.Text.Json;
 using System.Text.Json.Serialization;
 using Microsoft.AspNetCore.Diagnostics.HealthChecks;
 using Privacy.Api.Audit;
+using Privacy.Api.Consent;
 using Privacy.Api.Platform.Database;
 using Privacy.Api.Platform.Idempotency;
 using Privacy.Api.Platform.OpenApi;
@@ -29,6 +30,7 @@ public static class PrivacyServices
 
         builder.Services.AddAudit();
         builder.Services.AddRegistry();
+        builder.Services.AddConsent();
         return builder;
     }
 
@@ -52,6 +54,7 @@ public static class PrivacyServices
         app.MapHealthChecks("/health/live", new HealthCheckOptions { Predicate = _ => false }).AllowAnonymous();
         app.MapHealthChecks("/health/ready", new HealthCheckOptions { Predicate = c => c.Tags.Contains("ready") }).AllowAnonymous();
         app.MapRegistryApi();
+        app.MapConsentApi();
         app.MapAuditApi();
         return app;
     }

@@ -16,9 +16,13 @@ public interface IRegistryRequest
 public sealed record DataCategoryRequest(string? Key, string? Name, string? Description) : IRegistryRequest;
 
 /// <summary>A purpose of processing with its legal basis, the data subjects concerned and the retention limit.</summary>
+/// <remarks>
+/// <c>alwaysOn</c>: strictly necessary, shown by the consent banner but never denied.
+/// <c>limitedByGpc</c>: sale/sharing-like, stored as denied when the browser sends Global Privacy Control.
+/// </remarks>
 public sealed record PurposeRequest(
     string? Key, string? Name, string? Description, LegalBasis? LegalBasis, IReadOnlyList<DataSubjectType>? DataSubjects,
-    string? Retention) : IRegistryRequest;
+    string? Retention, bool AlwaysOn = false, bool LimitedByGpc = false) : IRegistryRequest;
 
 /// <summary>A recipient; outside the EU/EEA a transfer safeguard is required.</summary>
 public sealed record RecipientRequest(
@@ -36,8 +40,8 @@ public sealed record DataCategoryResponse(string Key, string Name, string? Descr
     DateTimeOffset UpdatedAt, DateTimeOffset? RetiredAt);
 
 public sealed record PurposeResponse(string Key, string Name, string? Description, LegalBasis LegalBasis,
-    IReadOnlyList<DataSubjectType> DataSubjects, string? Retention, DateTimeOffset CreatedAt, DateTimeOffset UpdatedAt,
-    DateTimeOffset? RetiredAt);
+    IReadOnlyList<DataSubjectType> DataSubjects, string? Retention, bool AlwaysOn, bool LimitedByGpc, DateTimeOffset CreatedAt,
+    DateTimeOffset UpdatedAt, DateTimeOffset? RetiredAt);
 
 public sealed record RecipientResponse(string Key, string Name, string? Description, RecipientKind Kind, string Country,
     bool OutsideEea, string? TransferSafeguard, string? Contact, DateTimeOffset CreatedAt, DateTimeOffset UpdatedAt,
@@ -79,6 +83,8 @@ internal sealed class PurposeRequestValidator : AbstractValidator<PurposeRequest
         RuleForEach(r => r.DataSubjects).IsInEnum();
         RuleFor(r => r.Retention).NotEmpty().MaximumLength(2000)
             .WithMessage("'retention' must say how long the data is kept (Art 30(1)(f)), at most 2000 characters.");
+        RuleFor(r => r.AlwaysOn).Equal(false).When(r => r.LegalBasis == Registry.LegalBasis.Consent)
+            .WithMessage("'alwaysOn' cannot be true for a purpose whose legal basis is consent: consent can always be refused.");
     }
 }
 

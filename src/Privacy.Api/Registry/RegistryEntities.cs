@@ -34,6 +34,12 @@ public sealed class Purpose : RegistryEntry
 
     /// <summary>Plain-language time limit for erasure (Art 30(1)(f)).</summary>
     public string? Retention { get; set; }
+
+    /// <summary>Strictly necessary (e.g. session cookies): always on, listed by the consent banner, never denied.</summary>
+    public bool AlwaysOn { get; set; }
+
+    /// <summary>Sale/sharing-like: a Global Privacy Control signal stores it as denied whatever was chosen.</summary>
+    public bool LimitedByGpc { get; set; }
 }
 
 /// <summary>A recipient of personal data: processor, third party or public authority (Art 30(1)(d)).</summary>

@@ -82,8 +82,8 @@ public sealed class Purposes : IRegistryKind<Purpose, PurposeRequest, PurposeRes
     public static string OperationName => "Purpose";
 
     public static Expression<Func<Purpose, PurposeResponse>> Projection { get; } =
-        e => new PurposeResponse(e.Key, e.Name, e.Description, e.LegalBasis, e.DataSubjects, e.Retention, e.CreatedAt,
-            e.UpdatedAt, e.RetiredAt);
+        e => new PurposeResponse(e.Key, e.Name, e.Description, e.LegalBasis, e.DataSubjects, e.Retention, e.AlwaysOn,
+            e.LimitedByGpc, e.CreatedAt, e.UpdatedAt, e.RetiredAt);
 
     public static IQueryable<Purpose> Tracked(PrivacyDbContext db) => db.Set<Purpose>();
 
@@ -96,6 +96,8 @@ public sealed class Purposes : IRegistryKind<Purpose, PurposeRequest, PurposeRes
         entity.LegalBasis = request.LegalBasis!.Value;
         entity.DataSubjects = [.. request.DataSubjects!];
         entity.Retention = request.Retention;
+        entity.AlwaysOn = request.AlwaysOn;
+        entity.LimitedByGpc = request.LimitedByGpc;
     }
 
     public static Task<Dictionary<string, string[]>> CheckReferencesAsync(PrivacyDbContext db, PurposeRequest request,

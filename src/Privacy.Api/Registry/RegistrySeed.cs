@@ -38,6 +38,23 @@ internal sealed class RegistrySeed(AuditTrail audit, TimeProvider time, IOptions
     // Policy §"Användning", items 1–7, and publication.
     internal static readonly (string Key, string Name, LegalBasis Basis, DataSubjectType[] Subjects, string Retention, string[] Categories)[] Purposes =
     [
+        // Policy §"Cookies": asked at the first visit, then honoured on later visits.
+        ("cookies.necessary", "Strictly necessary cookies: session, sign-in and the consent choice itself", LegalBasis.LegitimateInterests,
+            [DataSubjectType.Customer, DataSubjectType.Visitor],
+            "Session cookies end when the browser closes; the consent cookie lasts as long as the consent it records.",
+            ["user.device.cookie_id"]),
+        ("cookies.preferences", "Preference cookies: remember the visitor's settings", LegalBasis.Consent,
+            [DataSubjectType.Customer, DataSubjectType.Visitor],
+            "Until consent is withdrawn or the cookie expires (at most 12 months).",
+            ["user.device.cookie_id", "user.behavior.browsing_history"]),
+        ("cookies.statistics", "Statistics cookies: measure how the website is used", LegalBasis.Consent,
+            [DataSubjectType.Customer, DataSubjectType.Visitor],
+            "Until consent is withdrawn or the cookie expires (at most 12 months); raw data no longer than the statistics need.",
+            ["user.device.cookie_id", "user.behavior.browsing_history", "user.device.ip_address"]),
+        ("third_party_marketing", "Disclosure to third parties for their direct marketing, only with explicit consent", LegalBasis.Consent,
+            [DataSubjectType.Customer],
+            "Until consent is withdrawn (Art 7(3)); objection is absolute (Art 21(3)).",
+            ["user.name", "user.contact.email"]),
         ("customer_obligations", "Fulfil obligations to the customer: orders, payment and support", LegalBasis.Contract,
             [DataSubjectType.Customer],
             "For the customer relationship and until its claims are settled; accounting records as under legal_compliance.",
@@ -124,6 +141,7 @@ internal sealed class RegistrySeed(AuditTrail audit, TimeProvider time, IOptions
             db.Add(new Purpose
             {
                 Key = p.Key, Name = p.Name, LegalBasis = p.Basis, DataSubjects = [.. p.Subjects], Retention = p.Retention,
+                AlwaysOn = p.Key == "cookies.necessary", LimitedByGpc = p.Key == "third_party_marketing",
                 CreatedAt = now, UpdatedAt = now,
             });
             Record("registry.Purpose", p.Key);

@@ -49,7 +49,8 @@ public sealed class EndpointAccessTests(PrivacyApiFactory factory) : IClassFixtu
         {
             RoutePatternLiteralPart literal => literal.Content,
             RoutePatternSeparatorPart separator => separator.Content,
-            RoutePatternParameterPart parameter => parameter.ParameterPolicies.Any(p => p.Content is "long" or "int") ? "1" : "no-such-entry",
+            RoutePatternParameterPart parameter => parameter.ParameterPolicies.Any(p => p.Content is "long" or "int") ? "1"
+                : parameter.ParameterPolicies.Any(p => p.Content is "guid") ? Guid.Empty.ToString() : "no-such-entry",
             _ => "",
         }))));
 

@@ -38,7 +38,9 @@ public static class ApiKeyAuthentication
             .SetFallbackPolicy(new AuthorizationPolicyBuilder(Scheme).RequireAuthenticatedUser().Build())
             .AddRolePolicy(Policies.Ops)
             .AddRolePolicy(Policies.OpsOrSystem)
-            .AddRolePolicy(Policies.AnyCaller);
+            .AddRolePolicy(Policies.AnyCaller)
+            .AddRolePolicy(Policies.FrontendOrOps)
+            .AddRolePolicy(Policies.NotPartner);
         return builder;
     }
 

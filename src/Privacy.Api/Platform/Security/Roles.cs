@@ -30,10 +30,18 @@ public static class Policies
     /// <summary>Every authenticated caller.</summary>
     public const string AnyCaller = "any-caller";
 
+    /// <summary>The website and ops: record consent on a person's behalf.</summary>
+    public const string FrontendOrOps = "frontend-or-ops";
+
+    /// <summary>Everyone but partners: partners never see consent data.</summary>
+    public const string NotPartner = "not-partner";
+
     internal static readonly IReadOnlyDictionary<string, string[]> AllowedRoles = new Dictionary<string, string[]>
     {
         [Ops] = [Roles.Ops],
         [OpsOrSystem] = [Roles.Ops, Roles.System],
         [AnyCaller] = [.. Roles.All],
+        [FrontendOrOps] = [Roles.Frontend, Roles.Ops],
+        [NotPartner] = [Roles.Frontend, Roles.Ops, Roles.System],
     };
 }

@@ -1,0 +1,222 @@
+using Microsoft.AspNetCore.Http.HttpResults;
+using Microsoft.AspNetCore.Mvc;
+using Microsoft.EntityFrameworkCore;
+using Microsoft.Extensions.Options;
+using Privacy.Api.Audit;
+using Privacy.Api.Notifications;
+using Privacy.Api.Platform.Database;
+using Privacy.Api.Platform.Idempotency;
+using Privacy.Api.Platform.Security;
+using Privacy.Api.Platform.Validation;
+using Privacy.Api.Registry;
+
+namespace Privacy.Api.Consent;
+
+/// <summary>Consent (R2, Art 7): purposes, decisions with proof, withdrawal, current state, history, receipts.</summary>
+public static class ConsentApi
+{
+    public static IServiceCollection AddConsent(this IServiceCollection services)
+    {
+        services.AddOptions<ConsentOptions>().BindConfiguration(ConsentOptions.Section)
+            .Validate(o => o.ValidityMonths is >= 1 and <= 24, "Consent:ValidityMonths must be 1–24.")
+            .Validate(o => o.ProofHashKey is null || IsKey(o.ProofHashKey), "Consent:ProofHashKey must be base64 of at least 32 bytes.")
+            .Validate<IHostEnvironment>((o, env) => !env.IsProduction() || o.ProofHashKey is not null,
+                "Consent:ProofHashKey must be configured in Production (base64, at least 32 bytes).")
+            .ValidateOnStart();
+        services.AddScoped<ConsentRecorder>();
+        services.AddScoped<Outbox>();
+        services.AddSingleton<ConsentStateReader>();
+        services.AddScoped<IDatabaseSeeder, PolicyVersionSeed>();
+        return services;
+    }
+
+    public static IEndpointRouteBuilder MapConsentApi(this IEndpointRouteBuilder routes)
+    {
+        var consent = routes.MapGroup("/consent").WithTags("Consent");
+
+        consent.MapGet("/purposes", ListPurposes)
+            .WithName("ListConsentPurposes")
+            .WithSummary("List the purposes the consent banner shows")
+            .WithDescription("Purposes whose legal basis is consent, and strictly necessary ones (`alwaysOn`, listed but never asked). " +
+                             "`limitedByGpc` purposes are denied when the browser sends Global Privacy Control.")
+            .RequireAuthorization(Policies.NotPartner);
+        consent.MapPost("/decisions", RecordDecision)
+            .WithName("RecordConsentDecision")
+            .WithSummary("Record a consent decision with its proof")
+            .WithDescription("One append-only event: the choice per purpose, the policy version and notice shown (its SHA-256, or the text " +
+                             "itself), channel, language, and the person's IP address and user agent as proof (Art 7(1)). " +
+                             "With `Sec-GPC: 1` or `gpc: true`, sale/sharing-like purposes are stored as denied. " +
+                             "Answers the resulting state and the receipt id.")
+            .Accepts<ConsentDecisionRequest>("application/json")
+            .WithValidation<ConsentDecisionRequest>()
+            .WithIdempotency()
+            .RequireAuthorization(Policies.FrontendOrOps);
+        consent.MapGet("/subjects/{subjectType}/{subjectId}", GetState)
+            .WithName("GetConsentState")
+            .WithSummary("Read a subject's current consent per purpose")
+            .WithDescription("`subjectType` is `customer` (customer number) or `visitor` (the consent cookie's id). Per purpose: granted, " +
+                             "denied or never asked, since when, under which policy version, `reconsentRequired` after a material policy " +
+                             "change, `expired` after the validity period; `active` is what the website may rely on; `askAgain` tells " +
+                             "the banner to show. A customer's state includes the visitors linked to them.")
+            .RequireAuthorization(Policies.NotPartner);
+        consent.MapPost("/subjects/{subjectType}/{subjectId}/withdrawals", Withdraw)
+            .WithName("WithdrawConsent")
+            .WithSummary("Withdraw consent for some purposes or all (Art 7(3))")
+            .WithDescription("As easy as giving it: one call. Recipients that rely on a withdrawn consent are notified through the outbox.")
+            .WithValidation<ConsentWithdrawalRequest>()
+            .WithIdempotency()
+            .RequireAuthorization(Policies.FrontendOrOps);
+        consent.MapGet("/subjects/{subjectType}/{subjectId}/history", GetHistory)
+            .WithName("GetConsentHistory")
+            .WithSummary("Read a subject's full consent history with proofs")
+            .WithDescription("Every event, oldest first, including those of linked visitors for a customer.")
+            .RequireAuthorization(Policies.OpsOrSystem);
+        consent.MapPost("/subjects/visitor/{visitorId}/link", LinkVisitor)
+            .WithName("LinkVisitorToCustomer")
+            .WithSummary("Link an anonymous visitor to the customer who logged in")
+            .WithDescription("From then on the customer's state and history include the visitor's events; nothing is rewritten. " +
+                             "Linking again to the same customer changes nothing; to another customer answers 409.")
+            .WithValidation<SubjectLinkRequest>()
+            .ProducesProblem(StatusCodes.Status409Conflict)
+            .RequireAuthorization(Policies.FrontendOrOps);
+        consent.MapGet("/receipts/{receiptId:guid}", GetReceipt)
+            .WithName("GetConsentReceipt")
+            .WithSummary("Read the consent receipt of one recorded decision")
+            .WithDescription("Kantara consent receipt v1.1 / ISO/IEC TS 27560 fields, for the person to keep.")
+            .ProducesProblem(StatusCodes.Status404NotFound)
+            .RequireAuthorization(Policies.NotPartner);
+
+        PolicyVersionApi.Map(consent);
+        return routes;
+    }
+
+    public static async Task<Ok<List<ConsentPurposeResponse>>> ListPurposes(PrivacyDbContext db, CancellationToken cancellationToken) =>
+        TypedResults.Ok(await db.Set<Purpose>().AsNoTracking()
+            .Where(p => p.RetiredAt == null && (p.LegalBasis == LegalBasis.Consent || p.AlwaysOn))
+            .OrderBy(p => p.Key)
+            .Select(p => new ConsentPurposeResponse(p.Key, p.Name, p.Description, p.AlwaysOn, p.LimitedByGpc))
+            .ToListAsync(cancellationToken));
+
+    public static async Task<Results<Created<ConsentRecordedResponse>, ValidationProblem>> RecordDecision(
+        ConsentDecisionRequest request, HttpContext http, ConsentRecorder recorder, CancellationToken cancellationToken)
+    {
+        var (recorded, errors) = await recorder.RecordDecisionAsync(request, http, cancellationToken);
+        return recorded is null
+            ? TypedResults.ValidationProblem(errors)
+            : TypedResults.Created($"/consent/receipts/{recorded.ReceiptId}", recorded);
+    }
+
+    public static async Task<Results<Ok<ConsentStateResponse>, ValidationProblem>> GetState(
+        string subjectType, string subjectId, ConsentStateReader states, IOptions<ConsentOptions> options, CancellationToken cancellationToken)
+    {
+        var (type, errors) = ParseSubject(subjectType, subjectId, options.Value);
+        return type is null ? TypedResults.ValidationProblem(errors) : TypedResults.Ok(await states.ReadAsync(type.Value, subjectId, cancellationToken));
+    }
+
+    public static async Task<Results<Created<ConsentRecordedResponse>, ValidationProblem>> Withdraw(
+        string subjectType, string subjectId, ConsentWithdrawalRequest request, HttpContext http, ConsentRecorder recorder,
+        IOptions<ConsentOptions> options, CancellationToken cancellationToken)
+    {
+        var (type, errors) = ParseSubject(subjectType, subjectId, options.Value);
+        if (type is null)
+        {
+            return TypedResults.ValidationProblem(errors);
+        }
+
+        var (recorded, recordErrors) = await recorder.RecordWithdrawalAsync(type.Value, subjectId, request, http, cancellationToken);
+        return recorded is null
+            ? TypedResults.ValidationProblem(recordErrors)
+            : TypedResults.Created($"/consent/receipts/{recorded.ReceiptId}", recorded);
+    }
+
+    public static async Task<Results<Ok<ConsentHistoryResponse>, ValidationProblem>> GetHistory(
+        string subjectType, string subjectId, PrivacyDbContext db, IOptions<ConsentOptions> options, CancellationToken cancellationToken)
+    {
+        var (type, errors) = ParseSubject(subjectType, subjectId, options.Value);
+        if (type is null)
+        {
+            return TypedResults.ValidationProblem(errors);
+        }
+
+        var visitors = type == SubjectType.Customer
+            ? await db.Set<SubjectLink>().Where(l => l.CustomerNumber == subjectId).Select(l => l.VisitorId).ToListAsync(cancellationToken)
+            : [];
+        var events = await db.Set<ConsentEvent>().AsNoTracking().Include(e => e.Choices).Include(e => e.Proof)
+            .Where(e => (e.SubjectType == type && e.SubjectId == subjectId) || (e.SubjectType == SubjectType.Visitor && visitors.Contains(e.SubjectId)))
+            .OrderBy(e => e.OccurredAt).ThenBy(e => e.Id)
+            .ToListAsync(cancellationToken);
+        return TypedResults.Ok(new ConsentHistoryResponse(new SubjectRef(type.Value, subjectId), [.. events.Select(e => new ConsentEventResponse(
+            e.ReceiptId, e.Kind, e.OccurredAt, new SubjectRef(e.SubjectType, e.SubjectId), e.PolicyVersion, e.Channel, e.NoticeId, e.NoticeHash,
+            e.Language, e.Gpc, e.GpcSource, e.RecordedBy,
+            [.. e.Choices.OrderBy(c => c.PurposeKey).Select(c => new RecordedChoice(c.PurposeKey, Status(c.Requested), Status(c.Granted),
+                c.Requested && !c.Granted))],
+            e.Proof?.IpAddress?.ToString(), e.Proof?.UserAgent, e.Proof?.ErasedAt))]));
+    }
+
+    public static async Task<Results<Ok<SubjectLinkResponse>, ProblemHttpResult, ValidationProblem>> LinkVisitor(
+        string visitorId, SubjectLinkRequest request, HttpContext http, PrivacyDbContext db, AuditTrail audit, TimeProvider time,
+        IOptions<ConsentOptions> options, CancellationToken cancellationToken)
+    {
+        var (_, errors) = ParseSubject("visitor", visitorId, options.Value);
+        if (errors.Count > 0)
+        {
+            return TypedResults.ValidationProblem(errors);
+        }
+
+        var existing = await db.Set<SubjectLink>().AsNoTracking().SingleOrDefaultAsync(l => l.VisitorId == visitorId, cancellationToken);
+        if (existing is not null)
+        {
+            return existing.CustomerNumber == request.CustomerNumber
+                ? TypedResults.Ok(new SubjectLinkResponse(existing.VisitorId, existing.CustomerNumber, existing.LinkedAt))
+                : TypedResults.Problem(statusCode: StatusCodes.Status409Conflict, title: "Linked to another customer",
+                    detail: "This visitor id is already linked to a different customer.");
+        }
+
+        var link = new SubjectLink
+        {
+            VisitorId = visitorId, CustomerNumber = request.CustomerNumber!, LinkedAt = time.GetUtcNow(), LinkedBy = http.User.GetActor().KeyId,
+        };
+        db.Add(link);
+        audit.Record("consent.subject.linked", "consent_subject_link", Convert.ToHexStringLower(
+            System.Security.Cryptography.SHA256.HashData(System.Text.Encoding.UTF8.GetBytes(visitorId)))[..16]);
+        await db.SaveChangesAsync(cancellationToken);
+        return TypedResults.Ok(new SubjectLinkResponse(link.VisitorId, link.CustomerNumber, link.LinkedAt));
+    }
+
+    public static async Task<Results<Ok<ConsentReceipt>, ProblemHttpResult>> GetReceipt(
+        Guid receiptId, PrivacyDbContext db, IOptions<ControllerOptions> controller, IOptions<ConsentOptions> options,
+        CancellationToken cancellationToken)
+    {
+        var receipt = await ConsentReceipts.BuildAsync(db, receiptId, controller.Value, options.Value.ValidityMonths, cancellationToken);
+        return receipt is null
+            ? TypedResults.Problem(statusCode: StatusCodes.Status404NotFound, title: "Not found", detail: "There is no consent receipt with this id.")
+            : TypedResults.Ok(receipt);
+    }
+
+    /// <summary>Route values name the subject: <c>customer</c> or <c>visitor</c>, and an id of the right shape.</summary>
+    private static (SubjectType? Type, Dictionary<string, string[]> Errors) ParseSubject(string subjectType, string subjectId, ConsentOptions options)
+    {
+        SubjectType? type = subjectType switch
+        {
+            "customer" => SubjectType.Customer,
+            "visitor" => SubjectType.Visitor,
+            _ => null,
+        };
+        if (type is null)
+        {
+            return (null, new() { ["subjectType"] = ["'subjectType' must be customer or visitor."] });
+        }
+
+        return ConsentRules.IsValidSubjectId(options, type, subjectId)
+            ? (type, [])
+            : (null, new() { ["subjectId"] = [type == SubjectType.Customer ? "'subjectId' is not a valid customer number." : "'subjectId' is not a valid visitor id."] });
+    }
+
+    private static ConsentStatus Status(bool granted) => granted ? ConsentStatus.Granted : ConsentStatus.Denied;
+
+    private static bool IsKey(string value)
+    {
+        Span<byte> buffer = stackalloc byte[512];
+        return Convert.TryFromBase64String(value, buffer, out var written) && written >= 32;
+    }
+}
