@@ -6,6 +6,7 @@ using Privacy.Api.Audit;
 using Privacy.Api.Notifications;
 using Privacy.Api.Platform.Database;
 using Privacy.Api.Platform.Idempotency;
+using Privacy.Api.Platform.OpenApi;
 using Privacy.Api.Platform.Security;
 using Privacy.Api.Platform.Validation;
 using Privacy.Api.Registry;
@@ -47,7 +48,7 @@ public static class ConsentApi
                              "itself), channel, language, and the person's IP address and user agent as proof (Art 7(1)). " +
                              "With `Sec-GPC: 1` or `gpc: true`, sale/sharing-like purposes are stored as denied. " +
                              "Answers the resulting state and the receipt id.")
-            .Accepts<ConsentDecisionRequest>("application/json")
+            .WithRequestExample(Examples.Decision)
             .WithValidation<ConsentDecisionRequest>()
             .WithIdempotency()
             .RequireAuthorization(Policies.FrontendOrOps);
@@ -63,6 +64,8 @@ public static class ConsentApi
             .WithName("WithdrawConsent")
             .WithSummary("Withdraw consent for some purposes or all (Art 7(3))")
             .WithDescription("As easy as giving it: one call. Recipients that rely on a withdrawn consent are notified through the outbox.")
+            .WithRequestExample(new ConsentWithdrawalRequest(["newsletter"], null, ConsentChannel.SettingsPage, "sv",
+                new ProofRequest("198.51.100.23", "Mozilla/5.0 (Macintosh; Intel Mac OS X 14_5) AppleWebKit/605.1.15 Safari/605.1.15")))
             .WithValidation<ConsentWithdrawalRequest>()
             .WithIdempotency()
             .RequireAuthorization(Policies.FrontendOrOps);
@@ -76,6 +79,7 @@ public static class ConsentApi
             .WithSummary("Link an anonymous visitor to the customer who logged in")
             .WithDescription("From then on the customer's state and history include the visitor's events; nothing is rewritten. " +
                              "Linking again to the same customer changes nothing; to another customer answers 409.")
+            .WithRequestExample(new SubjectLinkRequest("100234"))
             .WithValidation<SubjectLinkRequest>()
             .ProducesProblem(StatusCodes.Status409Conflict)
             .RequireAuthorization(Policies.FrontendOrOps);
@@ -88,6 +92,23 @@ public static class ConsentApi
 
         PolicyVersionApi.Map(consent);
         return routes;
+    }
+
+    private static class Examples
+    {
+        public static readonly ConsentDecisionRequest Decision = new(
+            new SubjectRequest(SubjectType.Visitor, "3f9c2a7be1d84c55a0b6e2f4c8d1a9e0"),
+            [
+                new ConsentChoiceRequest("cookies.necessary", ConsentStatus.Granted),
+                new ConsentChoiceRequest("cookies.preferences", ConsentStatus.Denied),
+                new ConsentChoiceRequest("cookies.statistics", ConsentStatus.Granted),
+            ],
+            "2022-02-08",
+            ConsentChannel.Banner,
+            new NoticeRequest("banner-v1-sv", null, "Vi använder kakor för att webbplatsen ska fungera och, om du vill, för statistik."),
+            "sv",
+            false,
+            new ProofRequest("198.51.100.23", "Mozilla/5.0 (Macintosh; Intel Mac OS X 14_5) AppleWebKit/605.1.15 Safari/605.1.15"));
     }
 
     public static async Task<Ok<List<ConsentPurposeResponse>>> ListPurposes(PrivacyDbContext db, CancellationToken cancellationToken) =>

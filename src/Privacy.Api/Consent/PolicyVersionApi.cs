@@ -3,6 +3,7 @@ using Microsoft.EntityFrameworkCore;
 using Privacy.Api.Audit;
 using Privacy.Api.Platform.Database;
 using Privacy.Api.Platform.Idempotency;
+using Privacy.Api.Platform.OpenApi;
 using Privacy.Api.Platform.Security;
 using Privacy.Api.Platform.Validation;
 
@@ -36,6 +37,8 @@ public static class PolicyVersionApi
             .WithSummary("Publish a new policy version")
             .WithDescription("Takes effect at `effectiveFrom` (which must be later than every earlier version's). A `material` version " +
                              "makes every consent given under an earlier version show `reconsentRequired` once it takes effect.")
+            .WithRequestExample(new PublishPolicyVersionRequest("2026-12-01", new DateTimeOffset(2026, 12, 1, 0, 0, 0, TimeSpan.FromHours(1)),
+                true, "New recipient: e-mail service provider.", "Integritetspolicy … (hela texten)", "Privacy policy … (the full text)"))
             .WithValidation<PublishPolicyVersionRequest>()
             .WithIdempotency()
             .ProducesProblem(StatusCodes.Status409Conflict)

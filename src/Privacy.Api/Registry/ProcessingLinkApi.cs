@@ -3,6 +3,7 @@ using Microsoft.EntityFrameworkCore;
 using Privacy.Api.Audit;
 using Privacy.Api.Platform.Database;
 using Privacy.Api.Platform.Idempotency;
+using Privacy.Api.Platform.OpenApi;
 using Privacy.Api.Platform.Security;
 using Privacy.Api.Platform.Validation;
 
@@ -31,6 +32,7 @@ public static class ProcessingLinkApi
             .WithName("CreateProcessingLink")
             .WithSummary("Link a data category to a purpose (and to a recipient it is disclosed to)")
             .WithDescription("Purpose, category and recipient must be active registry entries. An identical active link answers 409.")
+            .WithRequestExample(new ProcessingLinkRequest("newsletter", "user.contact.email", "mail-service"))
             .WithValidation<ProcessingLinkRequest>()
             .WithIdempotency()
             .ProducesProblem(StatusCodes.Status409Conflict)

@@ -3,6 +3,7 @@ using Microsoft.EntityFrameworkCore;
 using Privacy.Api.Audit;
 using Privacy.Api.Platform.Database;
 using Privacy.Api.Platform.Idempotency;
+using Privacy.Api.Platform.OpenApi;
 using Privacy.Api.Platform.Security;
 using Privacy.Api.Platform.Validation;
 
@@ -40,6 +41,7 @@ public static class RegistryEntryApi<TKind, TEntity, TRequest, TResponse>
             .WithName("Create" + TKind.OperationName)
             .WithSummary($"Create {a} {TKind.Singular}")
             .WithDescription("Keys are permanent. A key in use (even by a retired entry) answers 409. Send an `Idempotency-Key` header to make a retry safe.")
+            .WithRequestExample(TKind.Example)
             .WithValidation<TRequest>()
             .WithIdempotency()
             .ProducesProblem(StatusCodes.Status409Conflict)
@@ -48,6 +50,7 @@ public static class RegistryEntryApi<TKind, TEntity, TRequest, TResponse>
             .WithName("Update" + TKind.OperationName)
             .WithSummary($"Replace {a} {TKind.Singular}'s fields")
             .WithDescription("The body's `key` must equal the key in the path. Retired entries cannot be changed (409).")
+            .WithRequestExample(TKind.Example)
             .WithValidation<TRequest>()
             .ProducesProblem(StatusCodes.Status404NotFound)
             .ProducesProblem(StatusCodes.Status409Conflict)

@@ -25,6 +25,9 @@ public interface IRegistryKind<TEntity, TRequest, TResponse>
 
     static abstract Expression<Func<TEntity, TResponse>> Projection { get; }
 
+    /// <summary>The example request body shown in Swagger UI.</summary>
+    static abstract TRequest Example { get; }
+
     static abstract IQueryable<TEntity> Tracked(PrivacyDbContext db);
 
     static abstract TEntity Create(TRequest request);
@@ -52,6 +55,8 @@ public sealed class DataCategories : IRegistryKind<DataCategory, DataCategoryReq
 
     public static Expression<Func<DataCategory, DataCategoryResponse>> Projection { get; } =
         e => new DataCategoryResponse(e.Key, e.Name, e.Description, e.CreatedAt, e.UpdatedAt, e.RetiredAt);
+
+    public static DataCategoryRequest Example { get; } = new("user.contact.address", "Postal address", "Where invoices are sent.");
 
     public static IQueryable<DataCategory> Tracked(PrivacyDbContext db) => db.Set<DataCategory>();
 
@@ -84,6 +89,9 @@ public sealed class Purposes : IRegistryKind<Purpose, PurposeRequest, PurposeRes
     public static Expression<Func<Purpose, PurposeResponse>> Projection { get; } =
         e => new PurposeResponse(e.Key, e.Name, e.Description, e.LegalBasis, e.DataSubjects, e.Retention, e.AlwaysOn,
             e.LimitedByGpc, e.CreatedAt, e.UpdatedAt, e.RetiredAt);
+
+    public static PurposeRequest Example { get; } = new("reviews", "Publish guests' reviews of guided tours",
+        "Reviews a customer submits for publication.", LegalBasis.Consent, [DataSubjectType.Customer], "Until consent is withdrawn.");
 
     public static IQueryable<Purpose> Tracked(PrivacyDbContext db) => db.Set<Purpose>();
 
@@ -118,6 +126,9 @@ public sealed class Recipients : IRegistryKind<Recipient, RecipientRequest, Reci
     public static Expression<Func<Recipient, RecipientResponse>> Projection { get; } =
         e => new RecipientResponse(e.Key, e.Name, e.Description, e.Kind, e.Country, !Countries.IsEea(e.Country),
             e.TransferSafeguard, e.Contact, e.CreatedAt, e.UpdatedAt, e.RetiredAt);
+
+    public static RecipientRequest Example { get; } = new("mail-service", "E-mail service provider", "Sends the newsletter.",
+        RecipientKind.Processor, "IE", null, "privacy@mail-service.example");
 
     public static IQueryable<Recipient> Tracked(PrivacyDbContext db) => db.Set<Recipient>();
 
@@ -162,6 +173,9 @@ public sealed class InternalSystems : IRegistryKind<InternalSystem, InternalSyst
     public static Expression<Func<InternalSystem, InternalSystemResponse>> Projection { get; } =
         e => new InternalSystemResponse(e.Key, e.Name, e.Description,
             e.Categories.OrderBy(c => c.CategoryKey).Select(c => c.CategoryKey).ToList(), e.CreatedAt, e.UpdatedAt, e.RetiredAt);
+
+    public static InternalSystemRequest Example { get; } = new("crm", "Customer relations", "Customer cases and their correspondence.",
+        ["user.name", "user.contact.email", "user.content.private"]);
 
     public static IQueryable<InternalSystem> Tracked(PrivacyDbContext db) => db.Set<InternalSystem>().Include(s => s.Categories);
 

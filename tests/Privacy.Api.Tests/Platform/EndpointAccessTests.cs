@@ -149,6 +149,22 @@ public sealed class EndpointAccessTests(PrivacyApiFactory factory) : IClassFixtu
         }
     }
 
+    [Fact]
+    public async Task EveryDocumentedRequestExamplePassesItsOwnValidation()
+    {
+        var endpoints = factory.Services.GetRequiredService<EndpointDataSource>().Endpoints;
+        var examples = endpoints.SelectMany(e => e.Metadata.OfType<Privacy.Api.Platform.OpenApi.RequestExampleMetadata>()).ToList();
+        Assert.NotEmpty(examples);
+        using var scope = factory.Services.CreateScope();
+        foreach (var example in examples)
+        {
+            var validatorType = typeof(FluentValidation.IValidator<>).MakeGenericType(example.Example.GetType());
+            var validator = (FluentValidation.IValidator)scope.ServiceProvider.GetRequiredService(validatorType);
+            var result = await validator.ValidateAsync(new FluentValidation.ValidationContext<object>(example.Example));
+            Assert.True(result.IsValid, $"{example.Example.GetType().Name}: {result}");
+        }
+    }
+
     private static HttpRequestMessage Request(Route route, string body)
     {
         var request = new HttpRequestMessage(new HttpMethod(route.Method), route.Path);

@@ -92,6 +92,11 @@ public sealed class ProblemDocumentTests(PrivacyApiFactory factory) : IClassFixt
             Assert.True(responses.TryGetProperty("401", out _) && responses.TryGetProperty("403", out _), $"{name} documents no 401/403");
             Assert.True(responses.EnumerateObject().Any(r => r.Name.StartsWith('2')), $"{name} documents no success response");
             Assert.True(operation.TryGetProperty("security", out _), $"{name} has no security requirement");
+            if (operation.TryGetProperty("requestBody", out var body))
+            {
+                var example = body.GetProperty("content").GetProperty("application/json").GetProperty("example");
+                Assert.Equal(JsonValueKind.Object, example.ValueKind);
+            }
         }
     }
 }

@@ -28,6 +28,7 @@ public static class OpenApiSetup
                 Description = "An API key. In Development: dev-ops-key, dev-frontend-key, dev-system-key, dev-partner-card-key.",
             });
             options.OperationFilter<AuthorizationOperationFilter>();
+            options.OperationFilter<RequestExampleOperationFilter>();
             options.SupportNonNullableReferenceTypes();
             options.CustomSchemaIds(type => type.FullName?.Replace("Privacy.Api.", "", StringComparison.Ordinal).Replace('+', '.'));
         });
