@@ -53,6 +53,7 @@ public static class PrivacyServices
     {
         app.MapHealthChecks("/health/live", new HealthCheckOptions { Predicate = _ => false }).AllowAnonymous();
         app.MapHealthChecks("/health/ready", new HealthCheckOptions { Predicate = c => c.Tags.Contains("ready") }).AllowAnonymous();
+        app.MapCallerApi();
         app.MapRegistryApi();
         app.MapConsentApi();
         app.MapAuditApi();

@@ -10,7 +10,8 @@ namespace Privacy.Api.Consent;
 public sealed class ConsentStateReader(NpgsqlDataSource dataSource, TimeProvider time, IOptions<ConsentOptions> options)
 {
     // For a customer, the visitors linked to them count as the same person.
-    private const string Sql = """
+    /// <summary>The statement, also run by the benchmark harness through pgbench as the database's own limit.</summary>
+    public const string Sql = """
         WITH subjects(subject_type, subject_id) AS (
             SELECT $1::text, $2::text
             UNION ALL

@@ -49,7 +49,8 @@ public sealed class LocalPostgresCluster : IDisposable
     /// Starts (initialising it first when new) the cluster kept in <paramref name="root"/> and makes sure
     /// <paramref name="database"/> exists. A cluster left running by a previous process is reused.
     /// </summary>
-    public static LocalPostgresCluster Start(string root, string database)
+    /// <param name="settings">Extra server settings (e.g. <c>shared_buffers</c>), applied at every start.</param>
+    public static LocalPostgresCluster Start(string root, string database, IReadOnlyDictionary<string, string>? settings = null)
     {
         var bin = FindBinaries() ?? throw new LocalPostgresUnavailableException(
             "PostgreSQL server binaries (initdb, pg_ctl) were not found on PATH or under /usr/lib/postgresql/*/bin. " +
@@ -93,7 +94,8 @@ public sealed class LocalPostgresCluster : IDisposable
         {
             GiveToServerUser(root, runAs);
             var options = $"-c listen_addresses=127.0.0.1 -p {cluster.Port} -c unix_socket_directories='' " +
-                          "-c max_connections=300 -c fsync=on";
+                          "-c max_connections=300 -c fsync=on" +
+                          string.Concat((settings ?? new Dictionary<string, string>()).Select(s => $" -c {s.Key}={s.Value}"));
             Run(bin, runAs, "pg_ctl", "start", "-D", dataDirectory, "-w", "-t", "60", "-l",
                 Path.Combine(root, "postgres.log"), "-o", options);
         }

@@ -1,0 +1,71 @@
+using Privacy.Benchmarks.Tools;
+
+namespace Privacy.Benchmarks;
+
+/// <summary>Everything a scenario needs: the service, its database, the raw server, the options.</summary>
+internal sealed class BenchContext(BenchmarkOptions options, ServiceUnderTest service, Database database, RawHttpServer raw)
+{
+    private int _run;
+
+    public BenchmarkOptions Options { get; } = options;
+
+    public ServiceUnderTest Service { get; } = service;
+
+    public Database Database { get; } = database;
+
+    public RawHttpServer Raw { get; } = raw;
+
+    /// <summary>Subjects currently in the data set.</summary>
+    public int Subjects { get; set; }
+
+    public string FrontendKey => ServiceUnderTest.Keys["bench-frontend"].Key;
+
+    public string OpsKey => ServiceUnderTest.Keys["bench-ops"].Key;
+
+    /// <summary>Drives the service with a wrk script and records the service's CPU time per request.</summary>
+    public async Task<Measurement> LoadServiceAsync(string name, string script, TimeSpan duration, int connections,
+        IDictionary<string, string>? environment = null, CancellationToken cancellationToken = default)
+    {
+        var cpuBefore = Service.CpuTime();
+        var measurement = await Wrk.RunAsync(name, Service.BaseUrl, script, connections, duration, Environment(environment), cancellationToken);
+        var cpu = Service.CpuTime() - cpuBefore;
+        Console.Error.WriteLine($"  {Describe(measurement)}");
+        return measurement.WithCpu(measurement.Requests == 0 ? null : cpu.TotalMilliseconds / measurement.Requests);
+    }
+
+    public async Task<Measurement> LoadRawAsync(string name, TimeSpan duration, int connections, CancellationToken cancellationToken)
+    {
+        var measurement = await Wrk.RunAsync(name, Raw.BaseUrl, "get.lua", connections, duration,
+            Environment(new Dictionary<string, string> { ["BENCH_PATH"] = "/" }), cancellationToken);
+        Console.Error.WriteLine($"  {Describe(measurement)}");
+        return measurement;
+    }
+
+    public async Task<Measurement> PgbenchAsync(string name, string script, TimeSpan duration, int clients, CancellationToken cancellationToken)
+    {
+        var measurement = await Pgbench.RunAsync(name, Database, script, clients, duration,
+            new Dictionary<string, string> { ["subjects"] = Subjects.ToString(System.Globalization.CultureInfo.InvariantCulture) }, cancellationToken);
+        Console.Error.WriteLine($"  {Describe(measurement)}");
+        return measurement;
+    }
+
+    private Dictionary<string, string> Environment(IDictionary<string, string>? extra)
+    {
+        var environment = new Dictionary<string, string>
+        {
+            ["BENCH_SCRIPTS"] = Path.Combine(AppContext.BaseDirectory, "Scripts"),
+            ["BENCH_SUBJECTS"] = Subjects.ToString(System.Globalization.CultureInfo.InvariantCulture),
+            ["BENCH_FRONTEND_KEY"] = FrontendKey,
+            ["BENCH_RUN"] = (++_run).ToString(System.Globalization.CultureInfo.InvariantCulture),
+        };
+        foreach (var (key, value) in extra ?? new Dictionary<string, string>())
+        {
+            environment[key] = value;
+        }
+
+        return environment;
+    }
+
+    private static string Describe(Measurement m) =>
+        $"{m.Name,-44} {m.RequestsPerSecond,10:N0}/s  p50 {m.P50Ms,6:N2} ms  p99 {m.P99Ms,7:N2} ms  errors {m.Errors}";
+}

@@ -1,0 +1,141 @@
+using System.Diagnostics;
+using System.Globalization;
+using System.Net;
+using System.Net.Sockets;
+using Privacy.Benchmarks.Tools;
+
+namespace Privacy.Benchmarks;
+
+/// <summary>The service, published in Release and started as its own process in Production mode.</summary>
+internal sealed class ServiceUnderTest : IAsyncDisposable
+{
+    public static readonly IReadOnlyDictionary<string, (string Key, string Role, string? Recipient)> Keys =
+        new Dictionary<string, (string, string, string?)>
+        {
+            ["bench-frontend"] = ("bench-frontend-key-3c1d9e", "frontend", null),
+            ["bench-ops"] = ("bench-ops-key-77a0f2", "ops", null),
+        };
+
+    private readonly Process _process;
+    private readonly long _clockTicksPerSecond = 100; // USER_HZ on Linux
+
+    private ServiceUnderTest(Process process, string baseUrl)
+    {
+        _process = process;
+        BaseUrl = baseUrl;
+    }
+
+    public string BaseUrl { get; }
+
+    public static async Task<string> PublishAsync(string repository, string output, CancellationToken cancellationToken)
+    {
+        await ProcessRunner.RunAsync("dotnet",
+            ["publish", Path.Combine(repository, "src", "Privacy.Api", "Privacy.Api.csproj"), "-c", "Release", "-o", output, "--nologo", "-v", "q"],
+            cancellationToken: cancellationToken);
+        return Path.Combine(output, "Privacy.Api.dll");
+    }
+
+    public static async Task<ServiceUnderTest> StartAsync(string dll, string connectionString, CancellationToken cancellationToken)
+    {
+        var port = FreePort();
+        var start = new ProcessStartInfo("dotnet")
+        {
+            UseShellExecute = false,
+            RedirectStandardOutput = true,
+            RedirectStandardError = true,
+            WorkingDirectory = Path.GetDirectoryName(dll)!,
+        };
+        start.ArgumentList.Add(dll);
+        start.ArgumentList.Add("--urls");
+        start.ArgumentList.Add($"http://127.0.0.1:{port}");
+        start.Environment["ASPNETCORE_ENVIRONMENT"] = "Production";
+        start.Environment["ConnectionStrings__Privacy"] = connectionString;
+        start.Environment["Consent__ProofHashKey"] = Convert.ToBase64String("benchmark-proof-hash-key-32-bytes!!"u8.ToArray());
+        start.Environment["Logging__LogLevel__Default"] = "Warning";
+        var index = 0;
+        foreach (var (id, (key, role, recipient)) in Keys)
+        {
+            start.Environment[$"ApiKeys__Keys__{index}__Id"] = id;
+            start.Environment[$"ApiKeys__Keys__{index}__Role"] = role;
+            start.Environment[$"ApiKeys__Keys__{index}__Hash"] = Privacy.Api.Platform.Security.ApiKeyAuthentication.Hash(key);
+            if (recipient is not null)
+            {
+                start.Environment[$"ApiKeys__Keys__{index}__Recipient"] = recipient;
+            }
+
+            index++;
+        }
+
+        var process = Process.Start(start) ?? throw new InvalidOperationException("Could not start the service.");
+        process.OutputDataReceived += (_, e) => { if (e.Data is not null) Console.Error.WriteLine($"  [service] {e.Data}"); };
+        process.ErrorDataReceived += (_, e) => { if (e.Data is not null) Console.Error.WriteLine($"  [service] {e.Data}"); };
+        process.BeginOutputReadLine();
+        process.BeginErrorReadLine();
+        var service = new ServiceUnderTest(process, $"http://127.0.0.1:{port}");
+        await service.WaitReadyAsync(cancellationToken);
+        return service;
+    }
+
+    /// <summary>User + system CPU time the service has used so far.</summary>
+    public TimeSpan CpuTime()
+    {
+        var stat = File.ReadAllText($"/proc/{_process.Id}/stat");
+        var fields = stat[(stat.LastIndexOf(')') + 2)..].Split(' ');
+        // Fields after the command: state is [0]; utime is field 14 of the full line, i.e. [11] here; stime [12].
+        var ticks = long.Parse(fields[11], CultureInfo.InvariantCulture) + long.Parse(fields[12], CultureInfo.InvariantCulture);
+        return TimeSpan.FromSeconds((double)ticks / _clockTicksPerSecond);
+    }
+
+    /// <summary>Peak resident memory (VmHWM) in MiB.</summary>
+    public double PeakResidentMiB()
+    {
+        var line = File.ReadLines($"/proc/{_process.Id}/status").First(l => l.StartsWith("VmHWM:", StringComparison.Ordinal));
+        return long.Parse(line.Split(' ', StringSplitOptions.RemoveEmptyEntries)[1], CultureInfo.InvariantCulture) / 1024.0;
+    }
+
+    private async Task WaitReadyAsync(CancellationToken cancellationToken)
+    {
+        using var http = new HttpClient();
+        for (var attempt = 0; attempt < 240; attempt++)
+        {
+            if (_process.HasExited)
+            {
+                throw new InvalidOperationException($"The service exited with {_process.ExitCode} while starting.");
+            }
+
+            try
+            {
+                if ((await http.GetAsync($"{BaseUrl}/health/ready", cancellationToken)).IsSuccessStatusCode)
+                {
+                    return;
+                }
+            }
+            catch (HttpRequestException)
+            {
+                // not listening yet
+            }
+
+            await Task.Delay(500, cancellationToken);
+        }
+
+        throw new TimeoutException("The service did not become ready within two minutes.");
+    }
+
+    private static int FreePort()
+    {
+        using var listener = new TcpListener(IPAddress.Loopback, 0);
+        listener.Start();
+        return ((IPEndPoint)listener.LocalEndpoint).Port;
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        if (!_process.HasExited)
+        {
+            _process.Kill(entireProcessTree: true);
+            await _process.WaitForExitAsync();
+        }
+
+        _process.Dispose();
+    }
+}
