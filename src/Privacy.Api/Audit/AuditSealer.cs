@@ -38,7 +38,7 @@ public sealed class AuditSealer(IServiceScopeFactory scopes, TimeProvider time, 
             return 0;
         }
 
-        var pending = await db.Set<AuditEntry>()
+        var pending = await db.Set<AuditEntry>().AsNoTracking()
             .Where(e => e.ChainPosition == null)
             .OrderBy(e => e.Id)
             .Take(options.Value.BatchSize)
@@ -55,18 +55,27 @@ public sealed class AuditSealer(IServiceScopeFactory scopes, TimeProvider time, 
             .FirstOrDefaultAsync(cancellationToken);
         var position = head?.Position ?? 0;
         var previous = head?.Seal ?? AuditChain.GenesisSeal;
-        var now = time.GetUtcNow();
-        foreach (var entry in pending)
+        var ids = new long[pending.Count];
+        var positions = new long[pending.Count];
+        var previousSeals = new string[pending.Count];
+        var seals = new string[pending.Count];
+        for (var i = 0; i < pending.Count; i++)
         {
             position++;
-            entry.ChainPosition = position;
-            entry.PreviousSeal = previous;
-            entry.Seal = AuditChain.ComputeSeal(entry, position, previous);
-            entry.SealedAt = now;
-            previous = entry.Seal;
+            ids[i] = pending[i].Id;
+            positions[i] = position;
+            previousSeals[i] = previous;
+            seals[i] = previous = AuditChain.ComputeSeal(pending[i], position, previous);
         }
 
-        await db.SaveChangesAsync(cancellationToken);
+        // One statement for the whole batch: sealing must stay cheap next to the writes it follows.
+        await db.Database.ExecuteSqlInterpolatedAsync(
+            $"""
+             UPDATE privacy.audit_entries AS a
+             SET chain_position = v.position, previous_seal = v.previous_seal, seal = v.seal, sealed_at = {time.GetUtcNow()}
+             FROM unnest({ids}, {positions}, {previousSeals}, {seals}) AS v(id, position, previous_seal, seal)
+             WHERE a.id = v.id
+             """, cancellationToken);
         await transaction.CommitAsync(cancellationToken);
         return pending.Count;
     }

@@ -18,8 +18,8 @@ public static class DatabaseSetup
         builder.Services.AddOptions<LocalPostgresOptions>().BindConfiguration(LocalPostgresOptions.Section);
         builder.Services.AddSingleton<LocalPostgresProvisioner>();
         builder.Services.AddHostedService(sp => sp.GetRequiredService<LocalPostgresProvisioner>());
-        builder.Services.AddSingleton(sp => new NpgsqlDataSourceBuilder(ResolveConnectionString(sp)).Build());
-        builder.Services.AddDbContext<PrivacyDbContext>((sp, options) => ConfigureDbContext(options, sp.GetRequiredService<NpgsqlDataSource>()));
+        builder.Services.AddSingleton(sp => new NpgsqlDataSourceBuilder(WithDefaults(ResolveConnectionString(sp))).Build());
+        builder.Services.AddDbContextPool<PrivacyDbContext>((sp, options) => ConfigureDbContext(options, sp.GetRequiredService<NpgsqlDataSource>()));
         builder.Services.AddOptions<DatabaseOptions>().BindConfiguration(DatabaseOptions.Section).ValidateOnStart();
         builder.Services.AddSingleton<DatabaseInitializer.ReadinessCheck>();
         builder.Services.AddHostedService<DatabaseInitializer>();
@@ -27,6 +27,22 @@ public static class DatabaseSetup
             .AddDbContextCheck<PrivacyDbContext>("database", tags: ["ready"])
             .AddCheck<DatabaseInitializer.ReadinessCheck>("migrations", tags: ["ready"]);
         return builder;
+    }
+
+    /// <summary>
+    /// Statements the service runs again and again are prepared once per physical connection
+    /// (Npgsql auto-prepare), unless the connection string says otherwise.
+    /// </summary>
+    private static string WithDefaults(string connectionString)
+    {
+        var builder = new NpgsqlConnectionStringBuilder(connectionString);
+        if (!connectionString.Contains("Max Auto Prepare", StringComparison.OrdinalIgnoreCase))
+        {
+            builder.MaxAutoPrepare = 64;
+            builder.AutoPrepareMinUsages = 2;
+        }
+
+        return builder.ConnectionString;
     }
 
     /// <summary>
