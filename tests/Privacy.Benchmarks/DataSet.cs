@@ -18,7 +18,7 @@ internal static class DataSet
                    now() - interval '330 days' + e * interval '60 days' + s * interval '1 millisecond' AS at
             FROM generate_series($1::int, $2::int) s CROSS JOIN LATERAL generate_series(1, 1 + s % 3) e
         ), ev AS (
-            INSERT INTO privacy.consent_events (receipt_id, subject_type, subject_id, kind, policy_version, channel, notice_id, notice_hash,
+            INSERT INTO privacy.consent_events (id, subject_type, subject_id, kind, policy_version, channel, notice_id, notice_hash,
                                                 language, gpc, gpc_source, occurred_at, recorded_by)
             SELECT gen_random_uuid(), CASE WHEN customer THEN 'Customer' ELSE 'Visitor' END, subject_id,
                    CASE WHEN withdrawal THEN 'Withdrawal' ELSE 'Decision' END, '2022-02-08',
@@ -28,13 +28,13 @@ internal static class DataSet
             RETURNING id, subject_type, subject_id, kind, occurred_at
         ), ch AS (
             INSERT INTO privacy.consent_choices (event_id, purpose_key, granted, requested, subject_type, subject_id, occurred_at)
-            SELECT ev.id, p.key, ev.kind = 'Decision' AND (ev.id + length(p.key)) % 3 <> 0,
-                   ev.kind = 'Decision' AND (ev.id + length(p.key)) % 3 <> 0, ev.subject_type, ev.subject_id, ev.occurred_at
+            SELECT ev.id, p.key, ev.kind = 'Decision' AND (get_byte(uuid_send(ev.id), 15) + length(p.key)) % 3 <> 0,
+                   ev.kind = 'Decision' AND (get_byte(uuid_send(ev.id), 15) + length(p.key)) % 3 <> 0, ev.subject_type, ev.subject_id, ev.occurred_at
             FROM ev CROSS JOIN (VALUES ('cookies.preferences'), ('cookies.statistics'), ('newsletter')) p(key)
             WHERE p.key <> 'newsletter' OR ev.subject_type = 'Customer'
         )
         INSERT INTO privacy.consent_proofs (event_id, ip_address, user_agent, ip_address_hash, user_agent_hash)
-        SELECT id, ('10.' || (id % 250) || '.' || (id / 250 % 250) || '.' || (id / 62500 % 250))::inet,
+        SELECT id, ('10.' || get_byte(uuid_send(id), 13) || '.' || get_byte(uuid_send(id), 14) || '.' || get_byte(uuid_send(id), 15))::inet,
                'Mozilla/5.0 (X11; Linux x86_64) bench', encode(sha256(id::text::bytea), 'hex'), repeat('e', 64)
         FROM ev
         """;

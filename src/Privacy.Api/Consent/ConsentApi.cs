@@ -164,10 +164,10 @@ public static class ConsentApi
             : [];
         var events = await db.Set<ConsentEvent>().AsNoTracking().Include(e => e.Choices).Include(e => e.Proof)
             .Where(e => (e.SubjectType == type && e.SubjectId == subjectId) || (e.SubjectType == SubjectType.Visitor && visitors.Contains(e.SubjectId)))
-            .OrderBy(e => e.OccurredAt).ThenBy(e => e.Id)
+            .OrderBy(e => e.OccurredAt).ThenBy(e => e.Choices.Min(c => c.Sequence))
             .ToListAsync(cancellationToken);
         return TypedResults.Ok(new ConsentHistoryResponse(new SubjectRef(type.Value, subjectId), [.. events.Select(e => new ConsentEventResponse(
-            e.ReceiptId, e.Kind, e.OccurredAt, new SubjectRef(e.SubjectType, e.SubjectId), e.PolicyVersion, e.Channel, e.NoticeId, e.NoticeHash,
+            e.Id, e.Kind, e.OccurredAt, new SubjectRef(e.SubjectType, e.SubjectId), e.PolicyVersion, e.Channel, e.NoticeId, e.NoticeHash,
             e.Language, e.Gpc, e.GpcSource, e.RecordedBy,
             [.. e.Choices.OrderBy(c => c.PurposeKey).Select(c => new RecordedChoice(c.PurposeKey, Status(c.Requested), Status(c.Granted),
                 c.Requested && !c.Granted))],

@@ -65,10 +65,8 @@ public enum ConsentChannel
 /// </summary>
 public sealed class ConsentEvent
 {
-    public long Id { get; set; }
-
-    /// <summary>Public id of the event: the consent receipt's id.</summary>
-    public Guid ReceiptId { get; set; }
+    /// <summary>Time-ordered id (UUID v7), made by the service so one round trip writes the event and its rows; also the receipt id.</summary>
+    public Guid Id { get; set; }
 
     public SubjectType SubjectType { get; set; }
 
@@ -108,7 +106,10 @@ public sealed class ConsentEvent
 /// <summary>The outcome for one purpose in one event. Subject and time are repeated so the state query is one index scan.</summary>
 public sealed class ConsentChoice
 {
-    public long EventId { get; set; }
+    public Guid EventId { get; set; }
+
+    /// <summary>Insertion order (identity): breaks ties between events of the same instant, last written wins.</summary>
+    public long Sequence { get; set; }
 
     public required string PurposeKey { get; set; }
 
@@ -131,7 +132,7 @@ public sealed class ConsentChoice
 /// </summary>
 public sealed class ConsentProof
 {
-    public long EventId { get; set; }
+    public Guid EventId { get; set; }
 
     public IPAddress? IpAddress { get; set; }
 
@@ -190,8 +191,7 @@ internal sealed class ConsentEventConfiguration : IEntityTypeConfiguration<Conse
     {
         builder.ToTable("consent_events");
         builder.HasKey(e => e.Id);
-        builder.Property(e => e.Id).UseIdentityAlwaysColumn();
-        builder.HasIndex(e => e.ReceiptId).IsUnique();
+        builder.Property(e => e.Id).ValueGeneratedNever();
         builder.Property(e => e.SubjectType).HasConversion<string>().HasMaxLength(16);
         builder.Property(e => e.SubjectId).HasMaxLength(64);
         builder.Property(e => e.Kind).HasConversion<string>().HasMaxLength(16);
@@ -204,7 +204,7 @@ internal sealed class ConsentEventConfiguration : IEntityTypeConfiguration<Conse
         builder.HasOne<PolicyVersion>().WithMany().HasForeignKey(e => e.PolicyVersion).OnDelete(DeleteBehavior.Restrict);
         builder.HasMany(e => e.Choices).WithOne().HasForeignKey(c => c.EventId).OnDelete(DeleteBehavior.Restrict);
         builder.HasOne(e => e.Proof).WithOne().HasForeignKey<ConsentProof>(p => p.EventId).OnDelete(DeleteBehavior.Restrict);
-        builder.HasIndex(e => new { e.SubjectType, e.SubjectId, e.Id });
+        builder.HasIndex(e => new { e.SubjectType, e.SubjectId, e.OccurredAt });
     }
 }
 
@@ -214,13 +214,14 @@ internal sealed class ConsentChoiceConfiguration : IEntityTypeConfiguration<Cons
     {
         builder.ToTable("consent_choices");
         builder.HasKey(c => new { c.EventId, c.PurposeKey });
+        builder.Property(c => c.Sequence).UseIdentityAlwaysColumn();
         builder.Property(c => c.SubjectType).HasConversion<string>().HasMaxLength(16);
         builder.Property(c => c.SubjectId).HasMaxLength(64);
         builder.HasOne<Purpose>().WithMany().HasForeignKey(c => c.PurposeKey).OnDelete(DeleteBehavior.Restrict);
         // The hot path: the latest choice per purpose for a subject is the first entry of each purpose here.
-        builder.HasIndex(c => new { c.SubjectType, c.SubjectId, c.PurposeKey, c.OccurredAt, c.EventId })
+        builder.HasIndex(c => new { c.SubjectType, c.SubjectId, c.PurposeKey, c.OccurredAt, c.Sequence })
             .IsDescending(false, false, false, true, true)
-            .IncludeProperties(c => c.Granted)
+            .IncludeProperties(c => new { c.Granted, c.EventId })
             .HasDatabaseName("ix_consent_choices_state");
     }
 }

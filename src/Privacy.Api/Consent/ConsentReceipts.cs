@@ -53,7 +53,7 @@ public static class ConsentReceipts
         CancellationToken cancellationToken)
     {
         var consentEvent = await db.Set<ConsentEvent>().AsNoTracking().Include(e => e.Choices)
-            .SingleOrDefaultAsync(e => e.ReceiptId == receiptId, cancellationToken);
+            .SingleOrDefaultAsync(e => e.Id == receiptId, cancellationToken);
         if (consentEvent is null)
         {
             return null;
@@ -91,7 +91,7 @@ public static class ConsentReceipts
             consentEvent.OccurredAt.ToUnixTimeSeconds(),
             consentEvent.OccurredAt,
             RecordOfProcessing.EnumText(consentEvent.Channel),
-            consentEvent.ReceiptId,
+            consentEvent.Id,
             consentEvent.Language,
             $"{RecordOfProcessing.EnumText(consentEvent.SubjectType)}:{consentEvent.SubjectId}",
             [new ReceiptController(controller.Name, controller.Email, controller.Address, controller.Email, OnBehalf: false)],

@@ -28,16 +28,27 @@ public sealed class ConsentRecorder(
 {
     public const string GpcHeader = "Sec-GPC";
 
-    private sealed record PurposeInfo(string Key, LegalBasis LegalBasis, bool AlwaysOn, bool LimitedByGpc);
+    private sealed record PurposeInfo(string Key, bool AlwaysOn, bool LimitedByGpc);
+
+    /// <summary>What a request is checked against: the consent purposes and the policy versions, read in one statement.</summary>
+    private sealed record Catalog(Dictionary<string, PurposeInfo> Purposes, string? ShownVersion, string? CurrentVersion);
 
     /// <summary>A choice as requested and as it will be recorded.</summary>
     private sealed record Choice(string Purpose, bool Requested, bool Granted);
+
+    private const string CatalogSql = """
+        SELECT p.key, p.always_on, p.limited_by_gpc,
+               (SELECT v.version FROM privacy.policy_versions v WHERE v.version = $1 AND v.effective_from <= $2),
+               (SELECT c.version FROM privacy.policy_versions c WHERE c.effective_from <= $2 ORDER BY c.effective_from DESC LIMIT 1)
+        FROM privacy.purposes p
+        WHERE p.retired_at IS NULL AND (p.legal_basis = 'Consent' OR p.always_on)
+        """;
 
     public async Task<(ConsentRecordedResponse? Recorded, Dictionary<string, string[]> Errors)> RecordDecisionAsync(
         ConsentDecisionRequest request, HttpContext http, CancellationToken cancellationToken)
     {
         var errors = new Dictionary<string, string[]>();
-        var purposes = await ConsentPurposes(cancellationToken);
+        var catalog = await ReadCatalog(request.PolicyVersion, cancellationToken);
         var gpcHeader = http.Request.Headers[GpcHeader].ToString() == "1"; // only the exact value 1 is the signal
         var gpc = gpcHeader || request.Gpc == true;
         var choices = new List<Choice>();
@@ -45,7 +56,7 @@ public sealed class ConsentRecorder(
         {
             var (key, status) = (request.Choices[i].Purpose!, request.Choices[i].Status!.Value);
             var requested = status == ConsentStatus.Granted;
-            if (!purposes.TryGetValue(key, out var purpose))
+            if (!catalog.Purposes.TryGetValue(key, out var purpose))
             {
                 errors[$"choices[{i}].purpose"] = [$"'{key}' is not a purpose that takes consent (see GET /consent/purposes)."];
             }
@@ -60,10 +71,7 @@ public sealed class ConsentRecorder(
             }
         }
 
-        var version = await db.Set<PolicyVersion>().AsNoTracking()
-            .Where(v => v.Version == request.PolicyVersion && v.EffectiveFrom <= time.GetUtcNow())
-            .Select(v => v.Version).FirstOrDefaultAsync(cancellationToken);
-        if (version is null)
+        if (catalog.ShownVersion is null)
         {
             errors["policyVersion"] = [$"'{request.PolicyVersion}' is not a published policy version in effect."];
         }
@@ -81,7 +89,7 @@ public sealed class ConsentRecorder(
         }
 
         var subject = request.Subject!;
-        var recorded = await RecordAsync(subject.Type!.Value, subject.Id!, ConsentEventKind.Decision, choices, version!,
+        var recorded = await RecordAsync(subject.Type!.Value, subject.Id!, ConsentEventKind.Decision, choices, catalog.ShownVersion!,
             request.Channel!.Value, notice.Id, noticeHash, notice.Text, request.Language!,
             gpc ? (gpcHeader && request.Gpc == true ? "both" : gpcHeader ? "header" : "flag") : null,
             request.Proof, http, cancellationToken);
@@ -92,8 +100,8 @@ public sealed class ConsentRecorder(
         SubjectType type, string id, ConsentWithdrawalRequest request, HttpContext http, CancellationToken cancellationToken)
     {
         var errors = new Dictionary<string, string[]>();
-        var purposes = await ConsentPurposes(cancellationToken);
-        var withdrawable = purposes.Values.Where(p => !p.AlwaysOn).Select(p => p.Key).Order().ToList();
+        var catalog = await ReadCatalog(null, cancellationToken);
+        var withdrawable = catalog.Purposes.Values.Where(p => !p.AlwaysOn).Select(p => p.Key).Order().ToList();
         var keys = request.All == true ? withdrawable : [.. request.Purposes!];
         for (var i = 0; i < keys.Count && request.All != true; i++)
         {
@@ -103,10 +111,7 @@ public sealed class ConsentRecorder(
             }
         }
 
-        var version = await db.Set<PolicyVersion>().AsNoTracking()
-            .Where(v => v.EffectiveFrom <= time.GetUtcNow()).OrderByDescending(v => v.EffectiveFrom)
-            .Select(v => v.Version).FirstOrDefaultAsync(cancellationToken);
-        if (version is null)
+        if (catalog.CurrentVersion is null)
         {
             errors["policyVersion"] = ["No policy version is in effect."];
         }
@@ -117,7 +122,7 @@ public sealed class ConsentRecorder(
         }
 
         var recorded = await RecordAsync(type, id, ConsentEventKind.Withdrawal, [.. keys.Distinct().Select(k => new Choice(k, false, false))],
-            version!, request.Channel!.Value, null, null, null, request.Language ?? "sv", null, request.Proof, http, cancellationToken);
+            catalog.CurrentVersion!, request.Channel!.Value, null, null, null, request.Language ?? "sv", null, request.Proof, http, cancellationToken);
         return (recorded, errors);
     }
 
@@ -128,22 +133,36 @@ public sealed class ConsentRecorder(
         await using var owned = await db.Database.BeginUnlessInTransactionAsync(cancellationToken);
         var connection = (NpgsqlConnection)db.Database.GetDbConnection();
         var transaction = (NpgsqlTransaction)db.Database.CurrentTransaction!.GetDbTransaction();
-        await using (var lockSubject = new NpgsqlCommand("SELECT pg_advisory_xact_lock(hashtextextended($1, 0))", connection, transaction))
+        var now = AuditTrail.TruncateToMicroseconds(time.GetUtcNow());
+
+        // One round trip: serialise writes for this subject, find the customer a visitor was linked to
+        // (the person as recipients know them), and keep the notice text shown.
+        string? customer = type == SubjectType.Customer ? id : null;
+        await using (var batch = new NpgsqlBatch(connection, transaction))
         {
-            lockSubject.Parameters.AddWithValue($"consent:{type}:{id}");
-            await lockSubject.ExecuteNonQueryAsync(cancellationToken);
+            batch.BatchCommands.Add(Command("SELECT pg_advisory_xact_lock(hashtextextended($1, 0))", $"consent:{type}:{id}"));
+            batch.BatchCommands.Add(Command("SELECT customer_number FROM privacy.consent_subject_links WHERE visitor_id = $1",
+                type == SubjectType.Visitor ? id : ""));
+            if (noticeHash is not null)
+            {
+                batch.BatchCommands.Add(Command("""
+                    INSERT INTO privacy.consent_notices (hash, notice_id, text, first_seen_at) VALUES ($1, $2, $3, $4)
+                    ON CONFLICT (hash) DO UPDATE SET text = COALESCE(consent_notices.text, excluded.text)
+                    """, noticeHash, (object?)noticeId ?? DBNull.Value, (object?)noticeText ?? DBNull.Value, now));
+            }
+
+            await using var reader = await batch.ExecuteReaderAsync(cancellationToken);
+            await reader.NextResultAsync(cancellationToken);
+            if (await reader.ReadAsync(cancellationToken))
+            {
+                customer = reader.GetString(0);
+            }
         }
 
-        // The person as recipients know them: the customer, or the customer a visitor was linked to.
-        var customer = type == SubjectType.Customer
-            ? id
-            : await db.Set<SubjectLink>().Where(l => l.VisitorId == id).Select(l => l.CustomerNumber).FirstOrDefaultAsync(cancellationToken);
         var before = customer is null ? null : await states.ReadAsync(connection, transaction, SubjectType.Customer, customer, cancellationToken);
-
-        var now = AuditTrail.TruncateToMicroseconds(time.GetUtcNow());
         var consentEvent = new ConsentEvent
         {
-            ReceiptId = Guid.CreateVersion7(now),
+            Id = Guid.CreateVersion7(now),
             SubjectType = type,
             SubjectId = id,
             Kind = kind,
@@ -163,20 +182,12 @@ public sealed class ConsentRecorder(
             Proof = Proof(proof, http),
         };
         db.Add(consentEvent);
-        if (noticeHash is not null)
-        {
-            await db.Database.ExecuteSqlInterpolatedAsync(
-                $"""
-                 INSERT INTO privacy.consent_notices (hash, notice_id, text, first_seen_at) VALUES ({noticeHash}, {noticeId}, {noticeText}, {now})
-                 ON CONFLICT (hash) DO UPDATE SET text = COALESCE(consent_notices.text, excluded.text)
-                 """, cancellationToken);
-        }
 
         var withdrawn = choices
             .Where(c => !c.Granted && before?.Purposes.Any(p => p.Purpose == c.Purpose && p.Status == ConsentStatus.Granted) == true)
             .Select(c => c.Purpose).ToList();
         await NotifyRecipients(customer, withdrawn, consentEvent, cancellationToken);
-        audit.Record($"consent.{kind.ToString().ToLowerInvariant()}.recorded", "consent_event", consentEvent.ReceiptId.ToString(), new
+        audit.Record($"consent.{kind.ToString().ToLowerInvariant()}.recorded", "consent_event", consentEvent.Id.ToString(), new
         {
             subjectType = type,
             channel,
@@ -184,7 +195,7 @@ public sealed class ConsentRecorder(
             gpc = consentEvent.Gpc,
             choices = choices.Select(c => new { c.Purpose, c.Granted }),
         });
-        await db.SaveChangesAsync(cancellationToken);
+        await db.SaveChangesAsync(cancellationToken); // event, choices, proof and audit entry in one batch
 
         var after = await states.ReadAsync(connection, transaction, type, id, cancellationToken);
         if (owned is not null)
@@ -192,9 +203,47 @@ public sealed class ConsentRecorder(
             await owned.CommitAsync(cancellationToken);
         }
 
-        return new ConsentRecordedResponse(consentEvent.ReceiptId, kind, now, consentEvent.Gpc,
+        return new ConsentRecordedResponse(consentEvent.Id, kind, now, consentEvent.Gpc,
             [.. choices.Select(c => new RecordedChoice(c.Purpose, Status(c.Requested), Status(c.Granted), c.Requested && !c.Granted && kind == ConsentEventKind.Decision))],
             after);
+    }
+
+    private async Task<Catalog> ReadCatalog(string? shownVersion, CancellationToken cancellationToken)
+    {
+        await db.Database.OpenConnectionAsync(cancellationToken);
+        try
+        {
+            var connection = (NpgsqlConnection)db.Database.GetDbConnection();
+            await using var command = new NpgsqlCommand(CatalogSql, connection, (NpgsqlTransaction?)db.Database.CurrentTransaction?.GetDbTransaction());
+            command.Parameters.AddWithValue((object?)shownVersion ?? DBNull.Value);
+            command.Parameters.AddWithValue(time.GetUtcNow());
+            await using var reader = await command.ExecuteReaderAsync(cancellationToken);
+            var purposes = new Dictionary<string, PurposeInfo>();
+            string? shown = null, current = null;
+            while (await reader.ReadAsync(cancellationToken))
+            {
+                purposes[reader.GetString(0)] = new PurposeInfo(reader.GetString(0), reader.GetBoolean(1), reader.GetBoolean(2));
+                shown = reader.IsDBNull(3) ? null : reader.GetString(3);
+                current = reader.IsDBNull(4) ? null : reader.GetString(4);
+            }
+
+            return new Catalog(purposes, shown, current);
+        }
+        finally
+        {
+            await db.Database.CloseConnectionAsync();
+        }
+    }
+
+    private static NpgsqlBatchCommand Command(string sql, params object[] values)
+    {
+        var command = new NpgsqlBatchCommand(sql);
+        foreach (var value in values)
+        {
+            command.Parameters.Add(new NpgsqlParameter { Value = value });
+        }
+
+        return command;
     }
 
     /// <summary>Art 7(3) with Art 19 in mind: recipients that rely on a withdrawn consent are told (through the outbox).</summary>
@@ -217,7 +266,7 @@ public sealed class ConsentRecorder(
                 customerNumber = customer,
                 purposes = recipient.Select(r => r.PurposeKey).Order().ToList(),
                 withdrawnAt = consentEvent.OccurredAt,
-                receiptId = consentEvent.ReceiptId,
+                receiptId = consentEvent.Id,
             });
         }
     }
@@ -240,12 +289,6 @@ public sealed class ConsentRecorder(
             UserAgentHash = userAgent is null ? null : Convert.ToHexStringLower(HMACSHA256.HashData(key, Encoding.UTF8.GetBytes(userAgent))),
         };
     }
-
-    private async Task<Dictionary<string, PurposeInfo>> ConsentPurposes(CancellationToken cancellationToken) =>
-        await db.Set<Purpose>().AsNoTracking()
-            .Where(p => p.RetiredAt == null && (p.LegalBasis == LegalBasis.Consent || p.AlwaysOn))
-            .Select(p => new PurposeInfo(p.Key, p.LegalBasis, p.AlwaysOn, p.LimitedByGpc))
-            .ToDictionaryAsync(p => p.Key, cancellationToken);
 
     internal static string Sha256Hex(string text) => Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(text)));
 

@@ -21,9 +21,9 @@ public sealed class ConsentStateReader(NpgsqlDataSource dataSource, TimeProvider
             SELECT DISTINCT ON (c.purpose_key) c.purpose_key, c.granted, c.occurred_at, c.event_id
             FROM privacy.consent_choices c
             JOIN subjects s ON s.subject_type = c.subject_type AND s.subject_id = c.subject_id
-            ORDER BY c.purpose_key, c.occurred_at DESC, c.event_id DESC
+            ORDER BY c.purpose_key, c.occurred_at DESC, c.sequence DESC
         )
-        SELECT p.key, p.always_on, l.granted, l.occurred_at, e.receipt_id, e.policy_version, e.kind, e.gpc, v.effective_from,
+        SELECT p.key, p.always_on, l.granted, l.occurred_at, e.id, e.policy_version, e.kind, e.gpc, v.effective_from,
                (SELECT max(m.effective_from) FROM privacy.policy_versions m WHERE m.material AND m.effective_from <= $3),
                (SELECT cv.version FROM privacy.policy_versions cv WHERE cv.effective_from <= $3 ORDER BY cv.effective_from DESC LIMIT 1)
         FROM privacy.purposes p

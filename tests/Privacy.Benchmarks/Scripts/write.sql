@@ -4,7 +4,7 @@
 BEGIN;
 INSERT INTO privacy.idempotency_records (caller_key_id, idempotency_key, request_hash, created_at)
     VALUES ('pgbench', 'pg-' || :client_id || '-' || :n, repeat('b', 64), now()) ON CONFLICT DO NOTHING;
-INSERT INTO privacy.consent_events (receipt_id, subject_type, subject_id, kind, policy_version, channel, notice_id, notice_hash,
+INSERT INTO privacy.consent_events (id, subject_type, subject_id, kind, policy_version, channel, notice_id, notice_hash,
                                     language, gpc, occurred_at, recorded_by)
     VALUES (gen_random_uuid(), 'Visitor', 'pw' || lpad(:client_id || '-' || :n, 30, '0'), 'Decision', '2022-02-08', 'Banner',
             'banner-v1-sv', repeat('a', 64), 'sv', false, now(), 'pgbench')

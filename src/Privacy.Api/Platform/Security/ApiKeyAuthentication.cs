@@ -69,6 +69,9 @@ internal sealed class ApiKeyAuthenticationHandler(
     IOptionsMonitor<ApiKeyOptions> keys,
     IProblemDetailsService problems) : AuthenticationHandler<AuthenticationSchemeOptions>(options, logger, encoder)
 {
+    /// <summary>Hash → key, built once per version of the options (they reload when configuration changes).</summary>
+    private static readonly System.Runtime.CompilerServices.ConditionalWeakTable<ApiKeyOptions, Dictionary<string, ApiKeyEntry>> Lookups = new();
+
     protected override Task<AuthenticateResult> HandleAuthenticateAsync()
     {
         if (!Request.Headers.TryGetValue(ApiKeyOptions.HeaderName, out var values) || string.IsNullOrEmpty(values.ToString()))
@@ -76,11 +79,9 @@ internal sealed class ApiKeyAuthenticationHandler(
             return Task.FromResult(AuthenticateResult.NoResult());
         }
 
-        var hash = ApiKeyAuthentication.Hash(values.ToString());
-        var hashBytes = Convert.FromHexString(hash);
-        var entry = keys.CurrentValue.Keys.FirstOrDefault(k =>
-            CryptographicOperations.FixedTimeEquals(Convert.FromHexString(k.Hash), hashBytes));
-        if (entry is null)
+        // Looking up by the key's SHA-256 leaks nothing usable about stored keys: a caller cannot steer the hash.
+        var lookup = Lookups.GetValue(keys.CurrentValue, o => o.Keys.ToDictionary(k => k.Hash.ToLowerInvariant()));
+        if (!lookup.TryGetValue(ApiKeyAuthentication.Hash(values.ToString()), out var entry))
         {
             return Task.FromResult(AuthenticateResult.Fail("The API key is not valid."));
         }

@@ -12,7 +12,8 @@ public static class ValidationFilter
             member is null ? null : JsonNamingPolicy.CamelCase.ConvertName(member.Name);
         ValidatorOptions.Global.DisplayNameResolver = (_, member, _) =>
             member is null ? null : JsonNamingPolicy.CamelCase.ConvertName(member.Name);
-        return services.AddValidatorsFromAssemblyContaining<Program>(includeInternalTypes: true);
+        // Validators hold no state: one instance each, not one per request.
+        return services.AddValidatorsFromAssemblyContaining<Program>(ServiceLifetime.Singleton, includeInternalTypes: true);
     }
 
     /// <summary>

@@ -112,9 +112,7 @@ namespace Privacy.Api.Platform.Database.Migrations
                 schema: "privacy",
                 columns: table => new
                 {
-                    id = table.Column<long>(type: "bigint", nullable: false)
-                        .Annotation("Npgsql:ValueGenerationStrategy", NpgsqlValueGenerationStrategy.IdentityAlwaysColumn),
-                    receipt_id = table.Column<Guid>(type: "uuid", nullable: false),
+                    id = table.Column<Guid>(type: "uuid", nullable: false),
                     subject_type = table.Column<string>(type: "character varying(16)", maxLength: 16, nullable: false),
                     subject_id = table.Column<string>(type: "character varying(64)", maxLength: 64, nullable: false),
                     kind = table.Column<string>(type: "character varying(16)", maxLength: 16, nullable: false),
@@ -145,8 +143,10 @@ namespace Privacy.Api.Platform.Database.Migrations
                 schema: "privacy",
                 columns: table => new
                 {
-                    event_id = table.Column<long>(type: "bigint", nullable: false),
+                    event_id = table.Column<Guid>(type: "uuid", nullable: false),
                     purpose_key = table.Column<string>(type: "character varying(100)", nullable: false),
+                    sequence = table.Column<long>(type: "bigint", nullable: false)
+                        .Annotation("Npgsql:ValueGenerationStrategy", NpgsqlValueGenerationStrategy.IdentityAlwaysColumn),
                     granted = table.Column<bool>(type: "boolean", nullable: false),
                     requested = table.Column<bool>(type: "boolean", nullable: false),
                     subject_type = table.Column<string>(type: "character varying(16)", maxLength: 16, nullable: false),
@@ -177,7 +177,7 @@ namespace Privacy.Api.Platform.Database.Migrations
                 schema: "privacy",
                 columns: table => new
                 {
-                    event_id = table.Column<long>(type: "bigint", nullable: false),
+                    event_id = table.Column<Guid>(type: "uuid", nullable: false),
                     ip_address = table.Column<IPAddress>(type: "inet", nullable: true),
                     user_agent = table.Column<string>(type: "character varying(1000)", maxLength: 1000, nullable: true),
                     ip_address_hash = table.Column<string>(type: "character(64)", fixedLength: true, maxLength: 64, nullable: true),
@@ -206,9 +206,9 @@ namespace Privacy.Api.Platform.Database.Migrations
                 name: "ix_consent_choices_state",
                 schema: "privacy",
                 table: "consent_choices",
-                columns: new[] { "subject_type", "subject_id", "purpose_key", "occurred_at", "event_id" },
+                columns: new[] { "subject_type", "subject_id", "purpose_key", "occurred_at", "sequence" },
                 descending: new[] { false, false, false, true, true })
-                .Annotation("Npgsql:IndexInclude", new[] { "granted" });
+                .Annotation("Npgsql:IndexInclude", new[] { "granted", "event_id" });
 
             migrationBuilder.CreateIndex(
                 name: "ix_consent_events_policy_version",
@@ -217,17 +217,10 @@ namespace Privacy.Api.Platform.Database.Migrations
                 column: "policy_version");
 
             migrationBuilder.CreateIndex(
-                name: "ix_consent_events_receipt_id",
+                name: "ix_consent_events_subject_type_subject_id_occurred_at",
                 schema: "privacy",
                 table: "consent_events",
-                column: "receipt_id",
-                unique: true);
-
-            migrationBuilder.CreateIndex(
-                name: "ix_consent_events_subject_type_subject_id_id",
-                schema: "privacy",
-                table: "consent_events",
-                columns: new[] { "subject_type", "subject_id", "id" });
+                columns: new[] { "subject_type", "subject_id", "occurred_at" });
 
             migrationBuilder.CreateIndex(
                 name: "ix_consent_subject_links_customer_number",

@@ -13,7 +13,7 @@ using Privacy.Api.Platform.Database;
 namespace Privacy.Api.Platform.Database.Migrations
 {
     [DbContext(typeof(PrivacyDbContext))]
-    [Migration("20261125130659_Consent")]
+    [Migration("20261125132345_Consent")]
     partial class Consent
     {
         /// <inheritdoc />
@@ -113,8 +113,8 @@ namespace Privacy.Api.Platform.Database.Migrations
 
             modelBuilder.Entity("Privacy.Api.Consent.ConsentChoice", b =>
                 {
-                    b.Property<long>("EventId")
-                        .HasColumnType("bigint")
+                    b.Property<Guid>("EventId")
+                        .HasColumnType("uuid")
                         .HasColumnName("event_id");
 
                     b.Property<string>("PurposeKey")
@@ -132,6 +132,13 @@ namespace Privacy.Api.Platform.Database.Migrations
                     b.Property<bool>("Requested")
                         .HasColumnType("boolean")
                         .HasColumnName("requested");
+
+                    b.Property<long>("Sequence")
+                        .ValueGeneratedOnAdd()
+                        .HasColumnType("bigint")
+                        .HasColumnName("sequence");
+
+                    NpgsqlPropertyBuilderExtensions.UseIdentityAlwaysColumn(b.Property<long>("Sequence"));
 
                     b.Property<string>("SubjectId")
                         .IsRequired()
@@ -151,23 +158,20 @@ namespace Privacy.Api.Platform.Database.Migrations
                     b.HasIndex("PurposeKey")
                         .HasDatabaseName("ix_consent_choices_purpose_key");
 
-                    b.HasIndex("SubjectType", "SubjectId", "PurposeKey", "OccurredAt", "EventId")
+                    b.HasIndex("SubjectType", "SubjectId", "PurposeKey", "OccurredAt", "Sequence")
                         .IsDescending(false, false, false, true, true)
                         .HasDatabaseName("ix_consent_choices_state");
 
-                    NpgsqlIndexBuilderExtensions.IncludeProperties(b.HasIndex("SubjectType", "SubjectId", "PurposeKey", "OccurredAt", "EventId"), new[] { "Granted" });
+                    NpgsqlIndexBuilderExtensions.IncludeProperties(b.HasIndex("SubjectType", "SubjectId", "PurposeKey", "OccurredAt", "Sequence"), new[] { "Granted", "EventId" });
 
                     b.ToTable("consent_choices", "privacy");
                 });
 
             modelBuilder.Entity("Privacy.Api.Consent.ConsentEvent", b =>
                 {
-                    b.Property<long>("Id")
-                        .ValueGeneratedOnAdd()
-                        .HasColumnType("bigint")
+                    b.Property<Guid>("Id")
+                        .HasColumnType("uuid")
                         .HasColumnName("id");
-
-                    NpgsqlPropertyBuilderExtensions.UseIdentityAlwaysColumn(b.Property<long>("Id"));
 
                     b.Property<string>("Channel")
                         .IsRequired()
@@ -216,10 +220,6 @@ namespace Privacy.Api.Platform.Database.Migrations
                         .HasColumnType("character varying(32)")
                         .HasColumnName("policy_version");
 
-                    b.Property<Guid>("ReceiptId")
-                        .HasColumnType("uuid")
-                        .HasColumnName("receipt_id");
-
                     b.Property<string>("RecordedBy")
                         .IsRequired()
                         .HasMaxLength(64)
@@ -244,12 +244,8 @@ namespace Privacy.Api.Platform.Database.Migrations
                     b.HasIndex("PolicyVersion")
                         .HasDatabaseName("ix_consent_events_policy_version");
 
-                    b.HasIndex("ReceiptId")
-                        .IsUnique()
-                        .HasDatabaseName("ix_consent_events_receipt_id");
-
-                    b.HasIndex("SubjectType", "SubjectId", "Id")
-                        .HasDatabaseName("ix_consent_events_subject_type_subject_id_id");
+                    b.HasIndex("SubjectType", "SubjectId", "OccurredAt")
+                        .HasDatabaseName("ix_consent_events_subject_type_subject_id_occurred_at");
 
                     b.ToTable("consent_events", "privacy");
                 });
@@ -283,8 +279,8 @@ namespace Privacy.Api.Platform.Database.Migrations
 
             modelBuilder.Entity("Privacy.Api.Consent.ConsentProof", b =>
                 {
-                    b.Property<long>("EventId")
-                        .HasColumnType("bigint")
+                    b.Property<Guid>("EventId")
+                        .HasColumnType("uuid")
                         .HasColumnName("event_id");
 
                     b.Property<DateTimeOffset?>("ErasedAt")
