@@ -26,6 +26,8 @@ internal sealed class BenchContext(BenchmarkOptions options, ServiceUnderTest se
     public async Task<Measurement> LoadServiceAsync(string name, string script, TimeSpan duration, int connections,
         IDictionary<string, string>? environment = null, CancellationToken cancellationToken = default)
     {
+        // Warm-up: JIT tiers, prepared statements and pooled connections settle before anything is counted.
+        await Wrk.RunAsync(name, Service.BaseUrl, script, connections, TimeSpan.FromSeconds(3), Environment(environment), cancellationToken);
         var cpuBefore = Service.CpuTime();
         var measurement = await Wrk.RunAsync(name, Service.BaseUrl, script, connections, duration, Environment(environment), cancellationToken);
         var cpu = Service.CpuTime() - cpuBefore;
