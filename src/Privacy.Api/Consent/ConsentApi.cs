@@ -27,6 +27,8 @@ public static class ConsentApi
         services.AddScoped<ConsentRecorder>();
         services.AddScoped<Outbox>();
         services.AddSingleton<ConsentStateReader>();
+        services.AddSingleton<ConsentStateCache>();
+        services.AddHostedService(sp => sp.GetRequiredService<ConsentStateCache>());
         services.AddScoped<IDatabaseSeeder, PolicyVersionSeed>();
         return services;
     }

@@ -23,6 +23,15 @@ public sealed class ConsentOptions
     /// <summary>Largest notice text accepted, in characters (default 100,000).</summary>
     public int MaxNoticeTextLength { get; set; } = 100_000;
 
+    /// <summary>
+    /// Cache consent state in each replica, kept exact through PostgreSQL LISTEN/NOTIFY and a read barrier
+    /// (default true). Turn off to send every state read to the database.
+    /// </summary>
+    public bool StateCache { get; set; } = true;
+
+    /// <summary>Most subjects one replica keeps (default 200,000; the cache starts over when full).</summary>
+    public int StateCacheSize { get; set; } = 200_000;
+
     internal const string DevelopmentProofHashKey = "ZGV2ZWxvcG1lbnQtb25seS1wcm9vZi1oYXNoLWtleS0wMDAwMDAwMA==";
 
     internal byte[] ProofKeyBytes() => Convert.FromBase64String(ProofHashKey ?? DevelopmentProofHashKey);

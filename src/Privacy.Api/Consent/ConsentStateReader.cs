@@ -4,13 +4,19 @@ using Npgsql;
 namespace Privacy.Api.Consent;
 
 /// <summary>
-/// The hot path: a subject's consent per purpose in one SQL statement (one round trip, one index scan of
-/// the subject's choices), read from the database on every call so every replica answers the same.
+/// The hot path: a subject's consent per purpose, from one SQL statement (one round trip, one index-only
+/// scan of the subject's choices) or from the <see cref="ConsentStateCache"/>, which only answers once it
+/// has applied every change committed before the read began. What depends on the clock (expiry, the
+/// policy version in effect, re-consent after a material change) is computed at every read.
 /// </summary>
-public sealed class ConsentStateReader(NpgsqlDataSource dataSource, TimeProvider time, IOptions<ConsentOptions> options)
+public sealed class ConsentStateReader(NpgsqlDataSource dataSource, ConsentStateCache cache, TimeProvider time,
+    IOptions<ConsentOptions> options)
 {
-    // For a customer, the visitors linked to them count as the same person.
-    /// <summary>The statement, also run by the benchmark harness through pgbench as the database's own limit.</summary>
+    /// <summary>
+    /// The statement, also run by the benchmark harness through pgbench as the database's own limit.
+    /// For a customer, the visitors linked to them count as the same person. Every row repeats the policy
+    /// versions (a handful) so the answer needs no second round trip.
+    /// </summary>
     public const string Sql = """
         WITH subjects(subject_type, subject_id) AS (
             SELECT $1::text, $2::text
@@ -22,11 +28,16 @@ public sealed class ConsentStateReader(NpgsqlDataSource dataSource, TimeProvider
             FROM privacy.consent_choices c
             JOIN subjects s ON s.subject_type = c.subject_type AND s.subject_id = c.subject_id
             ORDER BY c.purpose_key, c.occurred_at DESC, c.sequence DESC
+        ),
+        versions AS (
+            SELECT array_agg(version ORDER BY effective_from) AS labels, array_agg(effective_from ORDER BY effective_from) AS effective,
+                   array_agg(material ORDER BY effective_from) AS material
+            FROM privacy.policy_versions
         )
         SELECT p.key, p.always_on, l.granted, l.occurred_at, e.id, e.policy_version, e.kind, e.gpc, v.effective_from,
-               (SELECT max(m.effective_from) FROM privacy.policy_versions m WHERE m.material AND m.effective_from <= $3),
-               (SELECT cv.version FROM privacy.policy_versions cv WHERE cv.effective_from <= $3 ORDER BY cv.effective_from DESC LIMIT 1)
+               versions.labels, versions.effective, versions.material
         FROM privacy.purposes p
+        CROSS JOIN versions
         LEFT JOIN latest l ON l.purpose_key = p.key
         LEFT JOIN privacy.consent_events e ON e.id = l.event_id
         LEFT JOIN privacy.policy_versions v ON v.version = e.policy_version
@@ -34,30 +45,55 @@ public sealed class ConsentStateReader(NpgsqlDataSource dataSource, TimeProvider
         ORDER BY p.key
         """;
 
-    /// <summary>Reads the state on a connection of its own.</summary>
+    /// <summary>Reads the state: from the cache when it is sure to be current, else from the database.</summary>
     public async Task<ConsentStateResponse> ReadAsync(SubjectType type, string id, CancellationToken cancellationToken)
     {
-        await using var connection = await dataSource.OpenConnectionAsync(cancellationToken);
-        return await ReadAsync(connection, null, type, id, cancellationToken);
+        var key = ConsentStateCache.Key(type, id);
+        var ticket = await cache.BeginReadAsync(cancellationToken);
+        if (ticket is not null && cache.TryGet(key, out var cached))
+        {
+            return Compute(type, id, cached);
+        }
+
+        StoredState stored;
+        await using (var connection = await dataSource.OpenConnectionAsync(cancellationToken))
+        {
+            stored = await ReadStoredAsync(connection, null, type, id, cancellationToken);
+        }
+
+        if (ticket is not null)
+        {
+            cache.TryStore(key, stored, ticket.Value);
+        }
+
+        return Compute(type, id, stored);
     }
 
-    /// <summary>Reads the state inside the caller's transaction (e.g. before recording a change).</summary>
+    /// <summary>Reads the state inside the caller's transaction (e.g. before and after recording a change); never cached.</summary>
     public async Task<ConsentStateResponse> ReadAsync(NpgsqlConnection connection, NpgsqlTransaction? transaction, SubjectType type,
+        string id, CancellationToken cancellationToken) =>
+        Compute(type, id, await ReadStoredAsync(connection, transaction, type, id, cancellationToken));
+
+    private static async Task<StoredState> ReadStoredAsync(NpgsqlConnection connection, NpgsqlTransaction? transaction, SubjectType type,
         string id, CancellationToken cancellationToken)
     {
-        var now = time.GetUtcNow();
         await using var command = new NpgsqlCommand(Sql, connection, transaction);
         command.Parameters.AddWithValue(type.ToString());
         command.Parameters.AddWithValue(id);
-        command.Parameters.AddWithValue(now);
         await using var reader = await command.ExecuteReaderAsync(cancellationToken);
-        var purposes = new List<PurposeConsentState>();
-        string? currentVersion = null;
+        var rows = new List<StoredPurpose>();
+        IReadOnlyList<StoredPolicyVersion> versions = [];
         while (await reader.ReadAsync(cancellationToken))
         {
-            currentVersion = reader.IsDBNull(10) ? null : reader.GetString(10);
-            var materialSince = reader.IsDBNull(9) ? (DateTimeOffset?)null : reader.GetFieldValue<DateTimeOffset>(9);
-            purposes.Add(ToState(
+            if (rows.Count == 0 && !reader.IsDBNull(9))
+            {
+                var labels = reader.GetFieldValue<string[]>(9);
+                var effective = reader.GetFieldValue<DateTimeOffset[]>(10);
+                var material = reader.GetFieldValue<bool[]>(11);
+                versions = [.. labels.Select((label, i) => new StoredPolicyVersion(label, effective[i], material[i]))];
+            }
+
+            rows.Add(new StoredPurpose(
                 reader.GetString(0),
                 reader.GetBoolean(1),
                 reader.IsDBNull(2) ? null : reader.GetBoolean(2),
@@ -66,45 +102,69 @@ public sealed class ConsentStateReader(NpgsqlDataSource dataSource, TimeProvider
                 reader.IsDBNull(5) ? null : reader.GetString(5),
                 !reader.IsDBNull(6) && reader.GetString(6) == nameof(ConsentEventKind.Withdrawal),
                 !reader.IsDBNull(7) && reader.GetBoolean(7),
-                reader.IsDBNull(8) ? null : reader.GetFieldValue<DateTimeOffset>(8),
-                materialSince,
-                now));
+                reader.IsDBNull(8) ? null : reader.GetFieldValue<DateTimeOffset>(8)));
         }
 
+        return new StoredState(rows, versions);
+    }
+
+    private ConsentStateResponse Compute(SubjectType type, string id, StoredState stored)
+    {
+        var now = time.GetUtcNow();
+        string? currentVersion = null;
+        DateTimeOffset? materialSince = null;
+        foreach (var version in stored.Versions.Where(v => v.EffectiveFrom <= now))
+        {
+            currentVersion = version.Label;
+            if (version.Material)
+            {
+                materialSince = version.EffectiveFrom;
+            }
+        }
+
+        var purposes = stored.Purposes.Select(p => ToState(p, materialSince, now)).ToList();
         var askAgain = purposes.Any(p => !p.AlwaysOn && (p.Status == ConsentStatus.NeverAsked || p.Expired || p.ReconsentRequired));
         return new ConsentStateResponse(new SubjectRef(type, id), currentVersion, askAgain, purposes);
     }
 
-    private PurposeConsentState ToState(string purpose, bool alwaysOn, bool? granted, DateTimeOffset? since, Guid? receipt,
-        string? version, bool withdrawn, bool gpc, DateTimeOffset? versionEffectiveFrom, DateTimeOffset? materialSince, DateTimeOffset now)
+    private PurposeConsentState ToState(StoredPurpose p, DateTimeOffset? materialSince, DateTimeOffset now)
     {
-        if (alwaysOn)
+        if (p.AlwaysOn)
         {
             // Strictly necessary: listed for the banner, never asked, never denied.
-            return new PurposeConsentState(purpose, ConsentStatus.Granted, true, true, null, null, false, false, null, false, false, null);
+            return new PurposeConsentState(p.Purpose, ConsentStatus.Granted, true, true, null, null, false, false, null, false, false, null);
         }
 
-        if (granted is null)
+        if (p.Granted is null)
         {
-            return new PurposeConsentState(purpose, ConsentStatus.NeverAsked, false, false, null, null, false, false, null, false, false, null);
+            return new PurposeConsentState(p.Purpose, ConsentStatus.NeverAsked, false, false, null, null, false, false, null, false, false, null);
         }
 
-        var expiresAt = since!.Value.AddMonths(options.Value.ValidityMonths);
+        var expiresAt = p.Since!.Value.AddMonths(options.Value.ValidityMonths);
         var expired = expiresAt <= now;
-        // A consent given under a version older than the latest material change must be asked again.
-        var reconsent = granted.Value && materialSince is not null && versionEffectiveFrom < materialSince;
+        // A consent given under a version older than the latest material change in effect must be asked again.
+        var reconsent = p.Granted.Value && materialSince is not null && p.VersionEffectiveFrom < materialSince;
         return new PurposeConsentState(
-            purpose,
-            granted.Value ? ConsentStatus.Granted : ConsentStatus.Denied,
-            granted.Value && !expired && !reconsent,
+            p.Purpose,
+            p.Granted.Value ? ConsentStatus.Granted : ConsentStatus.Denied,
+            p.Granted.Value && !expired && !reconsent,
             false,
-            since,
-            version,
+            p.Since,
+            p.PolicyVersion,
             reconsent,
             expired,
             expiresAt,
-            withdrawn,
-            gpc,
-            receipt);
+            p.Withdrawn,
+            p.Gpc,
+            p.ReceiptId);
     }
 }
+
+/// <summary>A subject's stored consent, independent of the clock: what the cache keeps.</summary>
+public sealed record StoredState(IReadOnlyList<StoredPurpose> Purposes, IReadOnlyList<StoredPolicyVersion> Versions);
+
+public sealed record StoredPurpose(
+    string Purpose, bool AlwaysOn, bool? Granted, DateTimeOffset? Since, Guid? ReceiptId, string? PolicyVersion, bool Withdrawn, bool Gpc,
+    DateTimeOffset? VersionEffectiveFrom);
+
+public sealed record StoredPolicyVersion(string Label, DateTimeOffset EffectiveFrom, bool Material);
