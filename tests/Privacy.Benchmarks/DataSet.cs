@@ -51,6 +51,12 @@ internal static class DataSet
         const int batch = 50_000;
         await using var connection = new NpgsqlConnection(connectionString);
         await connection.OpenAsync(cancellationToken);
+        // Bulk load without per-row triggers (change notifications, append-only guards); the caches are told at the end.
+        await using (var replica = new NpgsqlCommand("SET session_replication_role = replica", connection))
+        {
+            await replica.ExecuteNonQueryAsync(cancellationToken);
+        }
+
         for (var start = from; start <= to; start += batch)
         {
             var end = Math.Min(to, start + batch - 1);
@@ -66,6 +72,11 @@ internal static class DataSet
         }
 
         Console.Error.WriteLine();
+        await using (var flush = new NpgsqlCommand($"NOTIFY {Privacy.Api.Consent.ConsentStateCache.Channel}, '*'", connection))
+        {
+            await flush.ExecuteNonQueryAsync(cancellationToken);
+        }
+
         await using var analyze = new NpgsqlCommand("VACUUM ANALYZE privacy.consent_events, privacy.consent_choices, privacy.consent_proofs, privacy.consent_subject_links; CHECKPOINT;", connection)
         {
             CommandTimeout = 0,
