@@ -1,4 +1,5 @@
 using System.Text.Json;
+using Npgsql;
 using Privacy.Api.Platform.Database;
 using Privacy.Api.Platform.Security;
 
@@ -13,10 +14,32 @@ public sealed class AuditTrail(PrivacyDbContext db, TimeProvider time, IHttpCont
     private static readonly JsonSerializerOptions DetailsJson = new(JsonSerializerDefaults.Web);
 
     /// <summary>Adds an entry for <paramref name="action"/> on an entity; <paramref name="details"/> must hold no personal data.</summary>
-    public void Record(string action, string entityType, string entityId, object? details = null, Actor? actor = null)
+    public void Record(string action, string entityType, string entityId, object? details = null, Actor? actor = null) =>
+        db.Add(Create(action, entityType, entityId, details, actor));
+
+    /// <summary>
+    /// The same entry as a statement for a caller that writes its change with its own batch (the consent
+    /// hot path); it must run in the transaction of that change.
+    /// </summary>
+    public NpgsqlBatchCommand RecordCommand(string action, string entityType, string entityId, object? details = null)
+    {
+        var entry = Create(action, entityType, entityId, details, null);
+        var command = new NpgsqlBatchCommand("""
+            INSERT INTO privacy.audit_entries (occurred_at, actor_key_id, actor_role, action, entity_type, entity_id, details)
+            VALUES ($1, $2, $3, $4, $5, $6, $7::jsonb)
+            """);
+        foreach (var value in new object?[] { entry.OccurredAt, entry.ActorKeyId, entry.ActorRole, entry.Action, entry.EntityType, entry.EntityId, entry.Details })
+        {
+            command.Parameters.Add(new NpgsqlParameter { Value = value ?? DBNull.Value });
+        }
+
+        return command;
+    }
+
+    private AuditEntry Create(string action, string entityType, string entityId, object? details, Actor? actor)
     {
         actor ??= http.HttpContext?.User.GetActor() ?? Actor.Service;
-        db.Add(new AuditEntry
+        return new AuditEntry
         {
             // PostgreSQL keeps microseconds: truncate so the sealed value is the stored value.
             OccurredAt = TruncateToMicroseconds(time.GetUtcNow()),
@@ -26,7 +49,7 @@ public sealed class AuditTrail(PrivacyDbContext db, TimeProvider time, IHttpCont
             EntityType = entityType,
             EntityId = entityId,
             Details = details is null ? null : JsonSerializer.Serialize(details, DetailsJson),
-        });
+        };
     }
 
     internal static DateTimeOffset TruncateToMicroseconds(DateTimeOffset value) =>

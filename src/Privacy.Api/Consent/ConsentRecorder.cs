@@ -160,42 +160,45 @@ public sealed class ConsentRecorder(
         }
 
         var before = customer is null ? null : await states.ReadAsync(connection, transaction, SubjectType.Customer, customer, cancellationToken);
-        var consentEvent = new ConsentEvent
-        {
-            Id = Guid.CreateVersion7(now),
-            SubjectType = type,
-            SubjectId = id,
-            Kind = kind,
-            PolicyVersion = policyVersion,
-            Channel = channel,
-            NoticeId = noticeId,
-            NoticeHash = noticeHash,
-            Language = language,
-            Gpc = gpcSource is not null,
-            GpcSource = gpcSource,
-            OccurredAt = now,
-            RecordedBy = http.User.GetActor().KeyId,
-            Choices = [.. choices.Select(c => new ConsentChoice
-            {
-                PurposeKey = c.Purpose, Requested = c.Requested, Granted = c.Granted, SubjectType = type, SubjectId = id, OccurredAt = now,
-            })],
-            Proof = Proof(proof, http),
-        };
-        db.Add(consentEvent);
-
+        var eventId = Guid.CreateVersion7(now);
+        var gpc = gpcSource is not null;
         var withdrawn = choices
             .Where(c => !c.Granted && before?.Purposes.Any(p => p.Purpose == c.Purpose && p.Status == ConsentStatus.Granted) == true)
             .Select(c => c.Purpose).ToList();
-        await NotifyRecipients(customer, withdrawn, consentEvent, cancellationToken);
-        audit.Record($"consent.{kind.ToString().ToLowerInvariant()}.recorded", "consent_event", consentEvent.Id.ToString(), new
+        await NotifyRecipients(customer, withdrawn, eventId, now, cancellationToken);
+        if (db.ChangeTracker.HasChanges())
         {
-            subjectType = type,
-            channel,
-            policyVersion,
-            gpc = consentEvent.Gpc,
-            choices = choices.Select(c => new { c.Purpose, c.Granted }),
-        });
-        await db.SaveChangesAsync(cancellationToken); // event, choices, proof and audit entry in one batch
+            await db.SaveChangesAsync(cancellationToken); // outbox messages, rare
+        }
+
+        // The event, its choices and proof, and the audit entry: one round trip, no change tracking (the hot path).
+        await using (var write = new NpgsqlBatch(connection, transaction))
+        {
+            write.BatchCommands.Add(Command("""
+                INSERT INTO privacy.consent_events (id, subject_type, subject_id, kind, policy_version, channel, notice_id, notice_hash, language,
+                                                    gpc, gpc_source, occurred_at, recorded_by)
+                VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13)
+                """, eventId, type.ToString(), id, kind.ToString(), policyVersion, channel.ToString(), Nullable(noticeId), Nullable(noticeHash),
+                language, gpc, Nullable(gpcSource), now, http.User.GetActor().KeyId));
+            write.BatchCommands.Add(Command("""
+                INSERT INTO privacy.consent_choices (event_id, purpose_key, granted, requested, subject_type, subject_id, occurred_at)
+                SELECT $1, c.purpose, c.granted, c.requested, $2, $3, $4 FROM unnest($5::text[], $6::boolean[], $7::boolean[]) AS c(purpose, granted, requested)
+                """, eventId, type.ToString(), id, now, choices.Select(c => c.Purpose).ToArray(), choices.Select(c => c.Granted).ToArray(),
+                choices.Select(c => c.Requested).ToArray()));
+            var evidence = Proof(proof, http);
+            write.BatchCommands.Add(Command("""
+                INSERT INTO privacy.consent_proofs (event_id, ip_address, user_agent, ip_address_hash, user_agent_hash) VALUES ($1, $2, $3, $4, $5)
+                """, eventId, Nullable(evidence.IpAddress), Nullable(evidence.UserAgent), Nullable(evidence.IpAddressHash), Nullable(evidence.UserAgentHash)));
+            write.BatchCommands.Add(audit.RecordCommand($"consent.{kind.ToString().ToLowerInvariant()}.recorded", "consent_event", eventId.ToString(), new
+            {
+                subjectType = type,
+                channel,
+                policyVersion,
+                gpc,
+                choices = choices.Select(c => new { c.Purpose, c.Granted }),
+            }));
+            await write.ExecuteNonQueryAsync(cancellationToken);
+        }
 
         var after = await states.ReadAsync(connection, transaction, type, id, cancellationToken);
         if (owned is not null)
@@ -203,7 +206,7 @@ public sealed class ConsentRecorder(
             await owned.CommitAsync(cancellationToken);
         }
 
-        return new ConsentRecordedResponse(consentEvent.Id, kind, now, consentEvent.Gpc,
+        return new ConsentRecordedResponse(eventId, kind, now, gpc,
             [.. choices.Select(c => new RecordedChoice(c.Purpose, Status(c.Requested), Status(c.Granted), c.Requested && !c.Granted && kind == ConsentEventKind.Decision))],
             after);
     }
@@ -235,6 +238,8 @@ public sealed class ConsentRecorder(
         }
     }
 
+    private static object Nullable(object? value) => value ?? DBNull.Value;
+
     private static NpgsqlBatchCommand Command(string sql, params object[] values)
     {
         var command = new NpgsqlBatchCommand(sql);
@@ -247,7 +252,7 @@ public sealed class ConsentRecorder(
     }
 
     /// <summary>Art 7(3) with Art 19 in mind: recipients that rely on a withdrawn consent are told (through the outbox).</summary>
-    private async Task NotifyRecipients(string? customer, List<string> withdrawn, ConsentEvent consentEvent, CancellationToken cancellationToken)
+    private async Task NotifyRecipients(string? customer, List<string> withdrawn, Guid eventId, DateTimeOffset at, CancellationToken cancellationToken)
     {
         if (customer is null || withdrawn.Count == 0)
         {
@@ -265,8 +270,8 @@ public sealed class ConsentRecorder(
             {
                 customerNumber = customer,
                 purposes = recipient.Select(r => r.PurposeKey).Order().ToList(),
-                withdrawnAt = consentEvent.OccurredAt,
-                receiptId = consentEvent.Id,
+                withdrawnAt = at,
+                receiptId = eventId,
             });
         }
     }
