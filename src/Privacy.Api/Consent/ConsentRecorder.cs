@@ -172,6 +172,7 @@ public sealed class ConsentRecorder(
         }
 
         // The event, its choices and proof, and the audit entry: one round trip, no change tracking (the hot path).
+        ConsentStateResponse after;
         await using (var write = new NpgsqlBatch(connection, transaction))
         {
             write.BatchCommands.Add(Command("""
@@ -197,10 +198,12 @@ public sealed class ConsentRecorder(
                 gpc,
                 choices = choices.Select(c => new { c.Purpose, c.Granted }),
             }));
-            await write.ExecuteNonQueryAsync(cancellationToken);
+            // …and the resulting state, read after the inserts in the same round trip.
+            write.BatchCommands.Add(ConsentStateReader.BatchCommand(type, id));
+            await using var reader = await write.ExecuteReaderAsync(cancellationToken);
+            after = await states.ReadAsync(reader, type, id, cancellationToken);
         }
 
-        var after = await states.ReadAsync(connection, transaction, type, id, cancellationToken);
         if (owned is not null)
         {
             await owned.CommitAsync(cancellationToken);

@@ -74,6 +74,14 @@ public sealed class ConsentStateReader(NpgsqlDataSource dataSource, ConsentState
         string id, CancellationToken cancellationToken) =>
         Compute(type, id, await ReadStoredAsync(connection, transaction, type, id, cancellationToken));
 
+    /// <summary>The state query as one statement of a caller's batch (e.g. last in a write, to answer with the new state).</summary>
+    public static NpgsqlBatchCommand BatchCommand(SubjectType type, string id) =>
+        new(Sql) { Parameters = { new NpgsqlParameter { Value = type.ToString() }, new NpgsqlParameter { Value = id } } };
+
+    /// <summary>Computes the state from the result set the reader is on (that of <see cref="BatchCommand"/>).</summary>
+    public async Task<ConsentStateResponse> ReadAsync(NpgsqlDataReader reader, SubjectType type, string id, CancellationToken cancellationToken) =>
+        Compute(type, id, await ReadRowsAsync(reader, cancellationToken));
+
     private static async Task<StoredState> ReadStoredAsync(NpgsqlConnection connection, NpgsqlTransaction? transaction, SubjectType type,
         string id, CancellationToken cancellationToken)
     {
@@ -81,6 +89,11 @@ public sealed class ConsentStateReader(NpgsqlDataSource dataSource, ConsentState
         command.Parameters.AddWithValue(type.ToString());
         command.Parameters.AddWithValue(id);
         await using var reader = await command.ExecuteReaderAsync(cancellationToken);
+        return await ReadRowsAsync(reader, cancellationToken);
+    }
+
+    private static async Task<StoredState> ReadRowsAsync(NpgsqlDataReader reader, CancellationToken cancellationToken)
+    {
         var rows = new List<StoredPurpose>();
         IReadOnlyList<StoredPolicyVersion> versions = [];
         while (await reader.ReadAsync(cancellationToken))
