@@ -145,10 +145,17 @@ public sealed class ConsentRecorder(
                 type == SubjectType.Visitor ? id : ""));
             if (noticeHash is not null)
             {
+                // DO NOTHING takes no row lock: every banner decision shares one notice row, and a lock held to
+                // commit would queue them all behind each other. The text is filled in only where it is missing.
                 batch.BatchCommands.Add(Command("""
                     INSERT INTO privacy.consent_notices (hash, notice_id, text, first_seen_at) VALUES ($1, $2, $3, $4)
-                    ON CONFLICT (hash) DO UPDATE SET text = COALESCE(consent_notices.text, excluded.text)
-                    """, noticeHash, (object?)noticeId ?? DBNull.Value, (object?)noticeText ?? DBNull.Value, now));
+                    ON CONFLICT (hash) DO NOTHING
+                    """, noticeHash, Nullable(noticeId), Nullable(noticeText), now));
+                if (noticeText is not null)
+                {
+                    batch.BatchCommands.Add(Command("UPDATE privacy.consent_notices SET text = $2 WHERE hash = $1 AND text IS NULL",
+                        noticeHash, noticeText));
+                }
             }
 
             await using var reader = await batch.ExecuteReaderAsync(cancellationToken);

@@ -16,7 +16,7 @@ INSERT INTO privacy.consent_choices (event_id, purpose_key, granted, requested, 
 INSERT INTO privacy.consent_proofs (event_id, ip_address, user_agent, ip_address_hash, user_agent_hash)
     VALUES (:event_id, '198.51.100.23', 'Mozilla/5.0 (X11; Linux x86_64) pgbench', repeat('c', 64), repeat('d', 64));
 INSERT INTO privacy.consent_notices (hash, notice_id, text, first_seen_at) VALUES (repeat('a', 64), 'banner-v1-sv', NULL, now())
-    ON CONFLICT (hash) DO UPDATE SET text = COALESCE(consent_notices.text, excluded.text);
+    ON CONFLICT (hash) DO NOTHING;
 INSERT INTO privacy.audit_entries (occurred_at, actor_key_id, actor_role, action, entity_type, entity_id, details)
     VALUES (now(), 'pgbench', 'frontend', 'consent.decision.recorded', 'consent_event', gen_random_uuid()::text, '{"choices":3}');
 UPDATE privacy.idempotency_records SET status_code = 201, response_body = '{}', location = '/consent/receipts/x'
