@@ -35,7 +35,8 @@ internal sealed class ServiceUnderTest : IAsyncDisposable
         return Path.Combine(output, "Privacy.Api.dll");
     }
 
-    public static async Task<ServiceUnderTest> StartAsync(string dll, string connectionString, CancellationToken cancellationToken)
+    public static async Task<ServiceUnderTest> StartAsync(string dll, string connectionString, CancellationToken cancellationToken,
+        IReadOnlyDictionary<string, string>? settings = null)
     {
         var port = FreePort();
         var start = new ProcessStartInfo("dotnet")
@@ -52,6 +53,11 @@ internal sealed class ServiceUnderTest : IAsyncDisposable
         start.Environment["ConnectionStrings__Privacy"] = connectionString;
         start.Environment["Consent__ProofHashKey"] = Convert.ToBase64String("benchmark-proof-hash-key-32-bytes!!"u8.ToArray());
         start.Environment["Logging__LogLevel__Default"] = "Warning";
+        foreach (var (name, value) in settings ?? new Dictionary<string, string>())
+        {
+            start.Environment[name] = value;
+        }
+
         var index = 0;
         foreach (var (id, (key, role, recipient)) in Keys)
         {

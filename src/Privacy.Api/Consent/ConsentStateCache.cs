@@ -10,7 +10,7 @@ namespace Privacy.Api.Consent;
 /// <list type="bullet">
 /// <item>Database triggers <c>NOTIFY privacy_consent</c> with the subject of every consent change (and <c>*</c> when
 /// purposes or policy versions change); a dedicated connection LISTENs and drops what changed.</item>
-/// <item>Read barrier: before it answers, a read waits for a <c>sync</c> notification this replica sent after the read
+/// <item>Read barrier: before it answers from the cache, a read waits for a <c>sync</c> notification this replica sent after the read
 /// began. PostgreSQL delivers notifications in commit order, so by then every change committed before the read
 /// began has been applied. Concurrent reads share one barrier, so the database sees a fraction of a tiny
 /// statement per read instead of the state query.</item>
@@ -51,10 +51,31 @@ public sealed class ConsentStateCache(NpgsqlDataSource dataSource, IOptions<Cons
     private long _hits;
 
     /// <summary>
-    /// Waits until every change committed before this call has been applied; returns the generation to
-    /// store under, or null when the cache cannot be trusted now (disabled, offline, barrier failed).
+    /// The generation a read that is about to query the database stores under, or null when the cache is not
+    /// in use. No barrier is needed to store: what the database answers is current, and any change committed
+    /// after the query began is invalidated when its notification arrives, before or after the store.
     /// </summary>
-    public async Task<long?> BeginReadAsync(CancellationToken cancellationToken)
+    public long? GenerationForStore()
+    {
+        if (!options.Value.StateCache)
+        {
+            return null;
+        }
+
+        lock (_gate)
+        {
+            return _online ? _generation : null;
+        }
+    }
+
+    /// <summary>Whether the cache may hold the key (a cheap hint; only <see cref="TryServeAsync"/> answers).</summary>
+    public bool MayHave(string key) => _online && _entries.ContainsKey(key);
+
+    /// <summary>
+    /// Answers from the cache only after every change committed before this call has been applied (the read
+    /// barrier); false when the entry is gone or the cache cannot be trusted now.
+    /// </summary>
+    public async Task<StoredState?> TryServeAsync(string key, CancellationToken cancellationToken)
     {
         if (!options.Value.StateCache || !_online)
         {
@@ -81,13 +102,10 @@ public sealed class ConsentStateCache(NpgsqlDataSource dataSource, IOptions<Cons
             return null; // the database decides this read
         }
 
-        lock (_gate)
-        {
-            return _online ? _generation : null;
-        }
+        return _online && TryGet(key, out var state) ? state : null;
     }
 
-    public bool TryGet(string key, out StoredState state)
+    private bool TryGet(string key, out StoredState state)
     {
         if (_entries.TryGetValue(key, out state!))
         {
@@ -172,8 +190,12 @@ public sealed class ConsentStateCache(NpgsqlDataSource dataSource, IOptions<Cons
         }
     }
 
-    private void OnNotification(string payload)
+    /// <summary>Tests reset this to hold the listener back, as a slow network would.</summary>
+    internal ManualResetEventSlim NotificationsFlowing { get; } = new(initialState: true);
+
+    internal void OnNotification(string payload)
     {
+        NotificationsFlowing.Wait();
         if (payload.StartsWith("sync:", StringComparison.Ordinal))
         {
             var parts = payload.Split(':');

@@ -49,21 +49,21 @@ public sealed class ConsentStateReader(NpgsqlDataSource dataSource, ConsentState
     public async Task<ConsentStateResponse> ReadAsync(SubjectType type, string id, CancellationToken cancellationToken)
     {
         var key = ConsentStateCache.Key(type, id);
-        var ticket = await cache.BeginReadAsync(cancellationToken);
-        if (ticket is not null && cache.TryGet(key, out var cached))
+        if (cache.MayHave(key) && await cache.TryServeAsync(key, cancellationToken) is { } cached)
         {
             return Compute(type, id, cached);
         }
 
+        var generation = cache.GenerationForStore(); // taken before the query begins
         StoredState stored;
         await using (var connection = await dataSource.OpenConnectionAsync(cancellationToken))
         {
             stored = await ReadStoredAsync(connection, null, type, id, cancellationToken);
         }
 
-        if (ticket is not null)
+        if (generation is not null)
         {
-            cache.TryStore(key, stored, ticket.Value);
+            cache.TryStore(key, stored, generation.Value);
         }
 
         return Compute(type, id, stored);
@@ -92,6 +92,12 @@ public sealed class ConsentStateReader(NpgsqlDataSource dataSource, ConsentState
         return await ReadRowsAsync(reader, cancellationToken);
     }
 
+    /// <summary>Purpose keys, version labels and the version list repeat in every cached subject: keep one copy of each.</summary>
+    private static readonly System.Collections.Concurrent.ConcurrentDictionary<string, string> Strings = new();
+    private static volatile IReadOnlyList<StoredPolicyVersion> _lastVersions = [];
+
+    private static string Intern(string value) => Strings.Count < 10_000 ? Strings.GetOrAdd(value, value) : value;
+
     private static async Task<StoredState> ReadRowsAsync(NpgsqlDataReader reader, CancellationToken cancellationToken)
     {
         var rows = new List<StoredPurpose>();
@@ -103,16 +109,25 @@ public sealed class ConsentStateReader(NpgsqlDataSource dataSource, ConsentState
                 var labels = reader.GetFieldValue<string[]>(9);
                 var effective = reader.GetFieldValue<DateTimeOffset[]>(10);
                 var material = reader.GetFieldValue<bool[]>(11);
-                versions = [.. labels.Select((label, i) => new StoredPolicyVersion(label, effective[i], material[i]))];
+                versions = [.. labels.Select((label, i) => new StoredPolicyVersion(Intern(label), effective[i], material[i]))];
+                var last = _lastVersions;
+                if (last.SequenceEqual(versions))
+                {
+                    versions = last;
+                }
+                else
+                {
+                    _lastVersions = versions;
+                }
             }
 
             rows.Add(new StoredPurpose(
-                reader.GetString(0),
+                Intern(reader.GetString(0)),
                 reader.GetBoolean(1),
                 reader.IsDBNull(2) ? null : reader.GetBoolean(2),
                 reader.IsDBNull(3) ? null : reader.GetFieldValue<DateTimeOffset>(3),
                 reader.IsDBNull(4) ? null : reader.GetGuid(4),
-                reader.IsDBNull(5) ? null : reader.GetString(5),
+                reader.IsDBNull(5) ? null : Intern(reader.GetString(5)),
                 !reader.IsDBNull(6) && reader.GetString(6) == nameof(ConsentEventKind.Withdrawal),
                 !reader.IsDBNull(7) && reader.GetBoolean(7),
                 reader.IsDBNull(8) ? null : reader.GetFieldValue<DateTimeOffset>(8)));

@@ -59,6 +59,52 @@ public sealed class ConsentStateCacheTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task AReadWaitsForEveryChangeCommittedBeforeItEvenWhenNotificationsAreLate()
+    {
+        var visitor = NewVisitorId();
+        await _writerA.Record(Decision("visitor", visitor, [("cookies.statistics", "granted")]));
+        await _readerB.State("visitor", visitor);
+        Assert.Equal("granted", (await _readerB.State("visitor", visitor)).Purpose("cookies.statistics").GetProperty("status").GetString());
+        var cache = Cache(_b);
+        cache.NotificationsFlowing.Reset(); // B's listener falls behind
+        try
+        {
+            await _writerA.Record(Decision("visitor", visitor, [("cookies.statistics", "denied")]));
+
+            // Act: B is asked while it has not yet heard of the change.
+            var read = _readerB.State("visitor", visitor);
+            var first = await Task.WhenAny(read, Task.Delay(TimeSpan.FromMilliseconds(300)));
+
+            // Assert: it does not answer from its cache; once the listener catches up it answers the change.
+            Assert.NotSame(read, first);
+            cache.NotificationsFlowing.Set();
+            Assert.Equal("denied", (await read).Purpose("cookies.statistics").GetProperty("status").GetString());
+        }
+        finally
+        {
+            cache.NotificationsFlowing.Set();
+        }
+    }
+
+    [Fact]
+    public void AReadThatFetchedBeforeAChangeWasAnnouncedDoesNotStoreWhatItFetched()
+    {
+        var cache = Cache(_b);
+        var key = ConsentStateCache.Key(SubjectType.Visitor, NewVisitorId());
+        var fetched = new StoredState([], []);
+
+        var before = cache.GenerationForStore()!.Value; // a read begins its query…
+        cache.OnNotification(key);                     // …a change to that subject is announced meanwhile…
+        cache.TryStore(key, fetched, before);          // …so what it fetched may be old: not kept
+
+        Assert.False(cache.MayHave(key));
+        cache.TryStore(key, fetched, cache.GenerationForStore()!.Value);
+        Assert.True(cache.MayHave(key));
+        cache.OnNotification("*");
+        Assert.False(cache.MayHave(key));
+    }
+
+    [Fact]
     public async Task AChangeWrittenStraightIntoTheDatabaseReachesEveryCache()
     {
         var visitor = NewVisitorId();
