@@ -43,7 +43,9 @@ public sealed class ConsentStateCache(NpgsqlDataSource dataSource, IOptions<Cons
     /// <summary>Whether the listener is connected and the cache may be used.</summary>
     public bool Online => _online;
 
-    public int Count => _entries.Count;
+    public int Count => _size;
+
+    private int _size; // changed under _gate only; ConcurrentDictionary.Count would take every bucket lock
 
     /// <summary>Reads answered from the cache (for tests and diagnostics).</summary>
     public long Hits => Interlocked.Read(ref _hits);
@@ -127,12 +129,19 @@ public sealed class ConsentStateCache(NpgsqlDataSource dataSource, IOptions<Cons
                 return;
             }
 
-            if (_entries.Count >= options.Value.StateCacheSize)
+            if (_size >= options.Value.StateCacheSize)
             {
                 FlushLocked(); // crude but safe bound: start over
             }
 
-            _entries[key] = state;
+            if (_entries.TryAdd(key, state))
+            {
+                _size++;
+            }
+            else
+            {
+                _entries[key] = state;
+            }
         }
     }
 
@@ -216,7 +225,10 @@ public sealed class ConsentStateCache(NpgsqlDataSource dataSource, IOptions<Cons
             }
 
             _invalidatedAt[payload] = ++_generation;
-            _entries.TryRemove(payload, out _);
+            if (_entries.TryRemove(payload, out _))
+            {
+                _size--;
+            }
             if (_invalidatedAt.Count > 4 * options.Value.StateCacheSize)
             {
                 FlushLocked();
@@ -299,6 +311,7 @@ public sealed class ConsentStateCache(NpgsqlDataSource dataSource, IOptions<Cons
     {
         _flushedAt = ++_generation;
         _entries.Clear();
+        _size = 0;
         _invalidatedAt.Clear();
     }
 }
