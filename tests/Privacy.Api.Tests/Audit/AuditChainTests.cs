@@ -37,7 +37,7 @@ public sealed class AuditChainTests : IAsyncLifetime
         var result = await _ops.GetFromJsonAsync<JsonElement>("/audit/verify");
 
         Assert.True(result.GetProperty("intact").GetBoolean(), result.ToString());
-        Assert.Equal(await Scalar("SELECT count(*) FROM privacy.audit_entries"), result.GetProperty("verifiedEntries").GetInt64());
+        Assert.Equal(await _factory.ScalarAsync("SELECT count(*) FROM privacy.audit_entries"), result.GetProperty("verifiedEntries").GetInt64());
         Assert.Equal(0, result.GetProperty("pendingEntries").GetInt32());
         Assert.Matches("^[0-9a-f]{64}$", result.GetProperty("headSeal").GetString());
     }
@@ -45,7 +45,7 @@ public sealed class AuditChainTests : IAsyncLifetime
     [Fact]
     public async Task AnEntryAlteredInTheDatabaseIsNamedAsTheFirstBrokenOne()
     {
-        var victim = await Scalar("SELECT id FROM privacy.audit_entries WHERE action = 'registry.DataCategory.retired'");
+        var victim = await _factory.ScalarAsync("SELECT id FROM privacy.audit_entries WHERE action = 'registry.DataCategory.retired'");
         await Tamper($"UPDATE privacy.audit_entries SET actor_key_id = 'someone-else' WHERE id = {victim}");
 
         var result = await _ops.GetFromJsonAsync<JsonElement>("/audit/verify");
@@ -71,7 +71,7 @@ public sealed class AuditChainTests : IAsyncLifetime
         entry.Action = "nothing.happened";
         var forged = Privacy.Api.Audit.AuditChain.ComputeSeal(entry, entry.ChainPosition!.Value, entry.PreviousSeal!);
         await Tamper($"UPDATE privacy.audit_entries SET action = 'nothing.happened', seal = '{forged}' WHERE id = {entry.Id}");
-        var next = await Scalar($"SELECT id FROM privacy.audit_entries WHERE chain_position = {entry.ChainPosition + 1}");
+        var next = await _factory.ScalarAsync($"SELECT id FROM privacy.audit_entries WHERE chain_position = {entry.ChainPosition + 1}");
 
         var result = await _ops.GetFromJsonAsync<JsonElement>("/audit/verify");
 
@@ -83,8 +83,8 @@ public sealed class AuditChainTests : IAsyncLifetime
     [Fact]
     public async Task ADeletedEntryIsReportedAtTheGapItLeaves()
     {
-        var position = await Scalar("SELECT chain_position FROM privacy.audit_entries WHERE action = 'registry.DataCategory.retired'");
-        var next = await Scalar($"SELECT id FROM privacy.audit_entries WHERE chain_position = {position + 1}");
+        var position = await _factory.ScalarAsync("SELECT chain_position FROM privacy.audit_entries WHERE action = 'registry.DataCategory.retired'");
+        var next = await _factory.ScalarAsync($"SELECT id FROM privacy.audit_entries WHERE chain_position = {position + 1}");
         await Tamper($"DELETE FROM privacy.audit_entries WHERE chain_position = {position}");
 
         var result = await _ops.GetFromJsonAsync<JsonElement>("/audit/verify");
@@ -140,11 +140,5 @@ public sealed class AuditChainTests : IAsyncLifetime
         await using var connection = await _factory.OpenDatabaseAsync();
         await new NpgsqlCommand("SET session_replication_role = replica", connection).ExecuteNonQueryAsync();
         await new NpgsqlCommand(sql, connection).ExecuteNonQueryAsync();
-    }
-
-    private async Task<long> Scalar(string sql)
-    {
-        await using var connection = await _factory.OpenDatabaseAsync();
-        return Convert.ToInt64(await new NpgsqlCommand(sql, connection).ExecuteScalarAsync(), System.Globalization.CultureInfo.InvariantCulture);
     }
 }

@@ -150,7 +150,7 @@ public sealed class ConsentTests(PrivacyApiFactory factory) : IClassFixture<Priv
         var second = await retry.ReadOk<JsonElement>(HttpStatusCode.Created);
 
         Assert.Equal(first.GetProperty("receiptId").GetGuid(), second.GetProperty("receiptId").GetGuid());
-        Assert.Equal(1L, await Scalar($"SELECT count(*) FROM privacy.consent_events WHERE subject_id = '{visitor}'"));
+        Assert.Equal(1L, await factory.ScalarAsync($"SELECT count(*) FROM privacy.consent_events WHERE subject_id = '{visitor}'"));
     }
 
     [Fact]
@@ -247,7 +247,7 @@ public sealed class ConsentTests(PrivacyApiFactory factory) : IClassFixture<Priv
             .EnsureSuccessStatusCode();
         var customer = NewCustomerNumber();
         await _frontend.Record(Decision("customer", customer, [("newsletter", "granted")]));
-        Assert.Equal(0L, await Scalar("SELECT count(*) FROM privacy.outbox_messages WHERE recipient_key = 'mail-partner'"));
+        Assert.Equal(0L, await factory.ScalarAsync("SELECT count(*) FROM privacy.outbox_messages WHERE recipient_key = 'mail-partner'"));
 
         using var response = await _frontend.PostJson($"/consent/subjects/customer/{customer}/withdrawals",
             new { purposes = new[] { "newsletter" }, channel = "email_link" });
@@ -263,12 +263,6 @@ public sealed class ConsentTests(PrivacyApiFactory factory) : IClassFixture<Priv
         Assert.Equal(customer, payload.GetProperty("customerNumber").GetString());
         Assert.Equal(["newsletter"], payload.GetProperty("purposes").EnumerateArray().Select(p => p.GetString()));
         Assert.False(await row.ReadAsync());
-    }
-
-    private async Task<long> Scalar(string sql)
-    {
-        await using var connection = await factory.OpenDatabaseAsync();
-        return (long)(await new NpgsqlCommand(sql, connection).ExecuteScalarAsync())!;
     }
 
     private static byte[] IPAddressBytes(string ip) => System.Net.IPAddress.Parse(ip).GetAddressBytes();

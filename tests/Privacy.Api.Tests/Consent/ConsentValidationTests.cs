@@ -84,8 +84,7 @@ public sealed class ConsentValidationTests(PrivacyApiFactory factory) : IClassFi
 
     private async Task<(long Events, long Choices, long Proofs, long Audit)> Counts()
     {
-        await using var connection = await factory.OpenDatabaseAsync();
-        async Task<long> Count(string table) => (long)(await new NpgsqlCommand($"SELECT count(*) FROM privacy.{table}", connection).ExecuteScalarAsync())!;
+        Task<long> Count(string table) => factory.ScalarAsync($"SELECT count(*) FROM privacy.{table}");
         return (await Count("consent_events"), await Count("consent_choices"), await Count("consent_proofs"), await Count("audit_entries"));
     }
 }

@@ -62,6 +62,19 @@ public class PrivacyApiFactory : WebApplicationFactory<Program>, IAsyncLifetime
     /// <summary>Seals every committed audit entry now, instead of waiting for the background sealer.</summary>
     public Task<int> SealAuditAsync() => Services.GetRequiredService<AuditSealer>().SealPendingAsync(CancellationToken.None);
 
+    /// <summary>Runs one query on the test's database and returns its single value as a number (counts, ids, positions).</summary>
+    public async Task<long> ScalarAsync(string sql, params object[] parameters)
+    {
+        await using var connection = await OpenDatabaseAsync();
+        await using var command = new NpgsqlCommand(sql, connection);
+        foreach (var parameter in parameters)
+        {
+            command.Parameters.AddWithValue(parameter);
+        }
+
+        return Convert.ToInt64(await command.ExecuteScalarAsync(), System.Globalization.CultureInfo.InvariantCulture);
+    }
+
     public async Task<NpgsqlConnection> OpenDatabaseAsync()
     {
         var connection = new NpgsqlConnection(ConnectionString);

@@ -31,8 +31,8 @@ public sealed class IdempotencyTests(PrivacyApiFactory factory) : IClassFixture<
         Assert.Equal(await first.Content.ReadAsStringAsync(), await second.Content.ReadAsStringAsync());
         Assert.Equal(first.Headers.Location, second.Headers.Location);
         Assert.True(second.Headers.Contains("Idempotent-Replayed"));
-        Assert.Equal(1, await Count("processing_links WHERE purpose_key = 'newsletter' AND category_key = 'user.demographic.profile'"));
-        Assert.Equal(1, await Count("audit_entries WHERE action = 'registry.ProcessingLink.created'"));
+        Assert.Equal(1, await factory.ScalarAsync("SELECT count(*) FROM privacy.processing_links WHERE purpose_key = 'newsletter' AND category_key = 'user.demographic.profile'"));
+        Assert.Equal(1, await factory.ScalarAsync("SELECT count(*) FROM privacy.audit_entries WHERE action = 'registry.ProcessingLink.created'"));
     }
 
     [Fact]
@@ -43,7 +43,7 @@ public sealed class IdempotencyTests(PrivacyApiFactory factory) : IClassFixture<
         var responses = await Task.WhenAll(Enumerable.Range(0, 8).Select(_ => _ops.SendAsync(Post("/registry/categories", body, "concurrent-1"))));
 
         Assert.All(responses, r => Assert.Equal(HttpStatusCode.Created, r.StatusCode));
-        Assert.Equal(1, await Count("data_categories WHERE key = 'user.concurrent'"));
+        Assert.Equal(1, await factory.ScalarAsync("SELECT count(*) FROM privacy.data_categories WHERE key = 'user.concurrent'"));
     }
 
     [Fact]
@@ -55,7 +55,7 @@ public sealed class IdempotencyTests(PrivacyApiFactory factory) : IClassFixture<
         using var other = await _ops.SendAsync(Post("/registry/categories", """{"key":"user.second","name":"Second"}""", "reused-1"));
 
         await other.AssertProblem(HttpStatusCode.UnprocessableEntity);
-        Assert.Equal(0, await Count("data_categories WHERE key = 'user.second'"));
+        Assert.Equal(0, await factory.ScalarAsync("SELECT count(*) FROM privacy.data_categories WHERE key = 'user.second'"));
     }
 
     [Fact]
@@ -69,7 +69,7 @@ public sealed class IdempotencyTests(PrivacyApiFactory factory) : IClassFixture<
         using var corrected = await _ops.SendAsync(Post("/registry/categories", """{"key":"user.later","name":"Later"}""", "fix-and-retry"));
 
         Assert.Equal(HttpStatusCode.Created, corrected.StatusCode);
-        Assert.Equal(0, await Count("idempotency_records WHERE idempotency_key = 'conflict-key'"));
+        Assert.Equal(0, await factory.ScalarAsync("SELECT count(*) FROM privacy.idempotency_records WHERE idempotency_key = 'conflict-key'"));
     }
 
     [Fact]
@@ -91,12 +91,5 @@ public sealed class IdempotencyTests(PrivacyApiFactory factory) : IClassFixture<
         using var response = await _ops.SendAsync(Post("/registry/categories", """{"key":"user.x","name":"X"}""", new string('k', 300)));
 
         Assert.Equal(["Idempotency-Key"], await response.AssertValidationErrors());
-    }
-
-    private async Task<long> Count(string from)
-    {
-        await using var connection = await factory.OpenDatabaseAsync();
-        await using var command = new NpgsqlCommand($"SELECT count(*) FROM privacy.{from}", connection);
-        return (long)(await command.ExecuteScalarAsync())!;
     }
 }

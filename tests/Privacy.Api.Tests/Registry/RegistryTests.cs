@@ -11,6 +11,9 @@ public sealed class RegistryTests(PrivacyApiFactory factory) : IClassFixture<Pri
 {
     private readonly HttpClient _ops = factory.Client(Roles.Ops);
 
+    private async Task<bool> Exists(string table, string key) =>
+        await factory.ScalarAsync($"SELECT count(*) FROM privacy.{table} WHERE key = $1", key) > 0;
+
     [Fact]
     public async Task OpsCreateACategoryThatEveryCallerCanReadAndTheChangeIsAudited()
     {
@@ -191,13 +194,5 @@ public sealed class RegistryTests(PrivacyApiFactory factory) : IClassFixture<Pri
         }
 
         Assert.False(await Exists("data_categories", "user.sneaky"));
-    }
-
-    private async Task<bool> Exists(string table, string key)
-    {
-        await using var connection = await factory.OpenDatabaseAsync();
-        await using var command = new NpgsqlCommand($"SELECT count(*) FROM privacy.{table} WHERE key = $1", connection);
-        command.Parameters.AddWithValue(key);
-        return (long)(await command.ExecuteScalarAsync())! > 0;
     }
 }
