@@ -49,6 +49,7 @@ public static class TestPostgres
             return new NpgsqlConnectionStringBuilder(container) { Database = "postgres" }.ConnectionString;
         }
 
+        RemoveStoppedClusters();
         var root = Path.Combine(Path.GetTempPath(), $"privacy-tests-{Guid.NewGuid():N}");
         var cluster = LocalPostgresCluster.Start(root, "postgres");
         AppDomain.CurrentDomain.ProcessExit += (_, _) =>
@@ -65,6 +66,29 @@ public static class TestPostgres
         };
         Source = "local cluster";
         return cluster.ConnectionString("postgres");
+    }
+
+    /// <summary>
+    /// Earlier runs stop their cluster at exit, but the test host may be gone before the folder is deleted:
+    /// remove the folders of clusters that no longer run (a running one has its postmaster.pid).
+    /// </summary>
+    private static void RemoveStoppedClusters()
+    {
+        foreach (var folder in Directory.GetDirectories(Path.GetTempPath(), "privacy-tests-*"))
+        {
+            if (!File.Exists(Path.Combine(folder, "pgdata", "postmaster.pid"))
+                && Directory.GetLastWriteTimeUtc(folder) < DateTime.UtcNow.AddMinutes(-10)) // not one another run is creating now
+            {
+                try
+                {
+                    Directory.Delete(folder, recursive: true);
+                }
+                catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+                {
+                    // another run may be creating it right now
+                }
+            }
+        }
     }
 
     private static async Task<string?> TryStartContainerAsync()
