@@ -3,6 +3,7 @@ using System.Text.Json.Serialization;
 using Microsoft.AspNetCore.Diagnostics.HealthChecks;
 using Privacy.Api.Audit;
 using Privacy.Api.Consent;
+using Privacy.Api.Disclosures;
 using Privacy.Api.Platform.Database;
 using Privacy.Api.Platform.Idempotency;
 using Privacy.Api.Platform.OpenApi;
@@ -56,6 +57,7 @@ public static class PrivacyServices
         app.MapCallerApi();
         app.MapRegistryApi();
         app.MapConsentApi();
+        app.MapDisclosureApi();
         app.MapAuditApi();
         return app;
     }

@@ -24,6 +24,9 @@ public class PrivacyApiFactory : WebApplicationFactory<Program>, IAsyncLifetime
         [Roles.Partner] = "test-partner-key-0d7be2",
     };
 
+    /// <summary>A second partner, bound to the invoicing partner (the role key above is the card provider's).</summary>
+    public const string OtherPartnerKey = "test-partner-b-key-5e91aa";
+
     public FakeTimeProvider Time { get; } = new(new DateTimeOffset(2026, 11, 25, 9, 0, 0, TimeSpan.Zero));
 
     public string ConnectionString { get; private set; } = "";
@@ -47,12 +50,15 @@ public class PrivacyApiFactory : WebApplicationFactory<Program>, IAsyncLifetime
     public new virtual async Task DisposeAsync() => await base.DisposeAsync();
 
     /// <summary>A client that sends the API key of <paramref name="role"/> (or none when null).</summary>
-    public HttpClient Client(string? role)
+    public HttpClient Client(string? role) => ClientWithKey(role is null ? null : Keys[role]);
+
+    /// <summary>A client that sends <paramref name="key"/> as its API key (or none when null).</summary>
+    public HttpClient ClientWithKey(string? key)
     {
         var client = CreateClient();
-        if (role is not null)
+        if (key is not null)
         {
-            client.DefaultRequestHeaders.Add(ApiKeyOptions.HeaderName, Keys[role]);
+            client.DefaultRequestHeaders.Add(ApiKeyOptions.HeaderName, key);
         }
 
         client.DefaultRequestHeaders.Accept.Add(new MediaTypeWithQualityHeaderValue("application/json"));
@@ -99,6 +105,11 @@ public class PrivacyApiFactory : WebApplicationFactory<Program>, IAsyncLifetime
 
             index++;
         }
+
+        builder.UseSetting($"ApiKeys:Keys:{index}:Id", "test-partner-b");
+        builder.UseSetting($"ApiKeys:Keys:{index}:Role", Roles.Partner);
+        builder.UseSetting($"ApiKeys:Keys:{index}:Hash", ApiKeyAuthentication.Hash(OtherPartnerKey));
+        builder.UseSetting($"ApiKeys:Keys:{index}:Recipient", "invoicing-partner");
 
         builder.ConfigureServices(services =>
         {

@@ -40,7 +40,8 @@ public static class ApiKeyAuthentication
             .AddRolePolicy(Policies.OpsOrSystem)
             .AddRolePolicy(Policies.AnyCaller)
             .AddRolePolicy(Policies.FrontendOrOps)
-            .AddRolePolicy(Policies.NotPartner);
+            .AddRolePolicy(Policies.NotPartner)
+            .AddRolePolicy(Policies.Partner);
         return builder;
     }
 

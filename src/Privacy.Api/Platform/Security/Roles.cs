@@ -33,6 +33,9 @@ public static class Policies
     /// <summary>The website and ops: record consent on a person's behalf.</summary>
     public const string FrontendOrOps = "frontend-or-ops";
 
+    /// <summary>Partners only: their own recipient's stream.</summary>
+    public const string Partner = "partner";
+
     /// <summary>Everyone but partners: partners never see consent data.</summary>
     public const string NotPartner = "not-partner";
 
@@ -43,5 +46,6 @@ public static class Policies
         [AnyCaller] = [.. Roles.All],
         [FrontendOrOps] = [Roles.Frontend, Roles.Ops],
         [NotPartner] = [Roles.Frontend, Roles.Ops, Roles.System],
+        [Partner] = [Roles.Partner],
     };
 }

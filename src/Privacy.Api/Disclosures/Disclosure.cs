@@ -1,0 +1,69 @@
+using Microsoft.EntityFrameworkCore;
+using Microsoft.EntityFrameworkCore.Metadata.Builders;
+using Privacy.Api.Registry;
+
+namespace Privacy.Api.Disclosures;
+
+/// <summary>The ground on which personal data was disclosed (policy §"Utlämning").</summary>
+public enum LegalGround
+{
+    Contract = 1,
+    LegalObligation,
+
+    /// <summary>To establish, exercise or defend legal claims, incl. fraud prevention and credit risk.</summary>
+    LegalClaims,
+    Consent,
+}
+
+/// <summary>
+/// One disclosure of a subject's personal data to a recipient (R4). Append-only. <see cref="TransactionId"/>
+/// is the writing transaction's id: the partner feed pages by (transaction, id) below the oldest running
+/// transaction, so entries committed late are never skipped.
+/// </summary>
+public sealed class Disclosure
+{
+    public long Id { get; set; }
+
+    public ulong TransactionId { get; set; }
+
+    public required string RecipientKey { get; set; }
+
+    public required string PurposeKey { get; set; }
+
+    public LegalGround LegalGround { get; set; }
+
+    /// <summary>The subject as the company and the recipient know them.</summary>
+    public required string CustomerNumber { get; set; }
+
+    public List<string> Categories { get; set; } = [];
+
+    public DateTimeOffset DisclosedAt { get; set; }
+
+    /// <summary>The sending system's own reference (order, invoice), for matching.</summary>
+    public string? SenderReference { get; set; }
+
+    public required string RecordedBy { get; set; }
+
+    public DateTimeOffset RecordedAt { get; set; }
+}
+
+internal sealed class DisclosureConfiguration : IEntityTypeConfiguration<Disclosure>
+{
+    public void Configure(EntityTypeBuilder<Disclosure> builder)
+    {
+        builder.ToTable("disclosures");
+        builder.HasKey(d => d.Id);
+        builder.Property(d => d.Id).UseIdentityAlwaysColumn();
+        builder.Property(d => d.TransactionId).HasColumnType("xid8").HasDefaultValueSql("pg_current_xact_id()").ValueGeneratedOnAdd();
+        builder.Property(d => d.LegalGround).HasConversion<string>().HasMaxLength(32);
+        builder.Property(d => d.CustomerNumber).HasMaxLength(64);
+        builder.Property(d => d.SenderReference).HasMaxLength(200);
+        builder.Property(d => d.RecordedBy).HasMaxLength(64);
+        builder.HasOne<Recipient>().WithMany().HasForeignKey(d => d.RecipientKey).OnDelete(DeleteBehavior.Restrict);
+        builder.HasOne<Purpose>().WithMany().HasForeignKey(d => d.PurposeKey).OnDelete(DeleteBehavior.Restrict);
+        // The partner feed: one recipient's stream in (transaction, id) order.
+        builder.HasIndex(d => new { d.RecipientKey, d.TransactionId, d.Id }).HasDatabaseName("ix_disclosures_feed");
+        builder.HasIndex(d => new { d.CustomerNumber, d.Id });
+        builder.HasIndex(d => d.DisclosedAt);
+    }
+}

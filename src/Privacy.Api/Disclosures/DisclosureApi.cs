@@ -1,0 +1,254 @@
+using System.Globalization;
+using System.Security.Cryptography;
+using System.Text;
+using Microsoft.AspNetCore.Http.HttpResults;
+using Microsoft.EntityFrameworkCore;
+using Microsoft.Extensions.Options;
+using Npgsql;
+using Privacy.Api.Audit;
+using Privacy.Api.Consent;
+using Privacy.Api.Platform.Database;
+using Privacy.Api.Platform.Idempotency;
+using Privacy.Api.Platform.OpenApi;
+using Privacy.Api.Platform.Security;
+using Privacy.Api.Platform.Validation;
+using Privacy.Api.Registry;
+
+namespace Privacy.Api.Disclosures;
+
+/// <summary>The disclosure log (R4): what was given to which recipient, and each partner's own feed of it.</summary>
+public static class DisclosureApi
+{
+    public static IEndpointRouteBuilder MapDisclosureApi(this IEndpointRouteBuilder routes)
+    {
+        var disclosures = routes.MapGroup("/disclosures").WithTags("Disclosures");
+        disclosures.MapPost("/", Record)
+            .WithName("RecordDisclosures")
+            .WithSummary("Record disclosures of personal data to recipients (a batch, all or nothing)")
+            .WithDescription("Each disclosure names the recipient, the customer, the categories, the purpose and the legal ground. " +
+                             "Every category must be registered for that recipient and purpose (a registry link): otherwise the whole " +
+                             "batch is refused with 422, because the disclosure would break the policy. Append-only.")
+            .WithRequestExample(new RecordDisclosuresRequest([new DisclosureRequest("card-provider", "100234", ["user.name", "user.payment"],
+                "customer_obligations", LegalGround.Contract, new DateTimeOffset(2026, 11, 25, 10, 0, 0, TimeSpan.Zero), "ORDER-88213")]))
+            .WithValidation<RecordDisclosuresRequest>()
+            .WithIdempotency()
+            .RequireAuthorization(Policies.OpsOrSystem);
+        disclosures.MapGet("/", List)
+            .WithName("ListDisclosures")
+            .WithSummary("Find disclosures by customer, recipient, category and time")
+            .WithDescription("Oldest first, paged by id: pass a page's `next` as `after`. All disclosures about one customer are what the " +
+                             "access report lists as recipients.")
+            .RequireAuthorization(Policies.OpsOrSystem);
+
+        routes.MapGet("/partner/feed", Feed)
+            .WithTags("Partner feed")
+            .WithName("ReadPartnerFeed")
+            .WithSummary("Read your own stream: the disclosures made to you, in order")
+            .WithDescription("Only the calling partner's recipient. Page with the opaque `cursor` of the previous page: entries committed " +
+                             "while you page are never skipped nor repeated (the feed stops short of transactions still running). " +
+                             "A cursor is valid only for the partner it was given to.")
+            .RequireAuthorization(Policies.Partner);
+        return routes;
+    }
+
+    public static async Task<Results<Created<RecordedDisclosures>, ProblemHttpResult, ValidationProblem>> Record(
+        RecordDisclosuresRequest request, HttpContext http, PrivacyDbContext db, AuditTrail audit, TimeProvider time,
+        CancellationToken cancellationToken)
+    {
+        var now = time.GetUtcNow();
+        var items = request.Disclosures!;
+        var late = Enumerable.Range(0, items.Count).Where(i => items[i].DisclosedAt > now.AddMinutes(5)).ToList();
+        if (late.Count > 0)
+        {
+            return TypedResults.ValidationProblem(late.ToDictionary(i => $"disclosures[{i}].disclosedAt",
+                _ => new[] { "'disclosedAt' must not be in the future." }));
+        }
+
+        // The registry decides what may be given to whom, for what: active purpose × category × recipient links.
+        var recipients = items.Select(d => d.Recipient!).Distinct().ToList();
+        var allowed = (await db.Set<ProcessingLink>().AsNoTracking()
+                .Where(l => l.RetiredAt == null && l.RecipientKey != null && recipients.Contains(l.RecipientKey))
+                .Join(db.Set<Recipient>().Where(r => r.RetiredAt == null), l => l.RecipientKey, r => r.Key, (l, r) => l)
+                .Join(db.Set<Purpose>().Where(p => p.RetiredAt == null), l => l.PurposeKey, p => p.Key, (l, p) => l)
+                .Join(db.Set<DataCategory>().Where(c => c.RetiredAt == null), l => l.CategoryKey, c => c.Key,
+                    (l, c) => new { l.RecipientKey, l.PurposeKey, l.CategoryKey })
+                .ToListAsync(cancellationToken))
+            .Select(l => (l.RecipientKey!, l.PurposeKey, l.CategoryKey)).ToHashSet();
+        var refused = new Dictionary<string, string[]>();
+        for (var i = 0; i < items.Count; i++)
+        {
+            for (var j = 0; j < items[i].Categories!.Count; j++)
+            {
+                var (recipient, purpose, category) = (items[i].Recipient!, items[i].Purpose!, items[i].Categories![j]);
+                if (!allowed.Contains((recipient, purpose, category)))
+                {
+                    refused[$"disclosures[{i}].categories[{j}]"] =
+                    [
+                        $"'{category}' is not registered to be disclosed to '{recipient}' for '{purpose}': the disclosure would break the policy.",
+                    ];
+                }
+            }
+        }
+
+        if (refused.Count > 0)
+        {
+            return TypedResults.Problem(new HttpValidationProblemDetails(refused)
+            {
+                Status = StatusCodes.Status422UnprocessableEntity,
+                Title = "Disclosure not allowed by the registry",
+                Detail = "Nothing was recorded. Register the category for the recipient and purpose first, or do not disclose it.",
+            });
+        }
+
+        var recordedBy = http.User.GetActor().KeyId;
+        var rows = items.Select(d => new Disclosure
+        {
+            RecipientKey = d.Recipient!,
+            PurposeKey = d.Purpose!,
+            LegalGround = d.LegalGround!.Value,
+            CustomerNumber = d.CustomerNumber!,
+            Categories = [.. d.Categories!],
+            DisclosedAt = d.DisclosedAt!.Value,
+            SenderReference = d.Reference,
+            RecordedBy = recordedBy,
+            RecordedAt = now,
+        }).ToList();
+        db.AddRange(rows);
+        await using var transaction = await db.Database.BeginUnlessInTransactionAsync(cancellationToken);
+        await db.SaveChangesAsync(cancellationToken);
+        audit.Record("disclosure.recorded", "disclosure", $"{rows[0].Id}..{rows[^1].Id}",
+            new { count = rows.Count, recipients = recipients.Order() });
+        await db.SaveChangesAsync(cancellationToken);
+        if (transaction is not null)
+        {
+            await transaction.CommitAsync(cancellationToken);
+        }
+
+        var ids = rows.Select(r => r.Id).ToList();
+        return TypedResults.Created($"/disclosures?after={ids[0] - 1}", new RecordedDisclosures(ids.Count, ids));
+    }
+
+    public static async Task<Results<Ok<DisclosurePage>, ValidationProblem>> List(
+        PrivacyDbContext db, string? customerNumber, string? recipient, string? category, DateTimeOffset? from, DateTimeOffset? to,
+        long? after, int? limit, CancellationToken cancellationToken)
+    {
+        var size = limit ?? 100;
+        if (size is < 1 or > 1000)
+        {
+            return TypedResults.ValidationProblem(new Dictionary<string, string[]> { ["limit"] = ["'limit' must be between 1 and 1000."] });
+        }
+
+        var query = db.Set<Disclosure>().AsNoTracking().Where(d => d.Id > (after ?? 0));
+        if (customerNumber is not null)
+        {
+            query = query.Where(d => d.CustomerNumber == customerNumber);
+        }
+
+        if (recipient is not null)
+        {
+            query = query.Where(d => d.RecipientKey == recipient);
+        }
+
+        if (category is not null)
+        {
+            query = query.Where(d => d.Categories.Contains(category));
+        }
+
+        if (from is not null)
+        {
+            query = query.Where(d => d.DisclosedAt >= from);
+        }
+
+        if (to is not null)
+        {
+            query = query.Where(d => d.DisclosedAt < to);
+        }
+
+        var items = await query.OrderBy(d => d.Id).Take(size)
+            .Select(d => new DisclosureResponse(d.Id, d.RecipientKey, d.CustomerNumber, d.Categories, d.PurposeKey, d.LegalGround,
+                d.DisclosedAt, d.SenderReference, d.RecordedAt))
+            .ToListAsync(cancellationToken);
+        return TypedResults.Ok(new DisclosurePage(items, items.Count == size ? items[^1].Id : null));
+    }
+
+    // Entries of transactions older than every running one are final: nothing can commit before them any more.
+    private const string FeedSql = """
+        SELECT id, transaction_id::text, customer_number, categories, purpose_key, legal_ground, disclosed_at, sender_reference
+        FROM privacy.disclosures
+        WHERE recipient_key = $1
+          AND (transaction_id, id) > ($2::text::xid8, $3)
+          AND transaction_id < pg_snapshot_xmin(pg_current_snapshot())
+        ORDER BY transaction_id, id
+        LIMIT $4
+        """;
+
+    public static async Task<Results<Ok<PartnerFeedPage>, ValidationProblem>> Feed(
+        HttpContext http, NpgsqlDataSource dataSource, IOptions<ConsentOptions> options, string? cursor, int? limit,
+        CancellationToken cancellationToken)
+    {
+        var recipient = http.User.GetActor().Recipient!;
+        var size = limit ?? 100;
+        if (size is < 1 or > 1000)
+        {
+            return TypedResults.ValidationProblem(new Dictionary<string, string[]> { ["limit"] = ["'limit' must be between 1 and 1000."] });
+        }
+
+        var key = CursorKey(options.Value);
+        var (transaction, id) = (0UL, 0L);
+        if (cursor is not null && !TryReadCursor(cursor, recipient, key, out transaction, out id))
+        {
+            return TypedResults.ValidationProblem(new Dictionary<string, string[]>
+            {
+                ["cursor"] = ["'cursor' is not a cursor of your feed: use the one the previous page returned."],
+            });
+        }
+
+        await using var command = dataSource.CreateCommand(FeedSql);
+        command.Parameters.AddWithValue(recipient);
+        command.Parameters.AddWithValue(transaction.ToString(CultureInfo.InvariantCulture));
+        command.Parameters.AddWithValue(id);
+        command.Parameters.AddWithValue(size);
+        var items = new List<PartnerFeedEntry>();
+        await using (var reader = await command.ExecuteReaderAsync(cancellationToken))
+        {
+            while (await reader.ReadAsync(cancellationToken))
+            {
+                id = reader.GetInt64(0);
+                transaction = ulong.Parse(reader.GetString(1), CultureInfo.InvariantCulture);
+                items.Add(new PartnerFeedEntry("disclosure", id, reader.GetString(2), reader.GetFieldValue<string[]>(3), reader.GetString(4),
+                    Enum.Parse<LegalGround>(reader.GetString(5)), reader.GetFieldValue<DateTimeOffset>(6), reader.IsDBNull(7) ? null : reader.GetString(7)));
+            }
+        }
+
+        // The cursor always moves to the last entry seen (or stays): an empty page hands back the same position.
+        return TypedResults.Ok(new PartnerFeedPage(items, WriteCursor(recipient, transaction, id, key)));
+    }
+
+    private static byte[] CursorKey(ConsentOptions options) =>
+        HMACSHA256.HashData(options.ProofKeyBytes(), "partner-feed-cursor"u8);
+
+    /// <summary>Position and recipient, sealed with an HMAC: a cursor cannot be forged, nor used by another partner.</summary>
+    internal static string WriteCursor(string recipient, ulong transaction, long id, byte[] key)
+    {
+        var position = $"{transaction}.{id}";
+        var mac = HMACSHA256.HashData(key, Encoding.UTF8.GetBytes($"{recipient}|{position}"));
+        return $"{position}.{Base64Url(mac.AsSpan(0, 16))}";
+    }
+
+    private static bool TryReadCursor(string cursor, string recipient, byte[] key, out ulong transaction, out long id)
+    {
+        (transaction, id) = (0, 0);
+        var parts = cursor.Split('.');
+        if (parts.Length != 3 || !ulong.TryParse(parts[0], NumberStyles.None, CultureInfo.InvariantCulture, out transaction)
+            || !long.TryParse(parts[1], NumberStyles.None, CultureInfo.InvariantCulture, out id))
+        {
+            return false;
+        }
+
+        var expected = WriteCursor(recipient, transaction, id, key);
+        return CryptographicOperations.FixedTimeEquals(Encoding.ASCII.GetBytes(expected), Encoding.ASCII.GetBytes(cursor));
+    }
+
+    private static string Base64Url(ReadOnlySpan<byte> bytes) =>
+        Convert.ToBase64String(bytes).TrimEnd('=').Replace('+', '-').Replace('/', '_');
+}

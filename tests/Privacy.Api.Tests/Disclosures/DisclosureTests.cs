@@ -1,0 +1,186 @@
+using System.Net;
+using System.Net.Http.Json;
+using System.Text.Json;
+using Npgsql;
+using Privacy.Api.Platform.Security;
+using Privacy.Api.Tests.Infrastructure;
+
+namespace Privacy.Api.Tests.Disclosures;
+
+public sealed class DisclosureTests(PrivacyApiFactory factory) : IClassFixture<PrivacyApiFactory>
+{
+    private readonly HttpClient _system = factory.Client(Roles.System);
+    private readonly HttpClient _cardPartner = factory.Client(Roles.Partner);
+    private readonly HttpClient _invoicingPartner = factory.ClientWithKey(PrivacyApiFactory.OtherPartnerKey);
+
+    private static string NewCustomer() => Random.Shared.NextInt64(1_000_000, 9_999_999_999).ToString(System.Globalization.CultureInfo.InvariantCulture);
+
+    private object Disclosure(string recipient, string customer, string purpose, params string[] categories) => new
+    {
+        recipient, customerNumber = customer, categories, purpose, legalGround = "contract",
+        disclosedAt = factory.Time.GetUtcNow().AddMinutes(-1), reference = "ORDER-1",
+    };
+
+    [Fact]
+    public async Task ABatchIsRecordedAndFoundByCustomerAndRecipient()
+    {
+        var customer = NewCustomer();
+
+        using var response = await _system.PostAsJsonAsync("/disclosures", new
+        {
+            disclosures = new[]
+            {
+                Disclosure("card-provider", customer, "customer_obligations", "user.name", "user.financial.credit_card"),
+                Disclosure("invoicing-partner", customer, "billing", "user.name", "user.financial.bank_account"),
+            },
+        });
+
+        var recorded = await response.ReadOk<JsonElement>(HttpStatusCode.Created);
+        Assert.Equal(2, recorded.GetProperty("count").GetInt32());
+        var found = await _system.GetFromJsonAsync<JsonElement>($"/disclosures?customerNumber={customer}");
+        Assert.Equal(["card-provider", "invoicing-partner"], found.GetProperty("items").EnumerateArray().Select(d => d.GetProperty("recipient").GetString()));
+        var byCategory = await _system.GetFromJsonAsync<JsonElement>($"/disclosures?customerNumber={customer}&category=user.financial.bank_account");
+        Assert.Equal("invoicing-partner", Assert.Single(byCategory.GetProperty("items").EnumerateArray()).GetProperty("recipient").GetString());
+        Assert.Equal(1, await factory.ScalarAsync("SELECT count(*) FROM privacy.audit_entries WHERE action = 'disclosure.recorded' AND details->>'count' = '2'"));
+    }
+
+    [Fact]
+    public async Task ACategoryTheRegistryDoesNotAllowForTheRecipientRefusesTheWholeBatch()
+    {
+        var customer = NewCustomer();
+
+        using var response = await _system.PostAsJsonAsync("/disclosures", new
+        {
+            disclosures = new[]
+            {
+                Disclosure("card-provider", customer, "customer_obligations", "user.name"),
+                // The card provider is not registered to receive national identity numbers, nor anything for billing.
+                Disclosure("card-provider", customer, "customer_obligations", "user.government_id.national_identification_number"),
+                Disclosure("card-provider", customer, "billing", "user.name"),
+            },
+        });
+
+        var problem = await response.AssertProblem(HttpStatusCode.UnprocessableEntity);
+        Assert.Equal(["disclosures[1].categories[0]", "disclosures[2].categories[0]"],
+            problem.GetProperty("errors").EnumerateObject().Select(e => e.Name).Order());
+        Assert.Contains("break the policy", problem.GetProperty("errors").GetProperty("disclosures[1].categories[0]")[0].GetString());
+        Assert.Equal(0, await factory.ScalarAsync("SELECT count(*) FROM privacy.disclosures WHERE customer_number = $1", customer));
+    }
+
+    [Fact]
+    public async Task InvalidDisclosuresNameTheirFields()
+    {
+        using var response = await _system.PostAsJsonAsync("/disclosures", new
+        {
+            disclosures = new object[]
+            {
+                new { recipient = "card-provider", customerNumber = "12ab", categories = Array.Empty<string>(), purpose = "billing", legalGround = "contract", disclosedAt = factory.Time.GetUtcNow() },
+            },
+        });
+        Assert.Equal(["disclosures[0].categories", "disclosures[0].customerNumber"], (await response.AssertValidationErrors()).Order());
+
+        using var future = await _system.PostAsJsonAsync("/disclosures", new
+        {
+            disclosures = new[] { new { recipient = "card-provider", customerNumber = "1001", categories = new[] { "user.name" }, purpose = "customer_obligations", legalGround = "contract", disclosedAt = factory.Time.GetUtcNow().AddDays(1) } },
+        });
+        Assert.Equal(["disclosures[0].disclosedAt"], await future.AssertValidationErrors());
+    }
+
+    [Fact]
+    public async Task APartnerSeesOnlyItsOwnStreamAndItsCursorIsUselessToAnother()
+    {
+        var customer = NewCustomer();
+        (await _system.PostAsJsonAsync("/disclosures", new
+        {
+            disclosures = new[]
+            {
+                Disclosure("card-provider", customer, "customer_obligations", "user.name"),
+                Disclosure("invoicing-partner", customer, "billing", "user.financial.bank_account"),
+            },
+        })).EnsureSuccessStatusCode();
+
+        var card = await ReadAll(_cardPartner);
+        var invoicing = await ReadAll(_invoicingPartner);
+
+        Assert.Contains(card.Entries, e => e.GetProperty("customerNumber").GetString() == customer && e.GetProperty("purpose").GetString() == "customer_obligations");
+        Assert.DoesNotContain(card.Entries, e => e.GetProperty("purpose").GetString() == "billing");
+        Assert.Contains(invoicing.Entries, e => e.GetProperty("customerNumber").GetString() == customer && e.GetProperty("purpose").GetString() == "billing");
+        Assert.DoesNotContain(invoicing.Entries, e => e.GetProperty("purpose").GetString() == "customer_obligations");
+
+        using var stolen = await _invoicingPartner.GetAsync($"/partner/feed?cursor={Uri.EscapeDataString(card.Cursor)}");
+        Assert.Equal(["cursor"], await stolen.AssertValidationErrors());
+        using var forged = await _cardPartner.GetAsync($"/partner/feed?cursor={Uri.EscapeDataString(card.Cursor.Replace(".", "0.", StringComparison.Ordinal))}");
+        Assert.Equal(["cursor"], await forged.AssertValidationErrors());
+        foreach (var role in new[] { Roles.Ops, Roles.System, Roles.Frontend })
+        {
+            using var other = await factory.Client(role).GetAsync("/partner/feed");
+            await other.AssertProblem(HttpStatusCode.Forbidden);
+        }
+    }
+
+    [Fact]
+    public async Task PagingWhileTenThousandEntriesArriveYieldsEveryEntryExactlyOnce()
+    {
+        const int writers = 4, transactionsPerWriter = 50, rowsPerTransaction = 50; // 10,000 entries
+        var seen = new List<long>();
+        var (_, start) = await ReadAll(_invoicingPartner);
+        var cursor = start;
+
+        // Writers commit concurrently, out of id order (each holds its transaction open a moment).
+        var writing = Task.WhenAll(Enumerable.Range(0, writers).Select(async writer =>
+        {
+            await using var connection = await factory.OpenDatabaseAsync();
+            for (var t = 0; t < transactionsPerWriter; t++)
+            {
+                await using var transaction = await connection.BeginTransactionAsync();
+                await using var insert = new NpgsqlCommand("""
+                    INSERT INTO privacy.disclosures (recipient_key, purpose_key, legal_ground, customer_number, categories, disclosed_at, recorded_by, recorded_at)
+                    SELECT 'invoicing-partner', 'billing', 'Contract', (5000000 + g)::text, ARRAY['user.name'], now(), 'load', now()
+                    FROM generate_series(1, $1) g
+                    """, connection, transaction);
+                insert.Parameters.AddWithValue(rowsPerTransaction);
+                await insert.ExecuteNonQueryAsync();
+                await Task.Delay(Random.Shared.Next(0, 4));
+                await transaction.CommitAsync();
+            }
+        }));
+
+        // Act: page the feed while they write, then until it is drained.
+        while (true)
+        {
+            var done = writing.IsCompleted;
+            var page = await _invoicingPartner.GetFromJsonAsync<JsonElement>($"/partner/feed?limit=500&cursor={Uri.EscapeDataString(cursor)}");
+            seen.AddRange(page.GetProperty("items").EnumerateArray().Select(e => e.GetProperty("id").GetInt64()));
+            cursor = page.GetProperty("cursor").GetString()!;
+            if (done && page.GetProperty("items").GetArrayLength() == 0)
+            {
+                break;
+            }
+        }
+
+        await writing;
+
+        // Assert
+        var written = await factory.ScalarAsync("SELECT count(*) FROM privacy.disclosures WHERE recorded_by = 'load'");
+        Assert.Equal(writers * transactionsPerWriter * rowsPerTransaction, written);
+        Assert.Equal(seen.Count, seen.Distinct().Count());
+        Assert.Equal(written, seen.Count);
+    }
+
+    private static async Task<(List<JsonElement> Entries, string Cursor)> ReadAll(HttpClient partner)
+    {
+        var entries = new List<JsonElement>();
+        string? cursor = null;
+        while (true)
+        {
+            var page = await partner.GetFromJsonAsync<JsonElement>(cursor is null ? "/partner/feed" : $"/partner/feed?cursor={Uri.EscapeDataString(cursor)}");
+            var items = page.GetProperty("items").EnumerateArray().ToList();
+            entries.AddRange(items);
+            cursor = page.GetProperty("cursor").GetString()!;
+            if (items.Count == 0)
+            {
+                return (entries, cursor);
+            }
+        }
+    }
+}
