@@ -172,8 +172,9 @@ public static class DisclosureApi
     }
 
     // Entries of transactions older than every running one are final: nothing can commit before them any more.
+    // (The text of the transaction id has its own name: ORDER BY a bare name would sort by the text, 1000 before 999.)
     private const string FeedSql = """
-        SELECT id, transaction_id::text, customer_number, categories, purpose_key, legal_ground, disclosed_at, sender_reference
+        SELECT id, transaction_id::text AS transaction_text, customer_number, categories, purpose_key, legal_ground, disclosed_at, sender_reference
         FROM privacy.disclosures
         WHERE recipient_key = $1
           AND (transaction_id, id) > ($2::text::xid8, $3)

@@ -99,8 +99,9 @@ public sealed class DisclosureTests(PrivacyApiFactory factory) : IClassFixture<P
             },
         })).EnsureSuccessStatusCode();
 
-        var card = await ReadAll(_cardPartner);
-        var invoicing = await ReadAll(_invoicingPartner);
+        // The feed trails every transaction still running on the server (other tests share it): read until it has caught up.
+        var card = await ReadUntil(_cardPartner, customer);
+        var invoicing = await ReadUntil(_invoicingPartner, customer);
 
         Assert.Contains(card.Entries, e => e.GetProperty("customerNumber").GetString() == customer && e.GetProperty("purpose").GetString() == "customer_obligations");
         Assert.DoesNotContain(card.Entries, e => e.GetProperty("purpose").GetString() == "billing");
@@ -145,32 +146,54 @@ public sealed class DisclosureTests(PrivacyApiFactory factory) : IClassFixture<P
             }
         }));
 
-        // Act: page the feed while they write, then until it is drained.
-        while (true)
+        // Act: page the feed while they write, then until it has caught up. An empty page alone does not mean the
+        // end: the feed waits for every transaction older than its entries, and other tests share the server.
+        const int total = writers * transactionsPerWriter * rowsPerTransaction;
+        var deadline = DateTime.UtcNow.AddSeconds(60);
+        while (seen.Count < total && DateTime.UtcNow < deadline)
         {
-            var done = writing.IsCompleted;
             var page = await _invoicingPartner.GetFromJsonAsync<JsonElement>($"/partner/feed?limit=500&cursor={Uri.EscapeDataString(cursor)}");
-            seen.AddRange(page.GetProperty("items").EnumerateArray().Select(e => e.GetProperty("id").GetInt64()));
+            seen.AddRange(LoadIds(page));
             cursor = page.GetProperty("cursor").GetString()!;
-            if (done && page.GetProperty("items").GetArrayLength() == 0)
-            {
-                break;
-            }
         }
 
         await writing;
+        var after = await _invoicingPartner.GetFromJsonAsync<JsonElement>($"/partner/feed?limit=500&cursor={Uri.EscapeDataString(cursor)}");
+        seen.AddRange(LoadIds(after)); // nothing more may come
 
         // Assert
         var written = await factory.ScalarAsync("SELECT count(*) FROM privacy.disclosures WHERE recorded_by = 'load'");
-        Assert.Equal(writers * transactionsPerWriter * rowsPerTransaction, written);
-        Assert.Equal(seen.Count, seen.Distinct().Count());
+        Assert.Equal(total, written);
+        var repeated = seen.GroupBy(id => id).Where(g => g.Count() > 1).Select(g => g.Key).ToList();
+        Assert.True(repeated.Count == 0, $"{repeated.Count} entries came twice, e.g. {string.Join(", ", repeated.Take(5))}; seen {seen.Count}");
         Assert.Equal(written, seen.Count);
     }
 
-    private static async Task<(List<JsonElement> Entries, string Cursor)> ReadAll(HttpClient partner)
+    /// <summary>The entries the load wrote (they carry no reference); earlier tests' entries may still trail in.</summary>
+    private static IEnumerable<long> LoadIds(JsonElement page) =>
+        page.GetProperty("items").EnumerateArray().Where(e => e.GetProperty("reference").ValueKind == JsonValueKind.Null)
+            .Select(e => e.GetProperty("id").GetInt64());
+
+    private static async Task<(List<JsonElement> Entries, string Cursor)> ReadUntil(HttpClient partner, string customer)
     {
         var entries = new List<JsonElement>();
         string? cursor = null;
+        var deadline = DateTime.UtcNow.AddSeconds(30);
+        do
+        {
+            var (more, next) = await ReadAll(partner, cursor);
+            entries.AddRange(more);
+            cursor = next;
+        }
+        while (!entries.Any(e => e.GetProperty("customerNumber").GetString() == customer) && DateTime.UtcNow < deadline);
+
+        return (entries, cursor!);
+    }
+
+    private static async Task<(List<JsonElement> Entries, string Cursor)> ReadAll(HttpClient partner, string? from = null)
+    {
+        var entries = new List<JsonElement>();
+        var cursor = from;
         while (true)
         {
             var page = await partner.GetFromJsonAsync<JsonElement>(cursor is null ? "/partner/feed" : $"/partner/feed?cursor={Uri.EscapeDataString(cursor)}");
