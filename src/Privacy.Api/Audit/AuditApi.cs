@@ -3,6 +3,7 @@ using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.EntityFrameworkCore;
 using Privacy.Api.Platform.Database;
 using Privacy.Api.Platform.Security;
+using Privacy.Api.Platform.Validation;
 
 namespace Privacy.Api.Audit;
 
@@ -40,10 +41,9 @@ public static class AuditApi
     public static async Task<Results<Ok<AuditPage>, ValidationProblem>> ListEntries(
         PrivacyDbContext db, long? after, int? limit, string? entityType, string? entityId, CancellationToken cancellationToken)
     {
-        var size = limit ?? 100;
-        if (size is < 1 or > 1000)
+        if (Paging.CheckLimit(limit, out var size) is { } invalid)
         {
-            return TypedResults.ValidationProblem(new Dictionary<string, string[]> { ["limit"] = ["'limit' must be between 1 and 1000."] });
+            return invalid;
         }
 
         var query = db.Set<AuditEntry>().AsNoTracking().Where(e => e.Id > (after ?? 0));

@@ -171,7 +171,7 @@ public static class ConsentApi
         return TypedResults.Ok(new ConsentHistoryResponse(new SubjectRef(type.Value, subjectId), [.. events.Select(e => new ConsentEventResponse(
             e.Id, e.Kind, e.OccurredAt, new SubjectRef(e.SubjectType, e.SubjectId), e.PolicyVersion, e.Channel, e.NoticeId, e.NoticeHash,
             e.Language, e.Gpc, e.GpcSource, e.RecordedBy,
-            [.. e.Choices.OrderBy(c => c.PurposeKey).Select(c => new RecordedChoice(c.PurposeKey, Status(c.Requested), Status(c.Granted),
+            [.. e.Choices.OrderBy(c => c.PurposeKey).Select(c => new RecordedChoice(c.PurposeKey, ConsentStatuses.Of(c.Requested), ConsentStatuses.Of(c.Granted),
                 c.Requested && !c.Granted))],
             e.Proof?.IpAddress?.ToString(), e.Proof?.UserAgent, e.Proof?.ErasedAt))]));
     }
@@ -235,7 +235,6 @@ public static class ConsentApi
             : (null, new() { ["subjectId"] = [type == SubjectType.Customer ? "'subjectId' is not a valid customer number." : "'subjectId' is not a valid visitor id."] });
     }
 
-    private static ConsentStatus Status(bool granted) => granted ? ConsentStatus.Granted : ConsentStatus.Denied;
 
     private static bool IsKey(string value)
     {

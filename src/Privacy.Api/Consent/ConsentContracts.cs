@@ -13,6 +13,11 @@ public enum ConsentStatus
     NeverAsked,
 }
 
+internal static class ConsentStatuses
+{
+    public static ConsentStatus Of(bool granted) => granted ? ConsentStatus.Granted : ConsentStatus.Denied;
+}
+
 /// <summary>Whose consent: <c>customer</c> with the customer number, or <c>visitor</c> with the id from the consent cookie.</summary>
 public sealed record SubjectRequest(SubjectType? Type, string? Id);
 

@@ -217,7 +217,7 @@ public sealed class ConsentRecorder(
         }
 
         return new ConsentRecordedResponse(eventId, kind, now, gpc,
-            [.. choices.Select(c => new RecordedChoice(c.Purpose, Status(c.Requested), Status(c.Granted), c.Requested && !c.Granted && kind == ConsentEventKind.Decision))],
+            [.. choices.Select(c => new RecordedChoice(c.Purpose, ConsentStatuses.Of(c.Requested), ConsentStatuses.Of(c.Granted), c.Requested && !c.Granted && kind == ConsentEventKind.Decision))],
             after);
     }
 
@@ -307,5 +307,4 @@ public sealed class ConsentRecorder(
 
     internal static string Sha256Hex(string text) => Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(text)));
 
-    private static ConsentStatus Status(bool granted) => granted ? ConsentStatus.Granted : ConsentStatus.Denied;
 }

@@ -132,10 +132,9 @@ public static class DisclosureApi
         PrivacyDbContext db, string? customerNumber, string? recipient, string? category, DateTimeOffset? from, DateTimeOffset? to,
         long? after, int? limit, CancellationToken cancellationToken)
     {
-        var size = limit ?? 100;
-        if (size is < 1 or > 1000)
+        if (Paging.CheckLimit(limit, out var size) is { } invalid)
         {
-            return TypedResults.ValidationProblem(new Dictionary<string, string[]> { ["limit"] = ["'limit' must be between 1 and 1000."] });
+            return invalid;
         }
 
         var query = db.Set<Disclosure>().AsNoTracking().Where(d => d.Id > (after ?? 0));
@@ -188,10 +187,9 @@ public static class DisclosureApi
         CancellationToken cancellationToken)
     {
         var recipient = http.User.GetActor().Recipient!;
-        var size = limit ?? 100;
-        if (size is < 1 or > 1000)
+        if (Paging.CheckLimit(limit, out var size) is { } invalid)
         {
-            return TypedResults.ValidationProblem(new Dictionary<string, string[]> { ["limit"] = ["'limit' must be between 1 and 1000."] });
+            return invalid;
         }
 
         var key = CursorKey(options.Value);
