@@ -4,6 +4,7 @@ using Microsoft.AspNetCore.Diagnostics.HealthChecks;
 using Privacy.Api.Audit;
 using Privacy.Api.Consent;
 using Privacy.Api.Disclosures;
+using Privacy.Api.Notifications;
 using Privacy.Api.Platform.Database;
 using Privacy.Api.Platform.Idempotency;
 using Privacy.Api.Platform.OpenApi;
@@ -32,6 +33,8 @@ public static class PrivacyServices
         builder.Services.AddAudit();
         builder.Services.AddRegistry();
         builder.Services.AddConsent();
+        builder.Services.AddDisclosures();
+        builder.AddNotifications();
         return builder;
     }
 
@@ -58,13 +61,22 @@ public static class PrivacyServices
         app.MapRegistryApi();
         app.MapConsentApi();
         app.MapDisclosureApi();
+        app.MapFollowUpApi();
+        app.MapPartnerFeedApi();
+        app.MapNotifierApi();
         app.MapAuditApi();
         return app;
     }
 
-    /// <summary>snake_case enum values as strings; numbers are not accepted for enums.</summary>
-    private static void ConfigureJson(JsonSerializerOptions options) =>
+    /// <summary>
+    /// snake_case enum values as strings (numbers are not accepted for enums); a field the request does not have is
+    /// refused rather than silently dropped, so a misspelt field never goes unnoticed.
+    /// </summary>
+    private static void ConfigureJson(JsonSerializerOptions options)
+    {
         options.Converters.Add(new JsonStringEnumConverter(JsonNamingPolicy.SnakeCaseLower, allowIntegerValues: false));
+        options.UnmappedMemberHandling = JsonUnmappedMemberHandling.Disallow;
+    }
 
     private static void PrintDevelopmentBanner(WebApplication app)
     {

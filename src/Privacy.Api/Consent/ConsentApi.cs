@@ -25,7 +25,6 @@ public static class ConsentApi
                 "Consent:ProofHashKey must be configured in Production (base64, at least 32 bytes).")
             .ValidateOnStart();
         services.AddScoped<ConsentRecorder>();
-        services.AddScoped<Outbox>();
         services.AddSingleton<ConsentStateReader>();
         services.AddSingleton<ConsentStateCache>();
         services.AddHostedService(sp => sp.GetRequiredService<ConsentStateCache>());

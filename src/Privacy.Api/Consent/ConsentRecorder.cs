@@ -15,14 +15,14 @@ namespace Privacy.Api.Consent;
 
 /// <summary>
 /// Records consent decisions and withdrawals as append-only events, with their proof, audit entry and
-/// (for a withdrawn consent a recipient relies on) an outbox message, all in one transaction.
+/// (for a withdrawn consent a recipient was given data under) follow-ups, all in one transaction.
 /// Writes for one subject are serialised by a transaction-scoped advisory lock.
 /// </summary>
 public sealed class ConsentRecorder(
     PrivacyDbContext db,
     ConsentStateReader states,
     AuditTrail audit,
-    Outbox outbox,
+    FollowUps followUps,
     TimeProvider time,
     IOptions<ConsentOptions> options)
 {
@@ -172,11 +172,7 @@ public sealed class ConsentRecorder(
         var withdrawn = choices
             .Where(c => !c.Granted && before?.Purposes.Any(p => p.Purpose == c.Purpose && p.Status == ConsentStatus.Granted) == true)
             .Select(c => c.Purpose).ToList();
-        await NotifyRecipients(customer, withdrawn, eventId, now, cancellationToken);
-        if (db.ChangeTracker.HasChanges())
-        {
-            await db.SaveChangesAsync(cancellationToken); // outbox messages, rare
-        }
+        await NotifyRecipients(customer, withdrawn, eventId, http.User.GetActor().KeyId, cancellationToken); // rare: only for a withdrawal
 
         // The event, its choices and proof, and the audit entry: one round trip, no change tracking (the hot path).
         ConsentStateResponse after;
@@ -261,29 +257,19 @@ public sealed class ConsentRecorder(
         return command;
     }
 
-    /// <summary>Art 7(3) with Art 19 in mind: recipients that rely on a withdrawn consent are told (through the outbox).</summary>
-    private async Task NotifyRecipients(string? customer, List<string> withdrawn, Guid eventId, DateTimeOffset at, CancellationToken cancellationToken)
+    /// <summary>
+    /// Art 7(3) with Art 19 in mind: each recipient that was given the customer's data for a withdrawn purpose gets a
+    /// consent_withdrawn follow-up (feed and webhook). Recipients never given the data are not told: that would disclose it.
+    /// </summary>
+    private async Task NotifyRecipients(string? customer, List<string> withdrawn, Guid eventId, string actor, CancellationToken cancellationToken)
     {
         if (customer is null || withdrawn.Count == 0)
         {
             return; // an anonymous visitor is not known to any recipient
         }
 
-        var relying = await db.Set<ProcessingLink>().AsNoTracking()
-            .Where(l => l.RetiredAt == null && l.RecipientKey != null && withdrawn.Contains(l.PurposeKey))
-            .Join(db.Set<Recipient>().Where(r => r.RetiredAt == null), l => l.RecipientKey, r => r.Key, (l, r) => new { r.Key, l.PurposeKey })
-            .Distinct()
-            .ToListAsync(cancellationToken);
-        foreach (var recipient in relying.GroupBy(r => r.Key))
-        {
-            outbox.Enqueue(recipient.Key, "consent.withdrawn", new
-            {
-                customerNumber = customer,
-                purposes = recipient.Select(r => r.PurposeKey).Order().ToList(),
-                withdrawnAt = at,
-                receiptId = eventId,
-            });
-        }
+        await followUps.RaiseAsync(new FollowUpSpec(customer, FollowUpAction.ConsentWithdrawn, Purposes: withdrawn, Reference: $"consent-receipt:{eventId}"),
+            actor, cancellationToken);
     }
 
     private ConsentProof Proof(ProofRequest? proof, HttpContext http)

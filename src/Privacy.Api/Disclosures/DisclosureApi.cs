@@ -1,10 +1,5 @@
-using System.Globalization;
-using System.Security.Cryptography;
-using System.Text;
 using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.EntityFrameworkCore;
-using Microsoft.Extensions.Options;
-using Npgsql;
 using Privacy.Api.Audit;
 using Privacy.Api.Consent;
 using Privacy.Api.Platform.Database;
@@ -16,9 +11,11 @@ using Privacy.Api.Registry;
 
 namespace Privacy.Api.Disclosures;
 
-/// <summary>The disclosure log (R4): what was given to which recipient, and each partner's own feed of it.</summary>
+/// <summary>The disclosure log (R4): what was given to which recipient (each partner reads its own in the partner feed).</summary>
 public static class DisclosureApi
 {
+    public static IServiceCollection AddDisclosures(this IServiceCollection services) => services.AddScoped<DisclosureLog>();
+
     public static IEndpointRouteBuilder MapDisclosureApi(this IEndpointRouteBuilder routes)
     {
         var disclosures = routes.MapGroup("/disclosures").WithTags("Disclosures");
@@ -40,14 +37,6 @@ public static class DisclosureApi
                              "access report lists as recipients.")
             .RequireAuthorization(Policies.OpsOrSystem);
 
-        routes.MapGet("/partner/feed", Feed)
-            .WithTags("Partner feed")
-            .WithName("ReadPartnerFeed")
-            .WithSummary("Read your own stream: the disclosures made to you, in order")
-            .WithDescription("Only the calling partner's recipient. Page with the opaque `cursor` of the previous page: entries committed " +
-                             "while you page are never skipped nor repeated (the feed stops short of transactions still running). " +
-                             "A cursor is valid only for the partner it was given to.")
-            .RequireAuthorization(Policies.Partner);
         return routes;
     }
 
@@ -169,85 +158,4 @@ public static class DisclosureApi
             .ToListAsync(cancellationToken);
         return TypedResults.Ok(new DisclosurePage(items, items.Count == size ? items[^1].Id : null));
     }
-
-    // Entries of transactions older than every running one are final: nothing can commit before them any more.
-    // (The text of the transaction id has its own name: ORDER BY a bare name would sort by the text, 1000 before 999.)
-    private const string FeedSql = """
-        SELECT id, transaction_id::text AS transaction_text, customer_number, categories, purpose_key, legal_ground, disclosed_at, sender_reference
-        FROM privacy.disclosures
-        WHERE recipient_key = $1
-          AND (transaction_id, id) > ($2::text::xid8, $3)
-          AND transaction_id < pg_snapshot_xmin(pg_current_snapshot())
-        ORDER BY transaction_id, id
-        LIMIT $4
-        """;
-
-    public static async Task<Results<Ok<PartnerFeedPage>, ValidationProblem>> Feed(
-        HttpContext http, NpgsqlDataSource dataSource, IOptions<ConsentOptions> options, string? cursor, int? limit,
-        CancellationToken cancellationToken)
-    {
-        var recipient = http.User.GetActor().Recipient!;
-        if (Paging.CheckLimit(limit, out var size) is { } invalid)
-        {
-            return invalid;
-        }
-
-        var key = CursorKey(options.Value);
-        var (transaction, id) = (0UL, 0L);
-        if (cursor is not null && !TryReadCursor(cursor, recipient, key, out transaction, out id))
-        {
-            return TypedResults.ValidationProblem(new Dictionary<string, string[]>
-            {
-                ["cursor"] = ["'cursor' is not a cursor of your feed: use the one the previous page returned."],
-            });
-        }
-
-        await using var command = dataSource.CreateCommand(FeedSql);
-        command.Parameters.AddWithValue(recipient);
-        command.Parameters.AddWithValue(transaction.ToString(CultureInfo.InvariantCulture));
-        command.Parameters.AddWithValue(id);
-        command.Parameters.AddWithValue(size);
-        var items = new List<PartnerFeedEntry>();
-        await using (var reader = await command.ExecuteReaderAsync(cancellationToken))
-        {
-            while (await reader.ReadAsync(cancellationToken))
-            {
-                id = reader.GetInt64(0);
-                transaction = ulong.Parse(reader.GetString(1), CultureInfo.InvariantCulture);
-                items.Add(new PartnerFeedEntry("disclosure", id, reader.GetString(2), reader.GetFieldValue<string[]>(3), reader.GetString(4),
-                    Enum.Parse<LegalGround>(reader.GetString(5)), reader.GetFieldValue<DateTimeOffset>(6), reader.IsDBNull(7) ? null : reader.GetString(7)));
-            }
-        }
-
-        // The cursor always moves to the last entry seen (or stays): an empty page hands back the same position.
-        return TypedResults.Ok(new PartnerFeedPage(items, WriteCursor(recipient, transaction, id, key)));
-    }
-
-    private static byte[] CursorKey(ConsentOptions options) =>
-        HMACSHA256.HashData(options.ProofKeyBytes(), "partner-feed-cursor"u8);
-
-    /// <summary>Position and recipient, sealed with an HMAC: a cursor cannot be forged, nor used by another partner.</summary>
-    internal static string WriteCursor(string recipient, ulong transaction, long id, byte[] key)
-    {
-        var position = $"{transaction}.{id}";
-        var mac = HMACSHA256.HashData(key, Encoding.UTF8.GetBytes($"{recipient}|{position}"));
-        return $"{position}.{Base64Url(mac.AsSpan(0, 16))}";
-    }
-
-    private static bool TryReadCursor(string cursor, string recipient, byte[] key, out ulong transaction, out long id)
-    {
-        (transaction, id) = (0, 0);
-        var parts = cursor.Split('.');
-        if (parts.Length != 3 || !ulong.TryParse(parts[0], NumberStyles.None, CultureInfo.InvariantCulture, out transaction)
-            || !long.TryParse(parts[1], NumberStyles.None, CultureInfo.InvariantCulture, out id))
-        {
-            return false;
-        }
-
-        var expected = WriteCursor(recipient, transaction, id, key);
-        return CryptographicOperations.FixedTimeEquals(Encoding.ASCII.GetBytes(expected), Encoding.ASCII.GetBytes(cursor));
-    }
-
-    private static string Base64Url(ReadOnlySpan<byte> bytes) =>
-        Convert.ToBase64String(bytes).TrimEnd('=').Replace('+', '-').Replace('/', '_');
 }

@@ -21,14 +21,6 @@ public sealed record RecordedDisclosures(int Count, IReadOnlyList<long> Ids);
 /// <summary>A page of disclosures; pass <c>next</c> as <c>after</c> for the next page (null at the end).</summary>
 public sealed record DisclosurePage(IReadOnlyList<DisclosureResponse> Items, long? Next);
 
-/// <summary>A page of a partner's feed. <c>cursor</c> continues after the last entry; it is only valid for this partner.</summary>
-public sealed record PartnerFeedPage(IReadOnlyList<PartnerFeedEntry> Items, string? Cursor);
-
-/// <summary>One entry of a partner's stream: a disclosure made to it.</summary>
-public sealed record PartnerFeedEntry(
-    string Type, long Id, string CustomerNumber, IReadOnlyList<string> Categories, string Purpose, LegalGround LegalGround,
-    DateTimeOffset DisclosedAt, string? Reference);
-
 internal sealed class RecordDisclosuresRequestValidator : AbstractValidator<RecordDisclosuresRequest>
 {
     public const int MaxBatch = 1000;

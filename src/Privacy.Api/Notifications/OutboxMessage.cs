@@ -1,33 +1,56 @@
+using System.Text.Json;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.EntityFrameworkCore.Metadata.Builders;
+using Privacy.Api.Platform.Database;
 using Privacy.Api.Registry;
 
 namespace Privacy.Api.Notifications;
 
 /// <summary>
 /// A notification to one recipient, written in the same transaction as the change that causes it
-/// (transactional outbox). The notifier relay (a later feature) delivers it; until then it waits here.
+/// (transactional outbox). The <see cref="OutboxRelay"/> delivers it to the recipient's webhook endpoint.
 /// </summary>
 public sealed class OutboxMessage
 {
     public long Id { get; set; }
 
-    /// <summary>Stable id of the message for the receiver (the Standard Webhooks <c>webhook-id</c>).</summary>
+    /// <summary>Stable id of the message for the receiver (the Standard Webhooks <c>webhook-id</c>), the same on every attempt.</summary>
     public Guid MessageId { get; set; }
 
     public required string RecipientKey { get; set; }
 
-    /// <summary>What happened, e.g. <c>consent.withdrawn</c>.</summary>
+    /// <summary>What happened, e.g. <c>follow_up.erase</c>.</summary>
     public required string EventType { get; set; }
 
     /// <summary>The JSON body sent to the recipient; it names the subject as the recipient knows it.</summary>
     public required string Payload { get; set; }
 
+    /// <summary>Messages with the same key (the subject) reach the recipient in order: none before an earlier one is delivered.</summary>
+    public string? OrderingKey { get; set; }
+
     public DateTimeOffset CreatedAt { get; set; }
+
+    /// <summary>Not attempted before this time (the persistent retry schedule).</summary>
+    public DateTimeOffset NextAttemptAt { get; set; }
+
+    public int Attempts { get; set; }
+
+    public DateTimeOffset? LastAttemptAt { get; set; }
+
+    public int? LastStatusCode { get; set; }
+
+    /// <summary>Why the last attempt failed (status or error kind; never the receiver's body).</summary>
+    public string? LastError { get; set; }
+
+    /// <summary>The relay that holds the message, until <see cref="ClaimedUntil"/>; after that any relay may take it.</summary>
+    public Guid? ClaimedBy { get; set; }
+
+    public DateTimeOffset? ClaimedUntil { get; set; }
 
     public DateTimeOffset? DeliveredAt { get; set; }
 
-    public int Attempts { get; set; }
+    /// <summary>Given up after the retry horizon; ops can replay it.</summary>
+    public DateTimeOffset? DeadLetteredAt { get; set; }
 }
 
 internal sealed class OutboxMessageConfiguration : IEntityTypeConfiguration<OutboxMessage>
@@ -40,27 +63,45 @@ internal sealed class OutboxMessageConfiguration : IEntityTypeConfiguration<Outb
         builder.HasIndex(m => m.MessageId).IsUnique();
         builder.Property(m => m.EventType).HasMaxLength(100);
         builder.Property(m => m.Payload).HasColumnType("jsonb");
+        builder.Property(m => m.OrderingKey).HasMaxLength(100);
+        builder.Property(m => m.LastError).HasMaxLength(500);
         builder.HasOne<Recipient>().WithMany().HasForeignKey(m => m.RecipientKey).OnDelete(DeleteBehavior.Restrict);
-        // The relay's queue: undelivered messages per recipient, in order.
-        builder.HasIndex(m => new { m.RecipientKey, m.Id }).HasFilter("delivered_at IS NULL").HasDatabaseName("ix_outbox_messages_pending");
+        // The relay's queue: messages still to deliver, in order; and the ordering check per recipient and subject.
+        builder.HasIndex(m => m.Id).HasFilter("delivered_at IS NULL AND dead_lettered_at IS NULL").HasDatabaseName("ix_outbox_messages_pending");
+        builder.HasIndex(m => new { m.RecipientKey, m.OrderingKey, m.Id })
+            .HasFilter("delivered_at IS NULL AND dead_lettered_at IS NULL").HasDatabaseName("ix_outbox_messages_pending_order");
+        builder.HasIndex(m => new { m.RecipientKey, m.Id }).HasDatabaseName("ix_outbox_messages_recipient");
     }
 }
 
 /// <summary>Adds notifications to the caller's unit of work; they commit with the change or not at all.</summary>
-public sealed class Outbox(Platform.Database.PrivacyDbContext db, TimeProvider time)
+public sealed class Outbox(PrivacyDbContext db, TimeProvider time)
 {
-    private static readonly System.Text.Json.JsonSerializerOptions Json = new(System.Text.Json.JsonSerializerDefaults.Web);
+    private static readonly JsonSerializerOptions Json = CreateJson();
 
-    public void Enqueue(string recipient, string eventType, object payload)
+    /// <summary>
+    /// Queues <paramref name="data"/> for <paramref name="recipient"/> as a Standard Webhooks event
+    /// (<c>{"type", "timestamp", "data"}</c>).
+    /// </summary>
+    public void Enqueue(string recipient, string eventType, object data, string? orderingKey, Guid? messageId = null)
     {
         var now = time.GetUtcNow();
         db.Add(new OutboxMessage
         {
-            MessageId = Guid.CreateVersion7(now),
+            MessageId = messageId ?? Guid.CreateVersion7(now),
             RecipientKey = recipient,
             EventType = eventType,
-            Payload = System.Text.Json.JsonSerializer.Serialize(payload, Json),
+            Payload = JsonSerializer.Serialize(new { type = eventType, timestamp = now, data }, Json),
+            OrderingKey = orderingKey,
             CreatedAt = now,
+            NextAttemptAt = now,
         });
+    }
+
+    private static JsonSerializerOptions CreateJson()
+    {
+        var options = new JsonSerializerOptions(JsonSerializerDefaults.Web);
+        options.Converters.Add(new System.Text.Json.Serialization.JsonStringEnumConverter(JsonNamingPolicy.SnakeCaseLower, allowIntegerValues: false));
+        return options;
     }
 }

@@ -239,30 +239,49 @@ public sealed class ConsentTests(PrivacyApiFactory factory) : IClassFixture<Priv
     }
 
     [Fact]
-    public async Task WithdrawingAConsentARecipientReliesOnWritesAnOutboxMessageInTheSameTransaction()
+    public async Task WithdrawingAConsentTellsTheRecipientsGivenDataUnderItInTheSameTransaction()
     {
         (await _ops.PostJson("/registry/recipients", new { key = "mail-partner", name = "Mail partner", kind = "processor", country = "SE" }))
             .EnsureSuccessStatusCode();
         (await _ops.PostJson("/registry/links", new { purpose = "newsletter", category = "user.contact.email", recipient = "mail-partner" }))
             .EnsureSuccessStatusCode();
-        var customer = NewCustomerNumber();
-        await _frontend.Record(Decision("customer", customer, [("newsletter", "granted")]));
+        var (customer, untold) = (NewCustomerNumber(), NewCustomerNumber());
+        foreach (var subject in new[] { customer, untold })
+        {
+            await _frontend.Record(Decision("customer", subject, [("newsletter", "granted")]));
+        }
+
+        // Only the first customer's address was given to the mail partner.
+        (await factory.Client(Privacy.Api.Platform.Security.Roles.System).PostJson("/disclosures", new
+        {
+            disclosures = new[]
+            {
+                new { recipient = "mail-partner", customerNumber = customer, categories = new[] { "user.contact.email" }, purpose = "newsletter",
+                      legalGround = "consent", disclosedAt = factory.Time.GetUtcNow() },
+            },
+        })).EnsureSuccessStatusCode();
         Assert.Equal(0L, await factory.ScalarAsync("SELECT count(*) FROM privacy.outbox_messages WHERE recipient_key = 'mail-partner'"));
 
-        using var response = await _frontend.PostJson($"/consent/subjects/customer/{customer}/withdrawals",
-            new { purposes = new[] { "newsletter" }, channel = "email_link" });
-        Assert.Equal(HttpStatusCode.Created, response.StatusCode);
+        foreach (var subject in new[] { customer, untold })
+        {
+            using var response = await _frontend.PostJson($"/consent/subjects/customer/{subject}/withdrawals",
+                new { purposes = new[] { "newsletter" }, channel = "email_link" });
+            Assert.Equal(HttpStatusCode.Created, response.StatusCode);
+        }
 
         await using var connection = await factory.OpenDatabaseAsync();
         await using var read = new NpgsqlCommand(
             "SELECT event_type, payload::text FROM privacy.outbox_messages WHERE recipient_key = 'mail-partner'", connection);
         await using var row = await read.ExecuteReaderAsync();
         Assert.True(await row.ReadAsync());
-        Assert.Equal("consent.withdrawn", row.GetString(0));
-        var payload = JsonDocument.Parse(row.GetString(1)).RootElement;
-        Assert.Equal(customer, payload.GetProperty("customerNumber").GetString());
-        Assert.Equal(["newsletter"], payload.GetProperty("purposes").EnumerateArray().Select(p => p.GetString()));
-        Assert.False(await row.ReadAsync());
+        Assert.Equal("follow_up.consent_withdrawn", row.GetString(0));
+        var data = JsonDocument.Parse(row.GetString(1)).RootElement.GetProperty("data");
+        Assert.Equal(customer, data.GetProperty("customerNumber").GetString());
+        Assert.Equal("consent_withdrawn", data.GetProperty("action").GetString());
+        Assert.Equal(["newsletter"], data.GetProperty("purposes").EnumerateArray().Select(p => p.GetString()));
+        Assert.Equal(["user.contact.email"], data.GetProperty("categories").EnumerateArray().Select(p => p.GetString()));
+        Assert.False(await row.ReadAsync()); // telling it about the other customer would itself disclose data
+        Assert.Equal(1L, await factory.ScalarAsync("SELECT count(*) FROM privacy.follow_ups WHERE recipient_key = 'mail-partner' AND action = 'ConsentWithdrawn'"));
     }
 
     private static byte[] IPAddressBytes(string ip) => System.Net.IPAddress.Parse(ip).GetAddressBytes();

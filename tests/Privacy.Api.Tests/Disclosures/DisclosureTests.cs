@@ -100,13 +100,13 @@ public sealed class DisclosureTests(PrivacyApiFactory factory) : IClassFixture<P
         })).EnsureSuccessStatusCode();
 
         // The feed trails every transaction still running on the server (other tests share it): read until it has caught up.
-        var card = await ReadUntil(_cardPartner, customer);
-        var invoicing = await ReadUntil(_invoicingPartner, customer);
+        var card = await PartnerFeedReader.ReadUntil(_cardPartner, e => e.GetProperty("customerNumber").GetString() == customer);
+        var invoicing = await PartnerFeedReader.ReadUntil(_invoicingPartner, e => e.GetProperty("customerNumber").GetString() == customer);
 
-        Assert.Contains(card.Entries, e => e.GetProperty("customerNumber").GetString() == customer && e.GetProperty("purpose").GetString() == "customer_obligations");
-        Assert.DoesNotContain(card.Entries, e => e.GetProperty("purpose").GetString() == "billing");
-        Assert.Contains(invoicing.Entries, e => e.GetProperty("customerNumber").GetString() == customer && e.GetProperty("purpose").GetString() == "billing");
-        Assert.DoesNotContain(invoicing.Entries, e => e.GetProperty("purpose").GetString() == "customer_obligations");
+        Assert.Contains(card.Entries, e => e.GetProperty("customerNumber").GetString() == customer && Purpose(e) == "customer_obligations");
+        Assert.DoesNotContain(card.Entries, e => Purpose(e) == "billing");
+        Assert.Contains(invoicing.Entries, e => e.GetProperty("customerNumber").GetString() == customer && Purpose(e) == "billing");
+        Assert.DoesNotContain(invoicing.Entries, e => Purpose(e) == "customer_obligations");
 
         using var stolen = await _invoicingPartner.GetAsync($"/partner/feed?cursor={Uri.EscapeDataString(card.Cursor)}");
         Assert.Equal(["cursor"], await stolen.AssertValidationErrors());
@@ -124,7 +124,7 @@ public sealed class DisclosureTests(PrivacyApiFactory factory) : IClassFixture<P
     {
         const int writers = 4, transactionsPerWriter = 50, rowsPerTransaction = 50; // 10,000 entries
         var seen = new List<long>();
-        var (_, start) = await ReadAll(_invoicingPartner);
+        var (_, start) = await PartnerFeedReader.ReadAll(_invoicingPartner);
         var cursor = start;
 
         // Writers commit concurrently, out of id order (each holds its transaction open a moment).
@@ -171,39 +171,10 @@ public sealed class DisclosureTests(PrivacyApiFactory factory) : IClassFixture<P
 
     /// <summary>The entries the load wrote (they carry no reference); earlier tests' entries may still trail in.</summary>
     private static IEnumerable<long> LoadIds(JsonElement page) =>
-        page.GetProperty("items").EnumerateArray().Where(e => e.GetProperty("reference").ValueKind == JsonValueKind.Null)
+        page.GetProperty("items").EnumerateArray()
+            .Where(e => e.GetProperty("type").GetString() == "disclosure" && e.GetProperty("disclosure").GetProperty("reference").ValueKind == JsonValueKind.Null)
             .Select(e => e.GetProperty("id").GetInt64());
 
-    private static async Task<(List<JsonElement> Entries, string Cursor)> ReadUntil(HttpClient partner, string customer)
-    {
-        var entries = new List<JsonElement>();
-        string? cursor = null;
-        var deadline = DateTime.UtcNow.AddSeconds(30);
-        do
-        {
-            var (more, next) = await ReadAll(partner, cursor);
-            entries.AddRange(more);
-            cursor = next;
-        }
-        while (!entries.Any(e => e.GetProperty("customerNumber").GetString() == customer) && DateTime.UtcNow < deadline);
-
-        return (entries, cursor!);
-    }
-
-    private static async Task<(List<JsonElement> Entries, string Cursor)> ReadAll(HttpClient partner, string? from = null)
-    {
-        var entries = new List<JsonElement>();
-        var cursor = from;
-        while (true)
-        {
-            var page = await partner.GetFromJsonAsync<JsonElement>(cursor is null ? "/partner/feed" : $"/partner/feed?cursor={Uri.EscapeDataString(cursor)}");
-            var items = page.GetProperty("items").EnumerateArray().ToList();
-            entries.AddRange(items);
-            cursor = page.GetProperty("cursor").GetString()!;
-            if (items.Count == 0)
-            {
-                return (entries, cursor);
-            }
-        }
-    }
+    private static string? Purpose(JsonElement entry) =>
+        entry.GetProperty("disclosure") is { ValueKind: JsonValueKind.Object } disclosure ? disclosure.GetProperty("purpose").GetString() : null;
 }

@@ -487,6 +487,115 @@ namespace Privacy.Api.Platform.Database.Migrations
                     b.ToTable("disclosures", "privacy");
                 });
 
+            modelBuilder.Entity("Privacy.Api.Notifications.FollowUp", b =>
+                {
+                    b.Property<long>("Id")
+                        .ValueGeneratedOnAdd()
+                        .HasColumnType("bigint")
+                        .HasColumnName("id");
+
+                    NpgsqlPropertyBuilderExtensions.UseIdentityAlwaysColumn(b.Property<long>("Id"));
+
+                    b.Property<DateTimeOffset?>("AcknowledgedAt")
+                        .HasColumnType("timestamp with time zone")
+                        .HasColumnName("acknowledged_at");
+
+                    b.Property<string>("AcknowledgedBy")
+                        .HasMaxLength(64)
+                        .HasColumnType("character varying(64)")
+                        .HasColumnName("acknowledged_by");
+
+                    b.Property<string>("AcknowledgementReason")
+                        .HasMaxLength(1000)
+                        .HasColumnType("character varying(1000)")
+                        .HasColumnName("acknowledgement_reason");
+
+                    b.Property<string>("Action")
+                        .IsRequired()
+                        .HasMaxLength(32)
+                        .HasColumnType("character varying(32)")
+                        .HasColumnName("action");
+
+                    b.PrimitiveCollection<List<string>>("Categories")
+                        .IsRequired()
+                        .HasColumnType("text[]")
+                        .HasColumnName("categories");
+
+                    b.Property<string>("Corrections")
+                        .HasColumnType("jsonb")
+                        .HasColumnName("corrections");
+
+                    b.Property<DateTimeOffset>("CreatedAt")
+                        .HasColumnType("timestamp with time zone")
+                        .HasColumnName("created_at");
+
+                    b.Property<string>("CustomerNumber")
+                        .IsRequired()
+                        .HasMaxLength(64)
+                        .HasColumnType("character varying(64)")
+                        .HasColumnName("customer_number");
+
+                    b.Property<Guid>("MessageId")
+                        .HasColumnType("uuid")
+                        .HasColumnName("message_id");
+
+                    b.PrimitiveCollection<List<string>>("Purposes")
+                        .IsRequired()
+                        .HasColumnType("text[]")
+                        .HasColumnName("purposes");
+
+                    b.Property<string>("Reason")
+                        .HasMaxLength(1000)
+                        .HasColumnType("character varying(1000)")
+                        .HasColumnName("reason");
+
+                    b.Property<string>("RecipientKey")
+                        .IsRequired()
+                        .HasColumnType("character varying(100)")
+                        .HasColumnName("recipient_key");
+
+                    b.Property<string>("Reference")
+                        .HasMaxLength(200)
+                        .HasColumnType("character varying(200)")
+                        .HasColumnName("reference");
+
+                    b.Property<string>("RequestedBy")
+                        .IsRequired()
+                        .HasMaxLength(64)
+                        .HasColumnType("character varying(64)")
+                        .HasColumnName("requested_by");
+
+                    b.Property<string>("Status")
+                        .IsRequired()
+                        .HasMaxLength(16)
+                        .HasColumnType("character varying(16)")
+                        .HasColumnName("status");
+
+                    b.Property<ulong>("TransactionId")
+                        .ValueGeneratedOnAdd()
+                        .HasColumnType("xid8")
+                        .HasColumnName("transaction_id")
+                        .HasDefaultValueSql("pg_current_xact_id()");
+
+                    b.HasKey("Id")
+                        .HasName("pk_follow_ups");
+
+                    b.HasIndex("MessageId")
+                        .IsUnique()
+                        .HasDatabaseName("ix_follow_ups_message_id");
+
+                    b.HasIndex("CustomerNumber", "Id")
+                        .HasDatabaseName("ix_follow_ups_customer_number_id");
+
+                    b.HasIndex("RecipientKey", "Status", "Id")
+                        .HasDatabaseName("ix_follow_ups_recipient_key_status_id");
+
+                    b.HasIndex("RecipientKey", "TransactionId", "Id")
+                        .HasDatabaseName("ix_follow_ups_feed");
+
+                    b.ToTable("follow_ups", "privacy");
+                });
+
             modelBuilder.Entity("Privacy.Api.Notifications.OutboxMessage", b =>
                 {
                     b.Property<long>("Id")
@@ -500,9 +609,21 @@ namespace Privacy.Api.Platform.Database.Migrations
                         .HasColumnType("integer")
                         .HasColumnName("attempts");
 
+                    b.Property<Guid?>("ClaimedBy")
+                        .HasColumnType("uuid")
+                        .HasColumnName("claimed_by");
+
+                    b.Property<DateTimeOffset?>("ClaimedUntil")
+                        .HasColumnType("timestamp with time zone")
+                        .HasColumnName("claimed_until");
+
                     b.Property<DateTimeOffset>("CreatedAt")
                         .HasColumnType("timestamp with time zone")
                         .HasColumnName("created_at");
+
+                    b.Property<DateTimeOffset?>("DeadLetteredAt")
+                        .HasColumnType("timestamp with time zone")
+                        .HasColumnName("dead_lettered_at");
 
                     b.Property<DateTimeOffset?>("DeliveredAt")
                         .HasColumnType("timestamp with time zone")
@@ -514,9 +635,31 @@ namespace Privacy.Api.Platform.Database.Migrations
                         .HasColumnType("character varying(100)")
                         .HasColumnName("event_type");
 
+                    b.Property<DateTimeOffset?>("LastAttemptAt")
+                        .HasColumnType("timestamp with time zone")
+                        .HasColumnName("last_attempt_at");
+
+                    b.Property<string>("LastError")
+                        .HasMaxLength(500)
+                        .HasColumnType("character varying(500)")
+                        .HasColumnName("last_error");
+
+                    b.Property<int?>("LastStatusCode")
+                        .HasColumnType("integer")
+                        .HasColumnName("last_status_code");
+
                     b.Property<Guid>("MessageId")
                         .HasColumnType("uuid")
                         .HasColumnName("message_id");
+
+                    b.Property<DateTimeOffset>("NextAttemptAt")
+                        .HasColumnType("timestamp with time zone")
+                        .HasColumnName("next_attempt_at");
+
+                    b.Property<string>("OrderingKey")
+                        .HasMaxLength(100)
+                        .HasColumnType("character varying(100)")
+                        .HasColumnName("ordering_key");
 
                     b.Property<string>("Payload")
                         .IsRequired()
@@ -531,15 +674,93 @@ namespace Privacy.Api.Platform.Database.Migrations
                     b.HasKey("Id")
                         .HasName("pk_outbox_messages");
 
+                    b.HasIndex("Id")
+                        .HasDatabaseName("ix_outbox_messages_pending")
+                        .HasFilter("delivered_at IS NULL AND dead_lettered_at IS NULL");
+
                     b.HasIndex("MessageId")
                         .IsUnique()
                         .HasDatabaseName("ix_outbox_messages_message_id");
 
                     b.HasIndex("RecipientKey", "Id")
-                        .HasDatabaseName("ix_outbox_messages_pending")
-                        .HasFilter("delivered_at IS NULL");
+                        .HasDatabaseName("ix_outbox_messages_recipient");
+
+                    b.HasIndex("RecipientKey", "OrderingKey", "Id")
+                        .HasDatabaseName("ix_outbox_messages_pending_order")
+                        .HasFilter("delivered_at IS NULL AND dead_lettered_at IS NULL");
 
                     b.ToTable("outbox_messages", "privacy");
+                });
+
+            modelBuilder.Entity("Privacy.Api.Notifications.WebhookEndpoint", b =>
+                {
+                    b.Property<string>("RecipientKey")
+                        .HasColumnType("character varying(100)")
+                        .HasColumnName("recipient_key");
+
+                    b.Property<DateTimeOffset>("CreatedAt")
+                        .HasColumnType("timestamp with time zone")
+                        .HasColumnName("created_at");
+
+                    b.Property<DateTimeOffset?>("DisabledAt")
+                        .HasColumnType("timestamp with time zone")
+                        .HasColumnName("disabled_at");
+
+                    b.Property<string>("DisabledReason")
+                        .HasMaxLength(500)
+                        .HasColumnType("character varying(500)")
+                        .HasColumnName("disabled_reason");
+
+                    b.Property<DateTimeOffset>("UpdatedAt")
+                        .HasColumnType("timestamp with time zone")
+                        .HasColumnName("updated_at");
+
+                    b.Property<string>("Url")
+                        .IsRequired()
+                        .HasMaxLength(2000)
+                        .HasColumnType("character varying(2000)")
+                        .HasColumnName("url");
+
+                    b.HasKey("RecipientKey")
+                        .HasName("pk_webhook_endpoints");
+
+                    b.ToTable("webhook_endpoints", "privacy");
+                });
+
+            modelBuilder.Entity("Privacy.Api.Notifications.WebhookSecret", b =>
+                {
+                    b.Property<long>("Id")
+                        .ValueGeneratedOnAdd()
+                        .HasColumnType("bigint")
+                        .HasColumnName("id");
+
+                    NpgsqlPropertyBuilderExtensions.UseIdentityAlwaysColumn(b.Property<long>("Id"));
+
+                    b.Property<DateTimeOffset>("CreatedAt")
+                        .HasColumnType("timestamp with time zone")
+                        .HasColumnName("created_at");
+
+                    b.Property<DateTimeOffset?>("ExpiresAt")
+                        .HasColumnType("timestamp with time zone")
+                        .HasColumnName("expires_at");
+
+                    b.Property<byte[]>("Protected")
+                        .IsRequired()
+                        .HasColumnType("bytea")
+                        .HasColumnName("protected");
+
+                    b.Property<string>("RecipientKey")
+                        .IsRequired()
+                        .HasColumnType("character varying(100)")
+                        .HasColumnName("recipient_key");
+
+                    b.HasKey("Id")
+                        .HasName("pk_webhook_secrets");
+
+                    b.HasIndex("RecipientKey")
+                        .HasDatabaseName("ix_webhook_secrets_recipient_key");
+
+                    b.ToTable("webhook_secrets", "privacy");
                 });
 
             modelBuilder.Entity("Privacy.Api.Platform.Idempotency.IdempotencyRecord", b =>
@@ -901,6 +1122,16 @@ namespace Privacy.Api.Platform.Database.Migrations
                         .HasConstraintName("fk_disclosures_recipients_recipient_key");
                 });
 
+            modelBuilder.Entity("Privacy.Api.Notifications.FollowUp", b =>
+                {
+                    b.HasOne("Privacy.Api.Registry.Recipient", null)
+                        .WithMany()
+                        .HasForeignKey("RecipientKey")
+                        .OnDelete(DeleteBehavior.Restrict)
+                        .IsRequired()
+                        .HasConstraintName("fk_follow_ups_recipients_recipient_key");
+                });
+
             modelBuilder.Entity("Privacy.Api.Notifications.OutboxMessage", b =>
                 {
                     b.HasOne("Privacy.Api.Registry.Recipient", null)
@@ -909,6 +1140,26 @@ namespace Privacy.Api.Platform.Database.Migrations
                         .OnDelete(DeleteBehavior.Restrict)
                         .IsRequired()
                         .HasConstraintName("fk_outbox_messages_recipients_recipient_key");
+                });
+
+            modelBuilder.Entity("Privacy.Api.Notifications.WebhookEndpoint", b =>
+                {
+                    b.HasOne("Privacy.Api.Registry.Recipient", null)
+                        .WithOne()
+                        .HasForeignKey("Privacy.Api.Notifications.WebhookEndpoint", "RecipientKey")
+                        .OnDelete(DeleteBehavior.Restrict)
+                        .IsRequired()
+                        .HasConstraintName("fk_webhook_endpoints_recipients_recipient_key");
+                });
+
+            modelBuilder.Entity("Privacy.Api.Notifications.WebhookSecret", b =>
+                {
+                    b.HasOne("Privacy.Api.Notifications.WebhookEndpoint", null)
+                        .WithMany("Secrets")
+                        .HasForeignKey("RecipientKey")
+                        .OnDelete(DeleteBehavior.Cascade)
+                        .IsRequired()
+                        .HasConstraintName("fk_webhook_secrets_webhook_endpoints_recipient_key");
                 });
 
             modelBuilder.Entity("Privacy.Api.Registry.InternalSystemCategory", b =>
@@ -956,6 +1207,11 @@ namespace Privacy.Api.Platform.Database.Migrations
                     b.Navigation("Choices");
 
                     b.Navigation("Proof");
+                });
+
+            modelBuilder.Entity("Privacy.Api.Notifications.WebhookEndpoint", b =>
+                {
+                    b.Navigation("Secrets");
                 });
 
             modelBuilder.Entity("Privacy.Api.Registry.InternalSystem", b =>

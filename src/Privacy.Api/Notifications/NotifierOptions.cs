@@ -1,0 +1,64 @@
+namespace Privacy.Api.Notifications;
+
+/// <summary>Settings of the webhook notifier (the outbox relay).</summary>
+public sealed class NotifierOptions
+{
+    public const string Section = "Notifier";
+
+    /// <summary>Run the relay in this instance (default true). Several instances may run it at once.</summary>
+    public bool RelayEnabled { get; set; } = true;
+
+    /// <summary>How often an idle relay looks for due messages (default 1 s).</summary>
+    public TimeSpan PollInterval { get; set; } = TimeSpan.FromSeconds(1);
+
+    /// <summary>Most messages one relay claims at a time (default 100).</summary>
+    public int BatchSize { get; set; } = 100;
+
+    /// <summary>How long a claim holds; a relay that dies leaves its messages to others after this (default 2 min).</summary>
+    public TimeSpan ClaimLease { get; set; } = TimeSpan.FromMinutes(2);
+
+    /// <summary>Time allowed for one HTTP attempt (default 10 s).</summary>
+    public TimeSpan AttemptTimeout { get; set; } = TimeSpan.FromSeconds(10);
+
+    /// <summary>Quick retries inside one delivery, with exponential backoff and jitter (default 2).</summary>
+    public int ImmediateRetries { get; set; } = 2;
+
+    /// <summary>First quick retry's delay (default 1 s; doubled each time, with jitter).</summary>
+    public TimeSpan ImmediateRetryDelay { get; set; } = TimeSpan.FromSeconds(1);
+
+    /// <summary>
+    /// Delays between failed deliveries, kept in the database so they survive restarts (with ±10 % jitter;
+    /// the last repeats). Default: 5 s, 5 min, 30 min, 2 h, 5 h, 10 h, 14 h, 20 h, 24 h.
+    /// </summary>
+    public TimeSpan[] RetrySchedule { get; set; } =
+    [
+        TimeSpan.FromSeconds(5), TimeSpan.FromMinutes(5), TimeSpan.FromMinutes(30), TimeSpan.FromHours(2), TimeSpan.FromHours(5),
+        TimeSpan.FromHours(10), TimeSpan.FromHours(14), TimeSpan.FromHours(20), TimeSpan.FromHours(24),
+    ];
+
+    /// <summary>A message not delivered this long after it was written is dead-lettered (default 3 days).</summary>
+    public TimeSpan RetryHorizon { get; set; } = TimeSpan.FromDays(3);
+
+    /// <summary>Failures (share of attempts, over <see cref="BreakerSamplingDuration"/>) that open a recipient's circuit (default 0.5).</summary>
+    public double BreakerFailureRatio { get; set; } = 0.5;
+
+    /// <summary>Attempts needed in the sampling window before the circuit may open (default 4).</summary>
+    public int BreakerMinimumThroughput { get; set; } = 4;
+
+    public TimeSpan BreakerSamplingDuration { get; set; } = TimeSpan.FromSeconds(30);
+
+    /// <summary>How long an open circuit skips the recipient before one trial delivery (default 30 s).</summary>
+    public TimeSpan BreakerBreakDuration { get; set; } = TimeSpan.FromSeconds(30);
+
+    /// <summary>After a rotation, the old secret still signs for this long (default 24 h), so receivers can switch over.</summary>
+    public TimeSpan SecretOverlap { get; set; } = TimeSpan.FromHours(24);
+
+    /// <summary>Allow http:// endpoints (default false; Development allows them).</summary>
+    public bool AllowHttp { get; set; }
+
+    /// <summary>
+    /// Allow endpoints on loopback, private, link-local and other internal addresses (default false; Development
+    /// allows them). Checked when the URL is registered and again for every address the name resolves to at connect time.
+    /// </summary>
+    public bool AllowPrivateNetworks { get; set; }
+}

@@ -1,0 +1,397 @@
+using System.Net;
+using System.Text;
+using Microsoft.EntityFrameworkCore;
+using Microsoft.Extensions.Options;
+using Npgsql;
+using Polly;
+using Polly.CircuitBreaker;
+using Polly.Registry;
+using Polly.Retry;
+using Polly.Timeout;
+using Privacy.Api.Audit;
+
+namespace Privacy.Api.Notifications;
+
+/// <summary>
+/// Delivers outbox messages to each recipient's webhook endpoint, at least once, signed (Standard Webhooks).
+/// Any number of instances may run it: a message is claimed with <c>FOR UPDATE SKIP LOCKED</c> and a lease,
+/// so two relays never send it at once, and one that dies leaves its claims to the others when the lease ends.
+/// A message waits while an earlier message to the same recipient about the same subject is undelivered.
+/// Failed deliveries are retried on a schedule kept in the database, up to a horizon, then dead-lettered.
+/// </summary>
+public sealed partial class OutboxRelay(
+    NpgsqlDataSource dataSource,
+    IHttpClientFactory httpClients,
+    WebhookSecrets secrets,
+    IServiceScopeFactory scopes,
+    IOptions<NotifierOptions> options,
+    TimeProvider time,
+    ILogger<OutboxRelay> logger) : BackgroundService
+{
+    public const string HttpClientName = "webhooks";
+
+    private readonly Guid _relayId = Guid.NewGuid();
+    private readonly ResiliencePipelineRegistry<string> _pipelines = new();
+
+    private sealed record Claimed(long Id, Guid MessageId, string Recipient, string EventType, string Payload, DateTimeOffset CreatedAt,
+        int Attempts, string Url);
+
+    /// <summary>What one delivery came to.</summary>
+    private sealed record DeliveryOutcome(int Attempts, int? StatusCode, string? Error, TimeSpan? RetryAfter)
+    {
+        public bool Delivered => StatusCode is >= 200 and < 300;
+    }
+
+    // Due messages whose recipient has an enabled endpoint and whose earlier messages about the same subject are delivered
+    // (or dead): taken in id order, skipping rows another relay is claiming right now.
+    private const string ClaimSql = """
+        WITH ready AS (
+            SELECT m.id, e.url
+            FROM privacy.outbox_messages m
+            JOIN privacy.webhook_endpoints e ON e.recipient_key = m.recipient_key AND e.disabled_at IS NULL
+            WHERE m.delivered_at IS NULL AND m.dead_lettered_at IS NULL
+              AND m.next_attempt_at <= $1
+              AND (m.claimed_until IS NULL OR m.claimed_until <= $1)
+              AND NOT EXISTS (
+                  SELECT 1 FROM privacy.outbox_messages p
+                  WHERE p.recipient_key = m.recipient_key AND p.ordering_key = m.ordering_key AND p.id < m.id
+                    AND p.delivered_at IS NULL AND p.dead_lettered_at IS NULL)
+            ORDER BY m.id
+            LIMIT $2
+            FOR UPDATE OF m SKIP LOCKED)
+        UPDATE privacy.outbox_messages m SET claimed_by = $3, claimed_until = $4
+        FROM ready
+        WHERE m.id = ready.id
+        RETURNING m.id, m.message_id, m.recipient_key, m.event_type, m.payload::text, m.created_at, m.attempts, ready.url
+        """;
+
+    protected override async Task ExecuteAsync(CancellationToken stoppingToken)
+    {
+        if (!options.Value.RelayEnabled)
+        {
+            return;
+        }
+
+        var failures = 0;
+        while (!stoppingToken.IsCancellationRequested)
+        {
+            try
+            {
+                var claimed = await RunOnceAsync(stoppingToken);
+                failures = 0;
+                if (claimed == 0)
+                {
+                    await Task.Delay(options.Value.PollInterval, stoppingToken);
+                }
+            }
+            catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
+            {
+                return;
+            }
+            catch (Exception e)
+            {
+                // The loop never dies: a database outage is waited out with a growing pause.
+                failures++;
+                LogRelayFailed(logger, e.GetType().Name, failures);
+                await Task.Delay(TimeSpan.FromSeconds(Math.Min(30, Math.Pow(2, failures))), stoppingToken);
+            }
+        }
+    }
+
+    /// <summary>Claims one batch of due messages and delivers it; returns how many were claimed.</summary>
+    public async Task<int> RunOnceAsync(CancellationToken cancellationToken)
+    {
+        var now = time.GetUtcNow();
+        var leaseEnd = now + options.Value.ClaimLease;
+        var claimed = new List<Claimed>();
+        await using (var claim = dataSource.CreateCommand(ClaimSql))
+        {
+            claim.Parameters.AddWithValue(now);
+            claim.Parameters.AddWithValue(options.Value.BatchSize);
+            claim.Parameters.AddWithValue(_relayId);
+            claim.Parameters.AddWithValue(leaseEnd);
+            await using var reader = await claim.ExecuteReaderAsync(cancellationToken);
+            while (await reader.ReadAsync(cancellationToken))
+            {
+                claimed.Add(new Claimed(reader.GetInt64(0), reader.GetGuid(1), reader.GetString(2), reader.GetString(3), reader.GetString(4),
+                    reader.GetFieldValue<DateTimeOffset>(5), reader.GetInt32(6), reader.GetString(7)));
+            }
+        }
+
+        if (claimed.Count == 0)
+        {
+            return 0;
+        }
+
+        var keys = await SigningKeys([.. claimed.Select(c => c.Recipient).Distinct()], now, cancellationToken);
+        // Recipients in parallel (one slow partner does not hold up the others); each recipient's messages in order.
+        await Task.WhenAll(claimed.GroupBy(c => c.Recipient)
+            .Select(group => DeliverAsync(group.ToList(), keys.GetValueOrDefault(group.Key) ?? [], leaseEnd, cancellationToken)));
+        return claimed.Count;
+    }
+
+    private async Task DeliverAsync(List<Claimed> messages, List<byte[]> keys, DateTimeOffset leaseEnd, CancellationToken cancellationToken)
+    {
+        var pipeline = Pipeline(messages[0].Recipient);
+        for (var i = 0; i < messages.Count; i++)
+        {
+            var message = messages[i];
+            if (cancellationToken.IsCancellationRequested || time.GetUtcNow() + AttemptBudget() > leaseEnd)
+            {
+                // Stopping, or the lease would end mid-delivery: hand the rest back instead of racing another relay.
+                await ReleaseAsync(messages.Skip(i), time.GetUtcNow());
+                return;
+            }
+
+            DeliveryOutcome outcome;
+            try
+            {
+                outcome = await SendAsync(message, keys, pipeline, cancellationToken);
+            }
+            catch (BrokenCircuitException open)
+            {
+                // The recipient's circuit is open: its messages wait for the break to end; no attempt is counted.
+                await ReleaseAsync(messages.Skip(i), time.GetUtcNow() + (open.RetryAfter ?? options.Value.BreakerBreakDuration), "circuit open");
+                return;
+            }
+            catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
+            {
+                await ReleaseAsync(messages.Skip(i), time.GetUtcNow());
+                return;
+            }
+
+            await RecordAsync(message, outcome);
+            if (outcome.StatusCode == StatusCodes.Status410Gone)
+            {
+                await DisableEndpointAsync(message);
+                await ReleaseAsync(messages.Skip(i + 1), time.GetUtcNow());
+                return;
+            }
+        }
+    }
+
+    private async Task<DeliveryOutcome> SendAsync(Claimed message, List<byte[]> keys, ResiliencePipeline<HttpResponseMessage> pipeline,
+        CancellationToken cancellationToken)
+    {
+        var body = Encoding.UTF8.GetBytes(message.Payload);
+        var attempts = 0;
+        var client = httpClients.CreateClient(HttpClientName);
+        try
+        {
+            using var response = await pipeline.ExecuteAsync(async token =>
+            {
+                attempts++;
+                // Signed afresh for each attempt: receivers reject old timestamps. The id stays the same.
+                var timestamp = time.GetUtcNow().ToUnixTimeSeconds();
+                using var request = new HttpRequestMessage(HttpMethod.Post, message.Url) { Content = new ByteArrayContent(body) };
+                request.Content.Headers.ContentType = new System.Net.Http.Headers.MediaTypeHeaderValue("application/json");
+                request.Headers.Add(WebhookSigner.IdHeader, message.MessageId.ToString());
+                request.Headers.Add(WebhookSigner.TimestampHeader, timestamp.ToString(System.Globalization.CultureInfo.InvariantCulture));
+                request.Headers.Add(WebhookSigner.SignatureHeader, WebhookSigner.Sign(message.MessageId.ToString(), timestamp, body, keys));
+                return await client.SendAsync(request, HttpCompletionOption.ResponseHeadersRead, token);
+            }, cancellationToken);
+            return new DeliveryOutcome(attempts, (int)response.StatusCode,
+                response.IsSuccessStatusCode ? null : $"HTTP {(int)response.StatusCode}", RetryAfter(response));
+        }
+        catch (TimeoutRejectedException)
+        {
+            return new DeliveryOutcome(attempts, null, $"timed out after {options.Value.AttemptTimeout.TotalSeconds:0.#} s", null);
+        }
+        catch (HttpRequestException e)
+        {
+            return new DeliveryOutcome(attempts, null, $"{e.HttpRequestError}: could not reach the endpoint", null);
+        }
+    }
+
+    private ResiliencePipeline<HttpResponseMessage> Pipeline(string recipient) =>
+        _pipelines.GetOrAddPipeline<HttpResponseMessage>(recipient, builder =>
+        {
+            var o = options.Value;
+            var transient = new PredicateBuilder<HttpResponseMessage>()
+                .Handle<HttpRequestException>()
+                .Handle<TimeoutRejectedException>()
+                .HandleResult(r => r.StatusCode is HttpStatusCode.RequestTimeout or HttpStatusCode.TooManyRequests || (int)r.StatusCode >= 500);
+            if (o.ImmediateRetries > 0)
+            {
+                Func<RetryPredicateArguments<HttpResponseMessage>, ValueTask<bool>> retryable = transient;
+                builder.AddRetry(new RetryStrategyOptions<HttpResponseMessage>
+                {
+                    MaxRetryAttempts = o.ImmediateRetries,
+                    Delay = o.ImmediateRetryDelay,
+                    BackoffType = DelayBackoffType.Exponential,
+                    UseJitter = true,
+                    // A receiver that asks for a pause (Retry-After) gets it from the persistent schedule instead.
+                    ShouldHandle = args => args.Outcome.Result?.Headers.RetryAfter is not null
+                        ? PredicateResult.False()
+                        : retryable(args),
+                });
+            }
+
+            builder.AddCircuitBreaker(new CircuitBreakerStrategyOptions<HttpResponseMessage>
+            {
+                FailureRatio = o.BreakerFailureRatio,
+                MinimumThroughput = o.BreakerMinimumThroughput,
+                SamplingDuration = o.BreakerSamplingDuration,
+                BreakDuration = o.BreakerBreakDuration,
+                ShouldHandle = transient,
+            });
+            builder.AddTimeout(o.AttemptTimeout);
+        });
+
+    /// <summary>The longest one delivery can take: every attempt timing out, with the backoff between them.</summary>
+    private TimeSpan AttemptBudget()
+    {
+        var o = options.Value;
+        return o.AttemptTimeout * (o.ImmediateRetries + 1) + o.ImmediateRetryDelay * (Math.Pow(2, o.ImmediateRetries + 1) * 1.5);
+    }
+
+    private static TimeSpan? RetryAfter(HttpResponseMessage response) => response.Headers.RetryAfter switch
+    {
+        { Delta: { } delta } => delta,
+        { Date: { } date } => date - DateTimeOffset.UtcNow > TimeSpan.Zero ? date - DateTimeOffset.UtcNow : TimeSpan.Zero,
+        _ => null,
+    };
+
+    /// <summary>Delivered, or the next attempt scheduled, or dead-lettered when that would be past the horizon.</summary>
+    private async Task RecordAsync(Claimed message, DeliveryOutcome outcome)
+    {
+        var now = time.GetUtcNow();
+        DateTimeOffset? next = null, dead = null;
+        if (!outcome.Delivered)
+        {
+            var attempt = message.Attempts + 1;
+            var schedule = options.Value.RetrySchedule;
+            var planned = schedule[Math.Min(attempt, schedule.Length) - 1] * (0.9 + Random.Shared.NextDouble() * 0.2);
+            var delay = outcome.RetryAfter is { } asked && asked > planned ? Min(asked, TimeSpan.FromDays(1)) : planned;
+            if (outcome.StatusCode == StatusCodes.Status410Gone)
+            {
+                next = now; // waits for the endpoint to be set again, then goes at once
+            }
+            else if (now + delay > message.CreatedAt + options.Value.RetryHorizon)
+            {
+                dead = now;
+            }
+            else
+            {
+                next = now + delay;
+            }
+        }
+
+        await using var update = dataSource.CreateCommand("""
+            UPDATE privacy.outbox_messages
+            SET attempts = attempts + $2, last_attempt_at = $3, last_status_code = $4, last_error = $5,
+                delivered_at = CASE WHEN $6 THEN $3 END, next_attempt_at = COALESCE($7, next_attempt_at), dead_lettered_at = $8,
+                claimed_by = NULL, claimed_until = NULL
+            WHERE id = $1 AND claimed_by = $9
+            """);
+        update.Parameters.AddWithValue(message.Id);
+        update.Parameters.AddWithValue(Math.Max(1, outcome.Attempts));
+        update.Parameters.AddWithValue(now);
+        update.Parameters.Add(new NpgsqlParameter<int?> { TypedValue = outcome.StatusCode });
+        update.Parameters.Add(new NpgsqlParameter<string?> { TypedValue = outcome.Error });
+        update.Parameters.AddWithValue(outcome.Delivered);
+        update.Parameters.Add(new NpgsqlParameter<DateTimeOffset?> { TypedValue = next });
+        update.Parameters.Add(new NpgsqlParameter<DateTimeOffset?> { TypedValue = dead });
+        update.Parameters.AddWithValue(_relayId);
+        if (await update.ExecuteNonQueryAsync(CancellationToken.None) == 0)
+        {
+            LogClaimLost(logger, message.Id);
+        }
+        else if (dead is not null)
+        {
+            LogDeadLettered(logger, message.Id, message.Recipient, outcome.Error);
+        }
+    }
+
+    private static TimeSpan Min(TimeSpan a, TimeSpan b) => a < b ? a : b;
+
+    /// <summary>Gives messages back unsent: due again at <paramref name="at"/>, no attempt counted.</summary>
+    private async Task ReleaseAsync(IEnumerable<Claimed> messages, DateTimeOffset at, string? reason = null)
+    {
+        var ids = messages.Select(m => m.Id).ToArray();
+        if (ids.Length == 0)
+        {
+            return;
+        }
+
+        try
+        {
+            await using var release = dataSource.CreateCommand("""
+                UPDATE privacy.outbox_messages
+                SET claimed_by = NULL, claimed_until = NULL, next_attempt_at = GREATEST(next_attempt_at, $3), last_error = COALESCE($4, last_error)
+                WHERE id = ANY($1) AND claimed_by = $2
+                """);
+            release.Parameters.AddWithValue(ids);
+            release.Parameters.AddWithValue(_relayId);
+            release.Parameters.AddWithValue(at);
+            release.Parameters.Add(new NpgsqlParameter<string?> { TypedValue = reason });
+            await release.ExecuteNonQueryAsync(CancellationToken.None);
+        }
+        catch (Exception e) when (e is NpgsqlException or TimeoutException)
+        {
+            LogReleaseFailed(logger, ids.Length, e.GetType().Name); // the lease runs out and another relay takes them
+        }
+    }
+
+    /// <summary>410 Gone: the recipient says the endpoint is no more. Stop sending and tell ops (audit + status).</summary>
+    private async Task DisableEndpointAsync(Claimed message)
+    {
+        await using var scope = scopes.CreateAsyncScope();
+        var db = scope.ServiceProvider.GetRequiredService<Platform.Database.PrivacyDbContext>();
+        var audit = scope.ServiceProvider.GetRequiredService<AuditTrail>();
+        var now = time.GetUtcNow();
+        await using var transaction = await db.Database.BeginTransactionAsync();
+        var disabled = await db.Database.ExecuteSqlAsync($"""
+            UPDATE privacy.webhook_endpoints SET disabled_at = {now}, disabled_reason = {"The endpoint answered 410 Gone"}
+            WHERE recipient_key = {message.Recipient} AND url = {message.Url} AND disabled_at IS NULL
+            """);
+        if (disabled == 1)
+        {
+            audit.Record("webhook.endpoint_disabled", "webhook_endpoint", message.Recipient, new { reason = "410 Gone", messageId = message.MessageId });
+            await db.SaveChangesAsync();
+            LogEndpointGone(logger, message.Recipient);
+        }
+
+        await transaction.CommitAsync();
+    }
+
+    private async Task<Dictionary<string, List<byte[]>>> SigningKeys(string[] recipients, DateTimeOffset now, CancellationToken cancellationToken)
+    {
+        await using var command = dataSource.CreateCommand("""
+            SELECT recipient_key, protected FROM privacy.webhook_secrets
+            WHERE recipient_key = ANY($1) AND (expires_at IS NULL OR expires_at > $2)
+            ORDER BY id
+            """);
+        command.Parameters.AddWithValue(recipients);
+        command.Parameters.AddWithValue(now);
+        var keys = new Dictionary<string, List<byte[]>>();
+        await using var reader = await command.ExecuteReaderAsync(cancellationToken);
+        while (await reader.ReadAsync(cancellationToken))
+        {
+            var recipient = reader.GetString(0);
+            if (!keys.TryGetValue(recipient, out var list))
+            {
+                keys[recipient] = list = [];
+            }
+
+            list.Add(secrets.SigningKey(reader.GetFieldValue<byte[]>(1)));
+        }
+
+        return keys;
+    }
+
+    [LoggerMessage(LogLevel.Error, "Outbox relay pass failed ({ErrorType}), failure {Failures} in a row; retrying")]
+    private static partial void LogRelayFailed(ILogger logger, string errorType, int failures);
+
+    [LoggerMessage(LogLevel.Warning, "Outbox message {Id} was no longer claimed by this relay when its delivery was recorded")]
+    private static partial void LogClaimLost(ILogger logger, long id);
+
+    [LoggerMessage(LogLevel.Warning, "Outbox message {Id} to {Recipient} dead-lettered after the retry horizon ({Error})")]
+    private static partial void LogDeadLettered(ILogger logger, long id, string recipient, string? error);
+
+    [LoggerMessage(LogLevel.Warning, "Could not release {Count} claimed outbox messages ({ErrorType}); their lease will expire")]
+    private static partial void LogReleaseFailed(ILogger logger, int count, string errorType);
+
+    [LoggerMessage(LogLevel.Warning, "Webhook endpoint of {Recipient} answered 410 Gone and is disabled until ops set it again")]
+    private static partial void LogEndpointGone(ILogger logger, string recipient);
+}
