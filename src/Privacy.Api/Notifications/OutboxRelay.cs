@@ -33,11 +33,15 @@ public sealed partial class OutboxRelay(
     private readonly Guid _relayId = Guid.NewGuid();
     private readonly ResiliencePipelineRegistry<string> _pipelines = new();
 
+    /// <summary>Recipients whose circuit is open, until when (real time, like the breaker's): this relay does not claim for them.</summary>
+    private readonly System.Collections.Concurrent.ConcurrentDictionary<string, DateTimeOffset> _paused = new();
+
     private sealed record Claimed(long Id, Guid MessageId, string Recipient, string EventType, string Payload, DateTimeOffset CreatedAt,
         int Attempts, string Url);
 
     /// <summary>What one delivery came to.</summary>
-    private sealed record DeliveryOutcome(int Attempts, int? StatusCode, string? Error, TimeSpan? RetryAfter)
+    /// <param name="CircuitOpenFor">Set when the recipient's circuit is open (possibly after some of this delivery's attempts).</param>
+    private sealed record DeliveryOutcome(int Attempts, int? StatusCode, string? Error, TimeSpan? RetryAfter, TimeSpan? CircuitOpenFor = null)
     {
         public bool Delivered => StatusCode is >= 200 and < 300;
     }
@@ -51,6 +55,7 @@ public sealed partial class OutboxRelay(
             JOIN privacy.webhook_endpoints e ON e.recipient_key = m.recipient_key AND e.disabled_at IS NULL
             WHERE m.delivered_at IS NULL AND m.dead_lettered_at IS NULL
               AND m.next_attempt_at <= $1
+              AND m.recipient_key <> ALL($5)
               AND (m.claimed_until IS NULL OR m.claimed_until <= $1)
               AND NOT EXISTS (
                   SELECT 1 FROM privacy.outbox_messages p
@@ -110,6 +115,7 @@ public sealed partial class OutboxRelay(
             claim.Parameters.AddWithValue(options.Value.BatchSize);
             claim.Parameters.AddWithValue(_relayId);
             claim.Parameters.AddWithValue(leaseEnd);
+            claim.Parameters.AddWithValue(PausedRecipients());
             await using var reader = await claim.ExecuteReaderAsync(cancellationToken);
             while (await reader.ReadAsync(cancellationToken))
             {
@@ -148,15 +154,23 @@ public sealed partial class OutboxRelay(
             {
                 outcome = await SendAsync(message, keys, pipeline, cancellationToken);
             }
-            catch (BrokenCircuitException open)
-            {
-                // The recipient's circuit is open: its messages wait for the break to end; no attempt is counted.
-                await ReleaseAsync(messages.Skip(i), time.GetUtcNow() + (open.RetryAfter ?? options.Value.BreakerBreakDuration), "circuit open");
-                return;
-            }
             catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
             {
                 await ReleaseAsync(messages.Skip(i), time.GetUtcNow());
+                return;
+            }
+
+            if (outcome.CircuitOpenFor is { } pause)
+            {
+                // The recipient's circuit is open: this relay leaves it alone until the break ends. Attempts already made
+                // count (and schedule the next); a message not attempted at all goes back as it was.
+                _paused[message.Recipient] = TimeProvider.System.GetUtcNow() + pause;
+                if (outcome.Attempts > 0)
+                {
+                    await RecordAsync(message, outcome);
+                }
+
+                await ReleaseAsync(messages.Skip(outcome.Attempts > 0 ? i + 1 : i), time.GetUtcNow(), "circuit open: the endpoint failed repeatedly");
                 return;
             }
 
@@ -175,6 +189,7 @@ public sealed partial class OutboxRelay(
     {
         var body = Encoding.UTF8.GetBytes(message.Payload);
         var attempts = 0;
+        string? lastError = null;
         var client = httpClients.CreateClient(HttpClientName);
         try
         {
@@ -188,7 +203,17 @@ public sealed partial class OutboxRelay(
                 request.Headers.Add(WebhookSigner.IdHeader, message.MessageId.ToString());
                 request.Headers.Add(WebhookSigner.TimestampHeader, timestamp.ToString(System.Globalization.CultureInfo.InvariantCulture));
                 request.Headers.Add(WebhookSigner.SignatureHeader, WebhookSigner.Sign(message.MessageId.ToString(), timestamp, body, keys));
-                return await client.SendAsync(request, HttpCompletionOption.ResponseHeadersRead, token);
+                try
+                {
+                    var response = await client.SendAsync(request, HttpCompletionOption.ResponseHeadersRead, token);
+                    lastError = response.IsSuccessStatusCode ? null : $"HTTP {(int)response.StatusCode}";
+                    return response;
+                }
+                catch (Exception e) when (e is HttpRequestException or TaskCanceledException && !cancellationToken.IsCancellationRequested)
+                {
+                    lastError = e is HttpRequestException http ? $"{http.HttpRequestError}: could not reach the endpoint" : "timed out";
+                    throw;
+                }
             }, cancellationToken);
             return new DeliveryOutcome(attempts, (int)response.StatusCode,
                 response.IsSuccessStatusCode ? null : $"HTTP {(int)response.StatusCode}", RetryAfter(response));
@@ -200,6 +225,11 @@ public sealed partial class OutboxRelay(
         catch (HttpRequestException e)
         {
             return new DeliveryOutcome(attempts, null, $"{e.HttpRequestError}: could not reach the endpoint", null);
+        }
+        catch (BrokenCircuitException open)
+        {
+            return new DeliveryOutcome(attempts, null, $"circuit opened after repeated failures (last: {lastError ?? "none"})", null,
+                open.RetryAfter ?? options.Value.BreakerBreakDuration);
         }
     }
 
@@ -237,6 +267,17 @@ public sealed partial class OutboxRelay(
             });
             builder.AddTimeout(o.AttemptTimeout);
         });
+
+    private string[] PausedRecipients()
+    {
+        var now = TimeProvider.System.GetUtcNow();
+        foreach (var (recipient, until) in _paused.Where(p => p.Value <= now))
+        {
+            _paused.TryRemove(recipient, out _);
+        }
+
+        return [.. _paused.Keys];
+    }
 
     /// <summary>The longest one delivery can take: every attempt timing out, with the backoff between them.</summary>
     private TimeSpan AttemptBudget()

@@ -1,0 +1,78 @@
+using System.Net;
+using System.Text.Json;
+using Privacy.Api.Platform.Security;
+using Privacy.Api.Tests.Infrastructure;
+
+namespace Privacy.Api.Tests.Notifications;
+
+/// <summary>What the notifier tests do through the API: point the card provider at a receiver, raise follow-ups.</summary>
+internal static class NotifierTestSupport
+{
+    public const string Recipient = "card-provider";
+
+    public static string NewCustomer() => Random.Shared.NextInt64(1_000_000, 9_999_999_999).ToString(System.Globalization.CultureInfo.InvariantCulture);
+
+    /// <summary>Points the card provider's endpoint at <paramref name="url"/>; returns a signing secret valid from now.</summary>
+    public static async Task<string> SetEndpointAsync(PrivacyApiFactory factory, string url)
+    {
+        var ops = factory.Client(Roles.Ops);
+        using var set = await ops.PutAsync($"/notifier/endpoints/{Recipient}", JsonContent(new { url }));
+        if (set.StatusCode == HttpStatusCode.Created)
+        {
+            return (await set.ReadOk<JsonElement>(HttpStatusCode.Created)).GetProperty("secret").GetString()!;
+        }
+
+        await set.ReadOk<JsonElement>();
+        using var rotated = await ops.PostJson($"/notifier/endpoints/{Recipient}/secrets", new { overlapHours = 0 });
+        return (await rotated.ReadOk<JsonElement>(HttpStatusCode.Created)).GetProperty("secret").GetString()!;
+    }
+
+    /// <summary>Discloses to the card provider about <paramref name="customer"/> (once) and raises a follow-up; returns its webhook id.</summary>
+    public static async Task<string> RaiseAsync(PrivacyApiFactory factory, string customer, string action = "erase", object? corrections = null)
+    {
+        if (await factory.ScalarAsync("SELECT count(*) FROM privacy.disclosures WHERE customer_number = $1", customer) == 0)
+        {
+            (await factory.Client(Roles.System).PostJson("/disclosures", new
+            {
+                disclosures = new[]
+                {
+                    new { recipient = Recipient, customerNumber = customer, categories = new[] { "user.name", "user.contact.email" },
+                          purpose = "customer_obligations", legalGround = "contract", disclosedAt = factory.Time.GetUtcNow() },
+                },
+            })).EnsureSuccessStatusCode();
+        }
+
+        using var raised = await factory.Client(Roles.Ops).PostJson("/follow-ups", corrections is null
+            ? new { customerNumber = customer, action, recipient = Recipient }
+            : new { customerNumber = customer, action, recipient = Recipient, corrections });
+        var body = await raised.ReadOk<JsonElement>(HttpStatusCode.Created);
+        return Assert.Single(body.GetProperty("followUps").EnumerateArray()).GetProperty("messageId").GetString()!;
+    }
+
+    /// <summary>The message's row as the relay left it: attempts, whether it is claimed, delivered or dead, and when it is due.</summary>
+    public static async Task<(int Attempts, bool Claimed, bool Delivered, bool Dead, DateTimeOffset NextAttemptAt, string? LastError)> MessageAsync(
+        PrivacyApiFactory factory, string messageId)
+    {
+        await using var connection = await factory.OpenDatabaseAsync();
+        await using var command = new Npgsql.NpgsqlCommand("""
+            SELECT attempts, claimed_by IS NOT NULL, delivered_at IS NOT NULL, dead_lettered_at IS NOT NULL, next_attempt_at, last_error
+            FROM privacy.outbox_messages WHERE message_id = $1
+            """, connection);
+        command.Parameters.AddWithValue(Guid.Parse(messageId));
+        await using var reader = await command.ExecuteReaderAsync();
+        Assert.True(await reader.ReadAsync(), $"no outbox message {messageId}");
+        return (reader.GetInt32(0), reader.GetBoolean(1), reader.GetBoolean(2), reader.GetBoolean(3), reader.GetFieldValue<DateTimeOffset>(4),
+            reader.IsDBNull(5) ? null : reader.GetString(5));
+    }
+
+    /// <summary>Waits until the relay has finished with the message's current attempt (it is not claimed and has been tried).</summary>
+    public static Task SettledAsync(PrivacyApiFactory factory, string messageId, int attempts) =>
+        NotifierFactory.Eventually(async () => await MessageAsync(factory, messageId) is var m && !m.Claimed && (m.Attempts >= attempts || m.Delivered),
+            $"message {messageId} has had {attempts} attempts");
+
+    public static Task DeliveredAsync(PrivacyApiFactory factory, string messageId) =>
+        NotifierFactory.Eventually(async () => (await MessageAsync(factory, messageId)).Delivered, $"message {messageId} is delivered");
+
+    private static StringContent JsonContent(object body) =>
+        new(JsonSerializer.Serialize(body, HttpAssertions.Json), System.Text.Encoding.UTF8, "application/json");
+}
