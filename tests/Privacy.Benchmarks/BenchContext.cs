@@ -22,6 +22,9 @@ internal sealed class BenchContext(BenchmarkOptions options, ServiceUnderTest se
 
     public string OpsKey => ServiceUnderTest.Keys["bench-ops"].Key;
 
+    /// <summary>A partner key bound to the recipient <c>card-provider</c>.</summary>
+    public string CardPartnerKey => ServiceUnderTest.Keys["bench-partner-card"].Key;
+
     /// <summary>Drives the service with a wrk script and records the service's CPU time per request.</summary>
     public async Task<Measurement> LoadServiceAsync(string name, string script, TimeSpan duration, int connections,
         IDictionary<string, string>? environment = null, CancellationToken cancellationToken = default)

@@ -9,21 +9,24 @@ internal sealed record BenchmarkOptions(
     TimeSpan Duration,
     TimeSpan MixedDuration,
     bool Scaling,
+    int FeedEntries,
     string Output)
 {
     public const string Usage = """
-        Usage: tests/Privacy.Benchmarks/run [--scale N] [--connections N] [--duration S] [--mixed-duration S] [--no-scaling] [--output DIR]
+        Usage: tests/Privacy.Benchmarks/run [--scale N] [--connections N] [--duration S] [--mixed-duration S] [--no-scaling]
+                                         [--feed-entries N] [--output DIR]
           --scale N            subjects with consent histories (default 100000; e.g. 1000000)
           --connections N      concurrent HTTP connections and pgbench clients (default 16)
           --duration S         seconds per measurement (default 15)
           --mixed-duration S   seconds of the mixed frontend scenario (default 60)
           --no-scaling         skip the 10,000 vs 1,000,000 subjects latency comparison
+          --feed-entries N     disclosures to card-provider paged through the partner feed (default 1000000; e.g. 50000)
           --output DIR         where results.json goes (default artifacts/bench)
         """;
 
     public static BenchmarkOptions Parse(string[] args, string repository)
     {
-        var options = new BenchmarkOptions(100_000, 16, TimeSpan.FromSeconds(15), TimeSpan.FromSeconds(60), true,
+        var options = new BenchmarkOptions(100_000, 16, TimeSpan.FromSeconds(15), TimeSpan.FromSeconds(60), true, 1_000_000,
             Path.Combine(repository, "artifacts", "bench"));
         for (var i = 0; i < args.Length; i++)
         {
@@ -35,6 +38,7 @@ internal sealed record BenchmarkOptions(
                 "--duration" => options with { Duration = TimeSpan.FromSeconds(int.Parse(Next(), CultureInfo.InvariantCulture)) },
                 "--mixed-duration" => options with { MixedDuration = TimeSpan.FromSeconds(int.Parse(Next(), CultureInfo.InvariantCulture)) },
                 "--no-scaling" => options with { Scaling = false },
+                "--feed-entries" => options with { FeedEntries = int.Parse(Next(), CultureInfo.InvariantCulture) },
                 "--output" => options with { Output = Path.GetFullPath(Next()) },
                 _ => throw new ArgumentException($"Unknown option {args[i]}.\n{Usage}"),
             };
@@ -43,6 +47,11 @@ internal sealed record BenchmarkOptions(
         if (options.Scale < 10_000)
         {
             throw new ArgumentException($"--scale must be at least 10000.\n{Usage}");
+        }
+
+        if (options.FeedEntries < 1)
+        {
+            throw new ArgumentException($"--feed-entries must be at least 1.\n{Usage}");
         }
 
         return options;

@@ -20,6 +20,7 @@ internal static class Harness
         new ConsentWriteScenario(),
         new RegistryReadScenario(),
         new MixedScenario(),
+        new PartnerFeedPagingScenario(),
     ];
 
     /// <summary>Fixed server settings, so runs compare.</summary>

@@ -14,6 +14,7 @@ internal sealed class ServiceUnderTest : IAsyncDisposable
         {
             ["bench-frontend"] = ("bench-frontend-key-3c1d9e", "frontend", null),
             ["bench-ops"] = ("bench-ops-key-77a0f2", "ops", null),
+            ["bench-partner-card"] = ("bench-partner-card-key-5e08b1", "partner", "card-provider"),
         };
 
     private readonly Process _process;

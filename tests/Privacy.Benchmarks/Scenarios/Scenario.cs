@@ -3,9 +3,9 @@ using Privacy.Benchmarks.Tools;
 namespace Privacy.Benchmarks.Scenarios;
 
 /// <summary>
-/// One benchmark scenario. To add one (disclosure-log paging, outbox delivery, rights-request fan-out,
-/// retention sweep…): implement this, measure the service and its baseline in the same run through the
-/// <see cref="BenchContext"/>, and add it to <see cref="Harness.Scenarios"/>.
+/// One benchmark scenario. To add one (outbox delivery, rights-request fan-out, retention sweep…): implement
+/// this, measure the service and its baseline in the same run through the <see cref="BenchContext"/>, and add it
+/// to <see cref="Harness.Scenarios"/>.
 /// </summary>
 internal interface IScenario
 {
