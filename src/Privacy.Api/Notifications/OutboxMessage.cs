@@ -33,6 +33,7 @@ public sealed class OutboxMessage
     /// <summary>Not attempted before this time (the persistent retry schedule).</summary>
     public DateTimeOffset NextAttemptAt { get; set; }
 
+    /// <summary>Delivery attempts so far (each may have made several requests: the immediate retries); the schedule's position.</summary>
     public int Attempts { get; set; }
 
     public DateTimeOffset? LastAttemptAt { get; set; }

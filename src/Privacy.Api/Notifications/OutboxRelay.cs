@@ -174,13 +174,15 @@ public sealed partial class OutboxRelay(
                 return;
             }
 
-            await RecordAsync(message, outcome);
             if (outcome.StatusCode == StatusCodes.Status410Gone)
             {
-                await DisableEndpointAsync(message);
+                await DisableEndpointAsync(message); // first, so no relay takes the next message to the gone endpoint
+                await RecordAsync(message, outcome);
                 await ReleaseAsync(messages.Skip(i + 1), time.GetUtcNow());
                 return;
             }
+
+            await RecordAsync(message, outcome);
         }
     }
 
@@ -318,15 +320,15 @@ public sealed partial class OutboxRelay(
             }
         }
 
+        // One delivery attempt more, however many requests its immediate retries made: the schedule counts attempts.
         await using var update = dataSource.CreateCommand("""
             UPDATE privacy.outbox_messages
-            SET attempts = attempts + $2, last_attempt_at = $3, last_status_code = $4, last_error = $5,
-                delivered_at = CASE WHEN $6 THEN $3 END, next_attempt_at = COALESCE($7, next_attempt_at), dead_lettered_at = $8,
+            SET attempts = attempts + 1, last_attempt_at = $2, last_status_code = $3, last_error = $4,
+                delivered_at = CASE WHEN $5 THEN $2 END, next_attempt_at = COALESCE($6, next_attempt_at), dead_lettered_at = $7,
                 claimed_by = NULL, claimed_until = NULL
-            WHERE id = $1 AND claimed_by = $9
+            WHERE id = $1 AND claimed_by = $8
             """);
         update.Parameters.AddWithValue(message.Id);
-        update.Parameters.AddWithValue(Math.Max(1, outcome.Attempts));
         update.Parameters.AddWithValue(now);
         update.Parameters.Add(new NpgsqlParameter<int?> { TypedValue = outcome.StatusCode });
         update.Parameters.Add(new NpgsqlParameter<string?> { TypedValue = outcome.Error });

@@ -13,22 +13,23 @@ internal static class NotifierTestSupport
     public static string NewCustomer() => Random.Shared.NextInt64(1_000_000, 9_999_999_999).ToString(System.Globalization.CultureInfo.InvariantCulture);
 
     /// <summary>Points the card provider's endpoint at <paramref name="url"/>; returns a signing secret valid from now.</summary>
-    public static async Task<string> SetEndpointAsync(PrivacyApiFactory factory, string url)
+    public static async Task<string> SetEndpointAsync(PrivacyApiFactory factory, string url, string recipient = Recipient)
     {
         var ops = factory.Client(Roles.Ops);
-        using var set = await ops.PutAsync($"/notifier/endpoints/{Recipient}", JsonContent(new { url }));
+        using var set = await ops.PutAsync($"/notifier/endpoints/{recipient}", JsonContent(new { url }));
         if (set.StatusCode == HttpStatusCode.Created)
         {
             return (await set.ReadOk<JsonElement>(HttpStatusCode.Created)).GetProperty("secret").GetString()!;
         }
 
         await set.ReadOk<JsonElement>();
-        using var rotated = await ops.PostJson($"/notifier/endpoints/{Recipient}/secrets", new { overlapHours = 0 });
+        using var rotated = await ops.PostJson($"/notifier/endpoints/{recipient}/secrets", new { overlapHours = 0 });
         return (await rotated.ReadOk<JsonElement>(HttpStatusCode.Created)).GetProperty("secret").GetString()!;
     }
 
     /// <summary>Discloses to the card provider about <paramref name="customer"/> (once) and raises a follow-up; returns its webhook id.</summary>
-    public static async Task<string> RaiseAsync(PrivacyApiFactory factory, string customer, string action = "erase", object? corrections = null)
+    public static async Task<string> RaiseAsync(PrivacyApiFactory factory, string customer, string action = "erase", object? corrections = null,
+        string recipient = Recipient)
     {
         if (await factory.ScalarAsync("SELECT count(*) FROM privacy.disclosures WHERE customer_number = $1", customer) == 0)
         {
@@ -36,15 +37,15 @@ internal static class NotifierTestSupport
             {
                 disclosures = new[]
                 {
-                    new { recipient = Recipient, customerNumber = customer, categories = new[] { "user.name", "user.contact.email" },
-                          purpose = "customer_obligations", legalGround = "contract", disclosedAt = factory.Time.GetUtcNow() },
+                    new { recipient, customerNumber = customer, categories = new[] { "user.name", "user.contact.email" },
+                          purpose = recipient == Recipient ? "customer_obligations" : "billing", legalGround = "contract", disclosedAt = factory.Time.GetUtcNow() },
                 },
             })).EnsureSuccessStatusCode();
         }
 
         using var raised = await factory.Client(Roles.Ops).PostJson("/follow-ups", corrections is null
-            ? new { customerNumber = customer, action, recipient = Recipient }
-            : new { customerNumber = customer, action, recipient = Recipient, corrections });
+            ? new { customerNumber = customer, action, recipient }
+            : new { customerNumber = customer, action, recipient, corrections });
         var body = await raised.ReadOk<JsonElement>(HttpStatusCode.Created);
         return Assert.Single(body.GetProperty("followUps").EnumerateArray()).GetProperty("messageId").GetString()!;
     }
@@ -72,6 +73,21 @@ internal static class NotifierTestSupport
 
     public static Task DeliveredAsync(PrivacyApiFactory factory, string messageId) =>
         NotifierFactory.Eventually(async () => (await MessageAsync(factory, messageId)).Delivered, $"message {messageId} is delivered");
+
+    /// <summary>Writes <paramref name="count"/> messages to the card provider straight into the outbox, for <paramref name="subjects"/> subjects.</summary>
+    public static async Task InsertMessagesAsync(PrivacyApiFactory factory, int count, int subjects)
+    {
+        await using var connection = await factory.OpenDatabaseAsync();
+        await using var insert = new Npgsql.NpgsqlCommand($$"""
+            INSERT INTO privacy.outbox_messages (message_id, recipient_key, event_type, payload, ordering_key, created_at, next_attempt_at, attempts)
+            SELECT gen_random_uuid(), '{{Recipient}}', 'test.load', jsonb_build_object('n', g), 'subject-' || (g % $2), $3, $3, 0
+            FROM generate_series(1, $1) g
+            """, connection);
+        insert.Parameters.AddWithValue(count);
+        insert.Parameters.AddWithValue(subjects);
+        insert.Parameters.AddWithValue(factory.Time.GetUtcNow());
+        await insert.ExecuteNonQueryAsync();
+    }
 
     private static StringContent JsonContent(object body) =>
         new(JsonSerializer.Serialize(body, HttpAssertions.Json), System.Text.Encoding.UTF8, "application/json");

@@ -1,3 +1,4 @@
+using System.Net;
 using System.Net.Http.Json;
 using System.Text.Json;
 using Privacy.Api.Platform.Security;
@@ -46,8 +47,8 @@ public sealed class WebhookDeliveryTests(NotifierFactory factory) : IClassFixtur
 
         var id = await RaiseAsync(factory, NewCustomer());
 
-        // Three quick attempts (the immediate retries) fail; the next waits for the persistent schedule: 5 s ± 10 %.
-        await SettledAsync(factory, id, attempts: 3);
+        // One delivery attempt of three requests (two immediate retries) fails; the next waits for the schedule: 5 s ± 10 %.
+        await SettledAsync(factory, id, attempts: 1);
         var failed = await MessageAsync(factory, id);
         Assert.False(failed.Delivered);
         Assert.Equal("HTTP 500", failed.LastError);
@@ -58,7 +59,7 @@ public sealed class WebhookDeliveryTests(NotifierFactory factory) : IClassFixtur
         var calls = CallsFor(id);
         Assert.Equal([500, 500, 500, 204], calls.Select(c => c.Status));
         Assert.All(calls, c => Assert.True(WebhookReceiver.IsSignedWith(c, secret)));
-        Assert.Equal(4, (await MessageAsync(factory, id)).Attempts);
+        Assert.Equal(2, (await MessageAsync(factory, id)).Attempts);
     }
 
     [Fact]
@@ -92,7 +93,7 @@ public sealed class WebhookDeliveryTests(NotifierFactory factory) : IClassFixtur
         var second = await RaiseAsync(factory, customer, "erase");
         var other = await RaiseAsync(factory, NewCustomer());
 
-        await SettledAsync(factory, first, attempts: 3);
+        await SettledAsync(factory, first, attempts: 1);
         await DeliveredAsync(factory, other);
         Assert.Empty(CallsFor(second)); // the erasure must not overtake the rectification
         Volatile.Write(ref accept, true);
@@ -145,5 +146,54 @@ public sealed class WebhookDeliveryTests(NotifierFactory factory) : IClassFixtur
         Assert.True(WebhookReceiver.IsSignedWith(duringCall, old) && WebhookReceiver.IsSignedWith(duringCall, secret));
         Assert.True(WebhookReceiver.IsSignedWith(afterCall, secret));
         Assert.False(WebhookReceiver.IsSignedWith(afterCall, old));
+    }
+
+    [Fact]
+    public async Task AReceiverDownPastTheHorizonDeadLettersTheMessageAndAReplayDeliversIt()
+    {
+        await SetEndpointAsync(factory, _receiver.Url);
+        _receiver.Respond = _ => Task.FromResult((503, (TimeSpan?)null));
+        var ops = factory.Client(Roles.Ops);
+        var written = factory.Time.GetUtcNow();
+
+        var id = await RaiseAsync(factory, NewCustomer());
+
+        // Act: follow the persistent schedule on the clock, attempt by attempt, until the relay gives up.
+        var rounds = 0;
+        for (var message = await MessageAsync(factory, id); !message.Dead; message = await MessageAsync(factory, id))
+        {
+            Assert.True(++rounds <= 12, "the message was never dead-lettered");
+            await NotifierFactory.Eventually(async () => await MessageAsync(factory, id) is var m && !m.Claimed && m.LastError is not null
+                && (m.NextAttemptAt > factory.Time.GetUtcNow() || m.Dead), "the attempt is recorded");
+            message = await MessageAsync(factory, id);
+            if (!message.Dead)
+            {
+                factory.Time.SetUtcNow(message.NextAttemptAt.AddSeconds(1));
+            }
+        }
+
+        // Assert: about three days of attempts (the schedule's nine steps), then a dead letter ops can see.
+        Assert.InRange(rounds, 8, 10);
+        Assert.InRange(factory.Time.GetUtcNow() - written, TimeSpan.FromHours(48), TimeSpan.FromDays(3));
+        var dead = await ops.GetFromJsonAsync<JsonElement>($"/notifier/messages?recipient={Recipient}&state=dead_lettered");
+        var listed = Assert.Single(dead.GetProperty("items").EnumerateArray(), m => m.GetProperty("messageId").GetString() == id);
+        Assert.Equal("HTTP 503", listed.GetProperty("lastError").GetString());
+        var status = await ops.GetFromJsonAsync<JsonElement>("/notifier/status");
+        Assert.True(status.GetProperty("deadLettered").GetInt32() >= 1);
+        using var notDead = await ops.PostAsync($"/notifier/messages/{listed.GetProperty("id").GetInt64() + 1000}/replay", null);
+        await notDead.AssertProblem(HttpStatusCode.NotFound);
+
+        // Act: the partner is fixed; ops replay the dead letter.
+        _receiver.Respond = _ => Task.FromResult((204, (TimeSpan?)null));
+        using var replay = await ops.PostAsync($"/notifier/messages/{listed.GetProperty("id").GetInt64()}/replay", null);
+        Assert.Equal(HttpStatusCode.OK, replay.StatusCode);
+        await DeliveredAsync(factory, id);
+
+        var calls = _receiver.Received.Where(r => r.Id == id).ToList();
+        Assert.Equal(204, calls[^1].Status);
+        Assert.All(calls[..^1], c => Assert.Equal(503, c.Status));
+        using var again = await ops.PostAsync($"/notifier/messages/{listed.GetProperty("id").GetInt64()}/replay", null);
+        await again.AssertProblem(HttpStatusCode.Conflict);
+        Assert.True(await factory.ScalarAsync("SELECT count(*) FROM privacy.audit_entries WHERE action = 'outbox.replayed'") >= 1);
     }
 }
