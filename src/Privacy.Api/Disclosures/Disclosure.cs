@@ -35,6 +35,9 @@ public sealed class Disclosure
     /// <summary>The subject as the company and the recipient know them.</summary>
     public required string CustomerNumber { get; set; }
 
+    /// <summary>The subject's national identity number as a keyed hash (never the number itself), when the sender gave it.</summary>
+    public string? NationalIdHash { get; set; }
+
     public List<string> Categories { get; set; } = [];
 
     public DateTimeOffset DisclosedAt { get; set; }
@@ -64,6 +67,8 @@ internal sealed class DisclosureConfiguration : IEntityTypeConfiguration<Disclos
         // The partner feed: one recipient's stream in (transaction, id) order.
         builder.HasIndex(d => new { d.RecipientKey, d.TransactionId, d.Id }).HasDatabaseName("ix_disclosures_feed");
         builder.HasIndex(d => new { d.CustomerNumber, d.Id });
+        builder.Property(d => d.NationalIdHash).HasMaxLength(64).IsFixedLength();
+        builder.HasIndex(d => new { d.NationalIdHash, d.Id }).HasFilter("national_id_hash IS NOT NULL");
         builder.HasIndex(d => d.DisclosedAt);
     }
 }

@@ -14,7 +14,8 @@ namespace Privacy.Api.Disclosures;
 /// <summary>The disclosure log (R4): what was given to which recipient (each partner reads its own in the partner feed).</summary>
 public static class DisclosureApi
 {
-    public static IServiceCollection AddDisclosures(this IServiceCollection services) => services.AddScoped<DisclosureLog>();
+    public static IServiceCollection AddDisclosures(this IServiceCollection services) =>
+        services.AddScoped<DisclosureLog>().AddSingleton<Subjects.SubjectHasher>();
 
     public static IEndpointRouteBuilder MapDisclosureApi(this IEndpointRouteBuilder routes)
     {
@@ -37,12 +38,20 @@ public static class DisclosureApi
                              "access report lists as recipients.")
             .RequireAuthorization(Policies.OpsOrSystem);
 
+        disclosures.MapPost("/search", FindBySubject)
+            .WithName("FindDisclosuresByNationalIdentityNumber")
+            .WithSummary("Find the disclosures about the holder of a national identity number")
+            .WithDescription("The number goes in the body (never in a URL, which proxies and logs keep) and is compared by its keyed " +
+                             "hash: disclosures recorded with the same number in any accepted format match. Oldest first, paged by id.")
+            .WithRequestExample(new FindDisclosuresRequest("19811218-9876", null, 100))
+            .WithValidation<FindDisclosuresRequest>()
+            .RequireAuthorization(Policies.OpsOrSystem);
         return routes;
     }
 
     public static async Task<Results<Created<RecordedDisclosures>, ProblemHttpResult, ValidationProblem>> Record(
-        RecordDisclosuresRequest request, HttpContext http, PrivacyDbContext db, AuditTrail audit, TimeProvider time,
-        CancellationToken cancellationToken)
+        RecordDisclosuresRequest request, HttpContext http, PrivacyDbContext db, AuditTrail audit, Subjects.SubjectHasher subjects,
+        TimeProvider time, CancellationToken cancellationToken)
     {
         var now = time.GetUtcNow();
         var items = request.Disclosures!;
@@ -96,6 +105,7 @@ public static class DisclosureApi
             PurposeKey = d.Purpose!,
             LegalGround = d.LegalGround!.Value,
             CustomerNumber = d.CustomerNumber!,
+            NationalIdHash = d.NationalIdentityNumber is null ? null : subjects.HashNationalIdentityNumber(d.NationalIdentityNumber),
             Categories = [.. d.Categories!],
             DisclosedAt = d.DisclosedAt!.Value,
             SenderReference = d.Reference,
@@ -152,10 +162,23 @@ public static class DisclosureApi
             query = query.Where(d => d.DisclosedAt < to);
         }
 
+        return TypedResults.Ok(await Page(query, size, cancellationToken));
+    }
+
+    public static async Task<Ok<DisclosurePage>> FindBySubject(
+        FindDisclosuresRequest request, PrivacyDbContext db, Subjects.SubjectHasher subjects, CancellationToken cancellationToken)
+    {
+        var hash = subjects.HashNationalIdentityNumber(request.NationalIdentityNumber)!;
+        var query = db.Set<Disclosure>().AsNoTracking().Where(d => d.NationalIdHash == hash && d.Id > (request.After ?? 0));
+        return TypedResults.Ok(await Page(query, request.Limit ?? Paging.DefaultLimit, cancellationToken));
+    }
+
+    private static async Task<DisclosurePage> Page(IQueryable<Disclosure> query, int size, CancellationToken cancellationToken)
+    {
         var items = await query.OrderBy(d => d.Id).Take(size)
             .Select(d => new DisclosureResponse(d.Id, d.RecipientKey, d.CustomerNumber, d.Categories, d.PurposeKey, d.LegalGround,
-                d.DisclosedAt, d.SenderReference, d.RecordedAt))
+                d.DisclosedAt, d.SenderReference, d.RecordedAt, d.NationalIdHash != null))
             .ToListAsync(cancellationToken);
-        return TypedResults.Ok(new DisclosurePage(items, items.Count == size ? items[^1].Id : null));
+        return new DisclosurePage(items, items.Count == size ? items[^1].Id : null);
     }
 }

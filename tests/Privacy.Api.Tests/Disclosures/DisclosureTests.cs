@@ -177,4 +177,50 @@ public sealed class DisclosureTests(PrivacyApiFactory factory) : IClassFixture<P
 
     private static string? Purpose(JsonElement entry) =>
         entry.GetProperty("disclosure") is { ValueKind: JsonValueKind.Object } disclosure ? disclosure.GetProperty("purpose").GetString() : null;
+
+    [Fact]
+    public async Task ANationalIdentityNumberIsKeptOnlyAsAKeyedHashAndFindsTheDisclosuresInAnyFormat()
+    {
+        var customer = NewCustomer();
+        using var response = await _system.PostAsJsonAsync("/disclosures", new
+        {
+            disclosures = new[]
+            {
+                new { recipient = "invoicing-partner", customerNumber = customer, categories = new[] { "user.name", "user.government_id.national_identification_number" },
+                      purpose = "billing", legalGround = "legal_obligation", disclosedAt = factory.Time.GetUtcNow(), nationalIdentityNumber = "811218-9876" },
+            },
+        });
+        response.EnsureSuccessStatusCode();
+
+        // Nothing in the row is the number, in any format.
+        Assert.Equal(1, await factory.ScalarAsync(
+            "SELECT count(*) FROM privacy.disclosures d WHERE customer_number = $1 AND length(national_id_hash) = 64 AND d::text NOT LIKE '%8112189876%' AND d::text NOT LIKE '%811218-9876%'", customer));
+        var found = await (await _system.PostAsJsonAsync("/disclosures/search", new { nationalIdentityNumber = "19811218-9876" })).ReadOk<JsonElement>();
+        var hit = Assert.Single(found.GetProperty("items").EnumerateArray(), d => d.GetProperty("customerNumber").GetString() == customer);
+        Assert.True(hit.GetProperty("nationalIdentityNumberGiven").GetBoolean());
+        var other = await (await _system.PostAsJsonAsync("/disclosures/search", new { nationalIdentityNumber = "198112189868" })).ReadOk<JsonElement>();
+        Assert.DoesNotContain(other.GetProperty("items").EnumerateArray(), d => d.GetProperty("customerNumber").GetString() == customer);
+    }
+
+    [Fact]
+    public async Task AnInvalidNationalIdentityNumberIsRefusedWithoutRepeatingIt()
+    {
+        foreach (var invalid in new[] { "811218-9875", "811318-9876", "19811218987", "abcdefghij" })
+        {
+            using var response = await _system.PostAsJsonAsync("/disclosures", new
+            {
+                disclosures = new[]
+                {
+                    new { recipient = "invoicing-partner", customerNumber = "1001", categories = new[] { "user.name" }, purpose = "billing",
+                          legalGround = "contract", disclosedAt = factory.Time.GetUtcNow(), nationalIdentityNumber = invalid },
+                },
+            });
+            var body = await response.Content.ReadAsStringAsync();
+            Assert.Equal(HttpStatusCode.BadRequest, response.StatusCode);
+            Assert.Contains("disclosures[0].nationalIdentityNumber", body);
+            Assert.DoesNotContain(invalid, body);
+            using var search = await _system.PostAsJsonAsync("/disclosures/search", new { nationalIdentityNumber = invalid });
+            Assert.Equal(["nationalIdentityNumber"], await search.AssertValidationErrors());
+        }
+    }
 }

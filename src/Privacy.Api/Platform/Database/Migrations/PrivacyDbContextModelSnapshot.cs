@@ -438,6 +438,12 @@ namespace Privacy.Api.Platform.Database.Migrations
                         .HasColumnType("character varying(32)")
                         .HasColumnName("legal_ground");
 
+                    b.Property<string>("NationalIdHash")
+                        .HasMaxLength(64)
+                        .HasColumnType("character(64)")
+                        .HasColumnName("national_id_hash")
+                        .IsFixedLength();
+
                     b.Property<string>("PurposeKey")
                         .IsRequired()
                         .HasColumnType("character varying(100)")
@@ -480,6 +486,10 @@ namespace Privacy.Api.Platform.Database.Migrations
 
                     b.HasIndex("CustomerNumber", "Id")
                         .HasDatabaseName("ix_disclosures_customer_number_id");
+
+                    b.HasIndex("NationalIdHash", "Id")
+                        .HasDatabaseName("ix_disclosures_national_id_hash_id")
+                        .HasFilter("national_id_hash IS NOT NULL");
 
                     b.HasIndex("RecipientKey", "TransactionId", "Id")
                         .HasDatabaseName("ix_disclosures_feed");
