@@ -122,8 +122,9 @@ public sealed class DisclosureTests(PrivacyApiFactory factory) : IClassFixture<P
     [Fact]
     public async Task PagingWhileTenThousandEntriesArriveYieldsEveryEntryExactlyOnce()
     {
-        const int writers = 4, transactionsPerWriter = 50, rowsPerTransaction = 50; // 10,000 entries
-        var seen = new List<long>();
+        // Each transaction writes disclosures and follow-ups (two tables, one stream): 200 × 50 = 10,000 entries.
+        const int writers = 4, transactionsPerWriter = 50, disclosuresPerTransaction = 40, followUpsPerTransaction = 10;
+        var seen = new List<(string Type, long Id)>();
         var (_, start) = await PartnerFeedReader.ReadAll(_invoicingPartner);
         var cursor = start;
 
@@ -134,12 +135,22 @@ public sealed class DisclosureTests(PrivacyApiFactory factory) : IClassFixture<P
             for (var t = 0; t < transactionsPerWriter; t++)
             {
                 await using var transaction = await connection.BeginTransactionAsync();
-                await using var insert = new NpgsqlCommand("""
-                    INSERT INTO privacy.disclosures (recipient_key, purpose_key, legal_ground, customer_number, categories, disclosed_at, recorded_by, recorded_at)
-                    SELECT 'invoicing-partner', 'billing', 'Contract', (5000000 + g)::text, ARRAY['user.name'], now(), 'load', now()
-                    FROM generate_series(1, $1) g
-                    """, connection, transaction);
-                insert.Parameters.AddWithValue(rowsPerTransaction);
+                await using var insert = new NpgsqlBatch(connection, transaction)
+                {
+                    BatchCommands =
+                    {
+                        new NpgsqlBatchCommand($"""
+                            INSERT INTO privacy.disclosures (recipient_key, purpose_key, legal_ground, customer_number, categories, disclosed_at, recorded_by, recorded_at)
+                            SELECT 'invoicing-partner', 'billing', 'Contract', (5000000 + g)::text, ARRAY['user.name'], now(), 'load', now()
+                            FROM generate_series(1, {disclosuresPerTransaction}) g
+                            """),
+                        new NpgsqlBatchCommand($"""
+                            INSERT INTO privacy.follow_ups (message_id, recipient_key, action, customer_number, categories, purposes, requested_by, created_at, status)
+                            SELECT gen_random_uuid(), 'invoicing-partner', 'Erase', (5000000 + g)::text, ARRAY['user.name'], ARRAY[]::text[], 'load', now(), 'Pending'
+                            FROM generate_series(1, {followUpsPerTransaction}) g
+                            """),
+                    },
+                };
                 await insert.ExecuteNonQueryAsync();
                 await Task.Delay(Random.Shared.Next(0, 4));
                 await transaction.CommitAsync();
@@ -148,35 +159,37 @@ public sealed class DisclosureTests(PrivacyApiFactory factory) : IClassFixture<P
 
         // Act: page the feed while they write, then until it has caught up. An empty page alone does not mean the
         // end: the feed waits for every transaction older than its entries, and other tests share the server.
-        const int total = writers * transactionsPerWriter * rowsPerTransaction;
+        const int total = writers * transactionsPerWriter * (disclosuresPerTransaction + followUpsPerTransaction);
         var deadline = DateTime.UtcNow.AddSeconds(60);
         while (seen.Count < total && DateTime.UtcNow < deadline)
         {
-            var page = await _invoicingPartner.GetFromJsonAsync<JsonElement>($"/partner/feed?limit=500&cursor={Uri.EscapeDataString(cursor)}");
-            seen.AddRange(LoadIds(page));
+            // 37: pages end inside transactions, between a disclosure and a follow-up too.
+            var page = await _invoicingPartner.GetFromJsonAsync<JsonElement>($"/partner/feed?limit=37&cursor={Uri.EscapeDataString(cursor)}");
+            seen.AddRange(LoadEntries(page));
             cursor = page.GetProperty("cursor").GetString()!;
         }
 
         await writing;
-        var after = await _invoicingPartner.GetFromJsonAsync<JsonElement>($"/partner/feed?limit=500&cursor={Uri.EscapeDataString(cursor)}");
-        seen.AddRange(LoadIds(after)); // nothing more may come
+        var after = await _invoicingPartner.GetFromJsonAsync<JsonElement>($"/partner/feed?limit=37&cursor={Uri.EscapeDataString(cursor)}");
+        seen.AddRange(LoadEntries(after)); // nothing more may come
 
         // Assert
-        var written = await factory.ScalarAsync("SELECT count(*) FROM privacy.disclosures WHERE recorded_by = 'load'");
+        var written = await factory.ScalarAsync("SELECT (SELECT count(*) FROM privacy.disclosures WHERE recorded_by = 'load') + (SELECT count(*) FROM privacy.follow_ups WHERE requested_by = 'load')");
         Assert.Equal(total, written);
-        var repeated = seen.GroupBy(id => id).Where(g => g.Count() > 1).Select(g => g.Key).ToList();
+        var repeated = seen.GroupBy(e => e).Where(g => g.Count() > 1).Select(g => g.Key).ToList();
         Assert.True(repeated.Count == 0, $"{repeated.Count} entries came twice, e.g. {string.Join(", ", repeated.Take(5))}; seen {seen.Count}");
         Assert.Equal(written, seen.Count);
     }
 
-    /// <summary>The entries the load wrote (they carry no reference); earlier tests' entries may still trail in.</summary>
-    private static IEnumerable<long> LoadIds(JsonElement page) =>
-        page.GetProperty("items").EnumerateArray()
-            .Where(e => e.GetProperty("type").GetString() == "disclosure" && e.GetProperty("disclosure").GetProperty("reference").ValueKind == JsonValueKind.Null)
-            .Select(e => e.GetProperty("id").GetInt64());
-
     private static string? Purpose(JsonElement entry) =>
         entry.GetProperty("disclosure") is { ValueKind: JsonValueKind.Object } disclosure ? disclosure.GetProperty("purpose").GetString() : null;
+
+    /// <summary>The entries the load wrote (they carry no reference); earlier tests' entries may still trail in.</summary>
+    private static IEnumerable<(string Type, long Id)> LoadEntries(JsonElement page) =>
+        page.GetProperty("items").EnumerateArray()
+            .Where(e => (e.GetProperty("type").GetString() == "disclosure" ? e.GetProperty("disclosure") : e.GetProperty("followUp"))
+                .GetProperty("reference").ValueKind == JsonValueKind.Null)
+            .Select(e => (e.GetProperty("type").GetString()!, e.GetProperty("id").GetInt64()));
 
     [Fact]
     public async Task ANationalIdentityNumberIsKeptOnlyAsAKeyedHashAndFindsTheDisclosuresInAnyFormat()
