@@ -10,12 +10,13 @@ if (args is ["hash-key", var key])
 var builder = WebApplication.CreateBuilder(args);
 builder.AddPrivacyServices();
 
-var app = builder.Build();
+// Disposed even when start-up fails, so a private PostgreSQL cluster it started is stopped too.
+await using var app = builder.Build();
 app.UsePrivacyPipeline();
 app.MapPrivacyApi();
 try
 {
-    app.Run();
+    await app.RunAsync();
 }
 catch (Privacy.Api.Platform.LocalPostgres.LocalPostgresUnavailableException e)
 {

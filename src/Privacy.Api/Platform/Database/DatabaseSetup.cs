@@ -93,9 +93,9 @@ public sealed class LocalPostgresOptions
     public string Database { get; set; } = "privacy";
 }
 
-/// <summary>Starts the private local cluster on first use and stops it when the service stops.</summary>
+/// <summary>Starts the private local cluster on first use and stops it when the service stops (or fails to start).</summary>
 internal sealed class LocalPostgresProvisioner(
-    IOptions<LocalPostgresOptions> options, IHostEnvironment environment, ILogger<LocalPostgresProvisioner> logger) : IHostedService
+    IOptions<LocalPostgresOptions> options, IHostEnvironment environment, ILogger<LocalPostgresProvisioner> logger) : IHostedService, IDisposable
 {
     private readonly Lock _gate = new();
     private LocalPostgresCluster? _cluster;
@@ -120,11 +120,15 @@ internal sealed class LocalPostgresProvisioner(
 
     public Task StopAsync(CancellationToken cancellationToken)
     {
+        Dispose();
+        return Task.CompletedTask;
+    }
+
+    public void Dispose()
+    {
         lock (_gate)
         {
             _cluster?.Stop();
         }
-
-        return Task.CompletedTask;
     }
 }
