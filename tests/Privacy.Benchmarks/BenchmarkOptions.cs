@@ -10,23 +10,27 @@ internal sealed record BenchmarkOptions(
     TimeSpan MixedDuration,
     bool Scaling,
     int FeedEntries,
+    int OutboxMessages,
+    IReadOnlyList<string>? Only,
     string Output)
 {
     public const string Usage = """
         Usage: tests/Privacy.Benchmarks/run [--scale N] [--connections N] [--duration S] [--mixed-duration S] [--no-scaling]
-                                         [--feed-entries N] [--output DIR]
+                                         [--feed-entries N] [--outbox-messages N] [--only NAME[,NAME…]] [--output DIR]
           --scale N            subjects with consent histories (default 100000; e.g. 1000000)
           --connections N      concurrent HTTP connections and pgbench clients (default 16)
           --duration S         seconds per measurement (default 15)
           --mixed-duration S   seconds of the mixed frontend scenario (default 60)
           --no-scaling         skip the 10,000 vs 1,000,000 subjects latency comparison
           --feed-entries N     disclosures to card-provider paged through the partner feed (default 1000000; e.g. 50000)
+          --outbox-messages N  outbox messages the relay delivers in each outbox-relay run (default 20000; e.g. 2000)
+          --only NAME[,NAME…]  run only these scenarios (e.g. outbox-relay); the scaling probe still runs unless --no-scaling
           --output DIR         where results.json goes (default artifacts/bench)
         """;
 
     public static BenchmarkOptions Parse(string[] args, string repository)
     {
-        var options = new BenchmarkOptions(100_000, 16, TimeSpan.FromSeconds(15), TimeSpan.FromSeconds(60), true, 1_000_000,
+        var options = new BenchmarkOptions(100_000, 16, TimeSpan.FromSeconds(15), TimeSpan.FromSeconds(60), true, 1_000_000, 20_000, null,
             Path.Combine(repository, "artifacts", "bench"));
         for (var i = 0; i < args.Length; i++)
         {
@@ -39,6 +43,8 @@ internal sealed record BenchmarkOptions(
                 "--mixed-duration" => options with { MixedDuration = TimeSpan.FromSeconds(int.Parse(Next(), CultureInfo.InvariantCulture)) },
                 "--no-scaling" => options with { Scaling = false },
                 "--feed-entries" => options with { FeedEntries = int.Parse(Next(), CultureInfo.InvariantCulture) },
+                "--outbox-messages" => options with { OutboxMessages = int.Parse(Next(), CultureInfo.InvariantCulture) },
+                "--only" => options with { Only = Next().Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries) },
                 "--output" => options with { Output = Path.GetFullPath(Next()) },
                 _ => throw new ArgumentException($"Unknown option {args[i]}.\n{Usage}"),
             };
@@ -52,6 +58,16 @@ internal sealed record BenchmarkOptions(
         if (options.FeedEntries < 1)
         {
             throw new ArgumentException($"--feed-entries must be at least 1.\n{Usage}");
+        }
+
+        if (options.OutboxMessages < 1)
+        {
+            throw new ArgumentException($"--outbox-messages must be at least 1.\n{Usage}");
+        }
+
+        if (options.Only?.FirstOrDefault(name => Harness.Scenarios.All(s => s.Name != name)) is { } unknown)
+        {
+            throw new ArgumentException($"--only: there is no scenario {unknown} ({string.Join(", ", Harness.Scenarios.Select(s => s.Name))}).\n{Usage}");
         }
 
         return options;

@@ -21,6 +21,7 @@ internal static class Harness
         new RegistryReadScenario(),
         new MixedScenario(),
         new PartnerFeedPagingScenario(),
+        new OutboxRelayScenario(),
     ];
 
     /// <summary>Fixed server settings, so runs compare.</summary>
@@ -75,7 +76,8 @@ internal static class Harness
         // (with it, 10,000 subjects fit in the cache and 1,000,000 do not: that would compare hits with misses).
         await using var uncached = options.Scaling
             ? await ServiceUnderTest.StartAsync(dll, connectionString, cancellationToken,
-                new Dictionary<string, string> { ["Consent__StateCache"] = "false" })
+                // Nor does it run a relay: the outbox-relay scenario measures one relay, the main instance's.
+                new Dictionary<string, string> { ["Consent__StateCache"] = "false", ["Notifier__RelayEnabled"] = "false" })
             : null;
         var probe = uncached is null ? null : new BenchContext(options, uncached, database, raw);
         var rows = new List<ResultRow>();
@@ -93,7 +95,7 @@ internal static class Harness
         await DataSet.LoadAsync(connectionString, context.Subjects + 1, options.Scale, cancellationToken);
         context.Subjects = options.Scale;
 
-        foreach (var scenario in Scenarios)
+        foreach (var scenario in Scenarios.Where(s => options.Only is null || options.Only.Contains(s.Name)))
         {
             Console.Error.WriteLine($"Scenario {scenario.Name}:");
             rows.AddRange(await scenario.RunAsync(context, cancellationToken));

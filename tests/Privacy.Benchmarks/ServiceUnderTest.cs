@@ -19,6 +19,7 @@ internal sealed class ServiceUnderTest : IAsyncDisposable
 
     private readonly Process _process;
     private readonly long _clockTicksPerSecond = 100; // USER_HZ on Linux
+    private volatile bool _stopping;
 
     private ServiceUnderTest(Process process, string baseUrl)
     {
@@ -54,6 +55,9 @@ internal sealed class ServiceUnderTest : IAsyncDisposable
         start.Environment["ConnectionStrings__Privacy"] = connectionString;
         start.Environment["Consent__ProofHashKey"] = Convert.ToBase64String("benchmark-proof-hash-key-32-bytes!!"u8.ToArray());
         start.Environment["Logging__LogLevel__Default"] = "Warning";
+        // Production refuses http and loopback webhook endpoints; the outbox-relay scenario's receiver is both.
+        start.Environment["Notifier__AllowHttp"] = "true";
+        start.Environment["Notifier__AllowPrivateNetworks"] = "true";
         foreach (var (name, value) in settings ?? new Dictionary<string, string>())
         {
             start.Environment[name] = value;
@@ -74,11 +78,20 @@ internal sealed class ServiceUnderTest : IAsyncDisposable
         }
 
         var process = Process.Start(start) ?? throw new InvalidOperationException("Could not start the service.");
+        var service = new ServiceUnderTest(process, $"http://127.0.0.1:{port}");
+        // A service that dies mid-run says so (its CPU time can no longer be read afterwards).
+        process.EnableRaisingEvents = true;
+        process.Exited += (_, _) =>
+        {
+            if (!service._stopping)
+            {
+                Console.Error.WriteLine($"  [service] exited unexpectedly with code {process.ExitCode}");
+            }
+        };
         process.OutputDataReceived += (_, e) => { if (e.Data is not null) Console.Error.WriteLine($"  [service] {e.Data}"); };
         process.ErrorDataReceived += (_, e) => { if (e.Data is not null) Console.Error.WriteLine($"  [service] {e.Data}"); };
         process.BeginOutputReadLine();
         process.BeginErrorReadLine();
-        var service = new ServiceUnderTest(process, $"http://127.0.0.1:{port}");
         await service.WaitReadyAsync(cancellationToken);
         return service;
     }
@@ -137,6 +150,7 @@ internal sealed class ServiceUnderTest : IAsyncDisposable
 
     public async ValueTask DisposeAsync()
     {
+        _stopping = true;
         if (!_process.HasExited)
         {
             _process.Kill(entireProcessTree: true);
