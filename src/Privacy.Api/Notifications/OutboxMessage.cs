@@ -28,6 +28,15 @@ public sealed class OutboxMessage
     /// <summary>Messages with the same key (the subject) reach the recipient in order: none before an earlier one is delivered.</summary>
     public string? OrderingKey { get; set; }
 
+    /// <summary>
+    /// The message written just before this one for the same recipient and key (set by a trigger, under a lock per key):
+    /// this one waits while that one is neither delivered nor dead-lettered. A primary-key probe, whatever the backlog.
+    /// </summary>
+    public long? PreviousId { get; set; }
+
+    /// <summary>Position in the chain of its recipient and key (set by the same trigger).</summary>
+    public long? ChainPosition { get; set; }
+
     public DateTimeOffset CreatedAt { get; set; }
 
     /// <summary>Not attempted before this time (the persistent retry schedule).</summary>
@@ -67,10 +76,9 @@ internal sealed class OutboxMessageConfiguration : IEntityTypeConfiguration<Outb
         builder.Property(m => m.OrderingKey).HasMaxLength(100);
         builder.Property(m => m.LastError).HasMaxLength(500);
         builder.HasOne<Recipient>().WithMany().HasForeignKey(m => m.RecipientKey).OnDelete(DeleteBehavior.Restrict);
-        // The relay's queue: messages still to deliver, in order; and the ordering check per recipient and subject.
+        // The relay's queue: messages still to deliver, in order; and each chain's tail, for the trigger that links a new message.
         builder.HasIndex(m => m.Id).HasFilter("delivered_at IS NULL AND dead_lettered_at IS NULL").HasDatabaseName("ix_outbox_messages_pending");
-        builder.HasIndex(m => new { m.RecipientKey, m.OrderingKey, m.Id })
-            .HasFilter("delivered_at IS NULL AND dead_lettered_at IS NULL").HasDatabaseName("ix_outbox_messages_pending_order");
+        builder.HasIndex(m => new { m.RecipientKey, m.OrderingKey, m.ChainPosition }).HasDatabaseName("ix_outbox_messages_chain");
         builder.HasIndex(m => new { m.RecipientKey, m.Id }).HasDatabaseName("ix_outbox_messages_recipient");
     }
 }

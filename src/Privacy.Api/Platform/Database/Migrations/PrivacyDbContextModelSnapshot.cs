@@ -619,6 +619,10 @@ namespace Privacy.Api.Platform.Database.Migrations
                         .HasColumnType("integer")
                         .HasColumnName("attempts");
 
+                    b.Property<long?>("ChainPosition")
+                        .HasColumnType("bigint")
+                        .HasColumnName("chain_position");
+
                     b.Property<Guid?>("ClaimedBy")
                         .HasColumnType("uuid")
                         .HasColumnName("claimed_by");
@@ -676,6 +680,10 @@ namespace Privacy.Api.Platform.Database.Migrations
                         .HasColumnType("jsonb")
                         .HasColumnName("payload");
 
+                    b.Property<long?>("PreviousId")
+                        .HasColumnType("bigint")
+                        .HasColumnName("previous_id");
+
                     b.Property<string>("RecipientKey")
                         .IsRequired()
                         .HasColumnType("character varying(100)")
@@ -695,9 +703,8 @@ namespace Privacy.Api.Platform.Database.Migrations
                     b.HasIndex("RecipientKey", "Id")
                         .HasDatabaseName("ix_outbox_messages_recipient");
 
-                    b.HasIndex("RecipientKey", "OrderingKey", "Id")
-                        .HasDatabaseName("ix_outbox_messages_pending_order")
-                        .HasFilter("delivered_at IS NULL AND dead_lettered_at IS NULL");
+                    b.HasIndex("RecipientKey", "OrderingKey", "ChainPosition")
+                        .HasDatabaseName("ix_outbox_messages_chain");
 
                     b.ToTable("outbox_messages", "privacy");
                 });
