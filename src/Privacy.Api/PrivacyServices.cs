@@ -12,6 +12,7 @@ using Privacy.Api.Platform.Problems;
 using Privacy.Api.Platform.Security;
 using Privacy.Api.Platform.Validation;
 using Privacy.Api.Registry;
+using Privacy.Api.Requests;
 
 namespace Privacy.Api;
 
@@ -35,6 +36,7 @@ public static class PrivacyServices
         builder.Services.AddConsent();
         builder.Services.AddDisclosures();
         builder.AddNotifications();
+        builder.Services.AddRequests();
         return builder;
     }
 
@@ -64,6 +66,7 @@ public static class PrivacyServices
         app.MapFollowUpApi();
         app.MapPartnerFeedApi();
         app.MapNotifierApi();
+        app.MapRequestApi();
         app.MapAuditApi();
         return app;
     }

@@ -29,4 +29,9 @@ public sealed class DisclosureLog(PrivacyDbContext db)
                 [.. g.SelectMany(r => r.Categories).Distinct().Order(StringComparer.Ordinal)]))
             .ToList();
     }
+
+    /// <summary>The customer numbers disclosures recorded with this national identity number (keyed hash) were about.</summary>
+    public async Task<IReadOnlyList<string>> CustomersWithNationalIdAsync(string nationalIdHash, CancellationToken cancellationToken) =>
+        await db.Set<Disclosure>().AsNoTracking().Where(d => d.NationalIdHash == nationalIdHash).Select(d => d.CustomerNumber).Distinct()
+            .OrderBy(c => c).ToListAsync(cancellationToken);
 }

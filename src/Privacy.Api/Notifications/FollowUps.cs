@@ -5,6 +5,15 @@ using Privacy.Api.Platform.Database;
 
 namespace Privacy.Api.Notifications;
 
+/// <summary>
+/// Told of each acknowledgement in its transaction (e.g. rights requests complete the task a follow-up carries), so the
+/// acknowledgement and its consequences commit together.
+/// </summary>
+public interface IFollowUpAcknowledgementHandler
+{
+    Task OnAcknowledgedAsync(FollowUp followUp, string actor, CancellationToken cancellationToken);
+}
+
 /// <summary>What to tell the recipients that hold a customer's data.</summary>
 /// <param name="Categories">Only these categories (null: everything each recipient was given).</param>
 /// <param name="Purposes">Only data disclosed for these purposes (null: any purpose).</param>

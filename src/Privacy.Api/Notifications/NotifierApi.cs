@@ -69,7 +69,7 @@ public static class NotifierApi
             .ProducesProblem(StatusCodes.Status404NotFound);
         notifier.MapPut("/endpoints/{recipient}", SetEndpoint)
             .WithName("SetWebhookEndpoint")
-            .WithSummary("Register or change a recipient's webhook endpoint (and enable it again)")
+            .WithSummary("Register or change a recipient's (or internal system's) webhook endpoint, and enable it again")
             .WithDescription("The URL must be https on the public internet (no loopback, private or link-local address, checked again " +
                              "at every connection). The first registration creates the signing secret and answers 201 with it: the only " +
                              "time it is shown. Later calls change the URL, enable a disabled endpoint (e.g. after 410 Gone) and answer 200; " +
@@ -121,12 +121,12 @@ public static class NotifierApi
 
     public static async Task<Results<Created<WebhookSecretCreated>, Ok<WebhookEndpointResponse>, ProblemHttpResult, ValidationProblem>> SetEndpoint(
         string recipient, SetWebhookEndpointRequest request, PrivacyDbContext db, WebhookSecrets secrets, AuditTrail audit, TimeProvider time,
-        CancellationToken cancellationToken)
+        RegistryCatalog registry, CancellationToken cancellationToken)
     {
-        if (!await db.Set<Recipient>().AnyAsync(r => r.Key == recipient && r.RetiredAt == null, cancellationToken))
+        if (!await registry.IsPartyAsync(recipient, cancellationToken))
         {
             return TypedResults.Problem(statusCode: StatusCodes.Status404NotFound, title: "Not found",
-                detail: $"There is no active recipient '{recipient}' in the registry.");
+                detail: $"There is no active recipient or internal system '{recipient}' in the registry.");
         }
 
         var now = time.GetUtcNow();
@@ -214,7 +214,7 @@ public static class NotifierApi
                (SELECT max(d.delivered_at) FROM privacy.outbox_messages d WHERE d.recipient_key = r.key AND d.delivered_at IS NOT NULL),
                (SELECT x.last_error FROM privacy.outbox_messages x
                 WHERE x.recipient_key = r.key AND x.last_attempt_at IS NOT NULL ORDER BY x.last_attempt_at DESC LIMIT 1)
-        FROM privacy.recipients r
+        FROM (SELECT key, retired_at FROM privacy.recipients UNION ALL SELECT key, retired_at FROM privacy.internal_systems) r
         LEFT JOIN privacy.webhook_endpoints e ON e.recipient_key = r.key
         LEFT JOIN privacy.outbox_messages m ON m.recipient_key = r.key AND m.delivered_at IS NULL
         WHERE r.retired_at IS NULL OR e.url IS NOT NULL

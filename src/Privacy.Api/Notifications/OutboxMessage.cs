@@ -2,7 +2,6 @@ using System.Text.Json;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.EntityFrameworkCore.Metadata.Builders;
 using Privacy.Api.Platform.Database;
-using Privacy.Api.Registry;
 
 namespace Privacy.Api.Notifications;
 
@@ -17,6 +16,7 @@ public sealed class OutboxMessage
     /// <summary>Stable id of the message for the receiver (the Standard Webhooks <c>webhook-id</c>), the same on every attempt.</summary>
     public Guid MessageId { get; set; }
 
+    /// <summary>The party it goes to: a registry recipient or internal system.</summary>
     public required string RecipientKey { get; set; }
 
     /// <summary>What happened, e.g. <c>follow_up.erase</c>.</summary>
@@ -75,7 +75,7 @@ internal sealed class OutboxMessageConfiguration : IEntityTypeConfiguration<Outb
         builder.Property(m => m.Payload).HasColumnType("jsonb");
         builder.Property(m => m.OrderingKey).HasMaxLength(100);
         builder.Property(m => m.LastError).HasMaxLength(500);
-        builder.HasOne<Recipient>().WithMany().HasForeignKey(m => m.RecipientKey).OnDelete(DeleteBehavior.Restrict);
+        // The key names a recipient or an internal system (e.g. the e-mail system that writes to requesters): no foreign key.
         // The relay's queue: messages still to deliver, in order; and each chain's tail, for the trigger that links a new message.
         builder.HasIndex(m => m.Id).HasFilter("delivered_at IS NULL AND dead_lettered_at IS NULL").HasDatabaseName("ix_outbox_messages_pending");
         builder.HasIndex(m => new { m.RecipientKey, m.OrderingKey, m.ChainPosition }).HasDatabaseName("ix_outbox_messages_chain");

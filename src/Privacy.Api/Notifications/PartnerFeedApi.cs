@@ -150,7 +150,7 @@ public static class PartnerFeedApi
 
     public static async Task<Results<Ok<FollowUpAcknowledged>, ProblemHttpResult, ValidationProblem>> Acknowledge(
         long id, AcknowledgeFollowUpRequest request, HttpContext http, PrivacyDbContext db, AuditTrail audit, TimeProvider time,
-        CancellationToken cancellationToken)
+        IEnumerable<IFollowUpAcknowledgementHandler> handlers, CancellationToken cancellationToken)
     {
         var actor = http.User.GetActor();
         await using var transaction = await db.Database.BeginUnlessInTransactionAsync(cancellationToken);
@@ -179,6 +179,11 @@ public static class PartnerFeedApi
         followUp.AcknowledgementReason = request.Reason;
         audit.Record("follow_up.acknowledged", "follow_up", id.ToString(CultureInfo.InvariantCulture),
             new { recipient = actor.Recipient, outcome = outcome.ToString(), reason = request.Reason });
+        foreach (var handler in handlers)
+        {
+            await handler.OnAcknowledgedAsync(followUp, actor.KeyId, cancellationToken);
+        }
+
         await db.SaveChangesAsync(cancellationToken);
         if (transaction is not null)
         {

@@ -4,11 +4,10 @@ using Microsoft.EntityFrameworkCore;
 using Microsoft.EntityFrameworkCore.Metadata.Builders;
 using Microsoft.Extensions.Options;
 using Privacy.Api.Consent;
-using Privacy.Api.Registry;
 
 namespace Privacy.Api.Notifications;
 
-/// <summary>Where a recipient receives its webhooks. Disabled (e.g. after 410 Gone) until ops set it again.</summary>
+/// <summary>Where a recipient (or an internal system) receives its webhooks. Disabled (e.g. after 410 Gone) until ops set it again.</summary>
 public sealed class WebhookEndpoint
 {
     public required string RecipientKey { get; set; }
@@ -53,7 +52,7 @@ internal sealed class WebhookEndpointConfiguration : IEntityTypeConfiguration<We
         builder.HasKey(e => e.RecipientKey);
         builder.Property(e => e.Url).HasMaxLength(2000);
         builder.Property(e => e.DisabledReason).HasMaxLength(500);
-        builder.HasOne<Recipient>().WithOne().HasForeignKey<WebhookEndpoint>(e => e.RecipientKey).OnDelete(DeleteBehavior.Restrict);
+        // A recipient's or an internal system's endpoint (checked against the registry when set): no foreign key.
         builder.HasMany(e => e.Secrets).WithOne().HasForeignKey(s => s.RecipientKey).OnDelete(DeleteBehavior.Cascade);
     }
 }

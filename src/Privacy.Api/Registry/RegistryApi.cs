@@ -15,6 +15,7 @@ public static class RegistryApi
             .Validate(o => !string.IsNullOrWhiteSpace(o.Name) && !string.IsNullOrWhiteSpace(o.Email), "Controller:Name and Controller:Email are required.")
             .ValidateOnStart();
         services.AddScoped<IDatabaseSeeder, RegistrySeed>();
+        services.AddScoped<RegistryCatalog>();
         return services;
     }
 

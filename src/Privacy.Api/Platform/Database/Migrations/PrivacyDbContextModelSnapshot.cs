@@ -686,7 +686,7 @@ namespace Privacy.Api.Platform.Database.Migrations
 
                     b.Property<string>("RecipientKey")
                         .IsRequired()
-                        .HasColumnType("character varying(100)")
+                        .HasColumnType("text")
                         .HasColumnName("recipient_key");
 
                     b.HasKey("Id")
@@ -712,7 +712,7 @@ namespace Privacy.Api.Platform.Database.Migrations
             modelBuilder.Entity("Privacy.Api.Notifications.WebhookEndpoint", b =>
                 {
                     b.Property<string>("RecipientKey")
-                        .HasColumnType("character varying(100)")
+                        .HasColumnType("text")
                         .HasColumnName("recipient_key");
 
                     b.Property<DateTimeOffset>("CreatedAt")
@@ -768,7 +768,7 @@ namespace Privacy.Api.Platform.Database.Migrations
 
                     b.Property<string>("RecipientKey")
                         .IsRequired()
-                        .HasColumnType("character varying(100)")
+                        .HasColumnType("text")
                         .HasColumnName("recipient_key");
 
                     b.HasKey("Id")
@@ -1085,6 +1085,256 @@ namespace Privacy.Api.Platform.Database.Migrations
                     b.ToTable("recipients", "privacy");
                 });
 
+            modelBuilder.Entity("Privacy.Api.Requests.RequestTask", b =>
+                {
+                    b.Property<long>("Id")
+                        .ValueGeneratedOnAdd()
+                        .HasColumnType("bigint")
+                        .HasColumnName("id");
+
+                    NpgsqlPropertyBuilderExtensions.UseIdentityAlwaysColumn(b.Property<long>("Id"));
+
+                    b.Property<string>("Action")
+                        .IsRequired()
+                        .HasMaxLength(32)
+                        .HasColumnType("character varying(32)")
+                        .HasColumnName("action");
+
+                    b.PrimitiveCollection<List<string>>("Categories")
+                        .IsRequired()
+                        .HasColumnType("text[]")
+                        .HasColumnName("categories");
+
+                    b.Property<DateTimeOffset?>("CompletedAt")
+                        .HasColumnType("timestamp with time zone")
+                        .HasColumnName("completed_at");
+
+                    b.Property<string>("CompletedBy")
+                        .HasMaxLength(64)
+                        .HasColumnType("character varying(64)")
+                        .HasColumnName("completed_by");
+
+                    b.Property<DateTimeOffset>("CreatedAt")
+                        .HasColumnType("timestamp with time zone")
+                        .HasColumnName("created_at");
+
+                    b.Property<long?>("FollowUpId")
+                        .HasColumnType("bigint")
+                        .HasColumnName("follow_up_id");
+
+                    b.Property<string>("KeptUnder")
+                        .HasMaxLength(200)
+                        .HasColumnType("character varying(200)")
+                        .HasColumnName("kept_under");
+
+                    b.Property<DateOnly?>("KeptUntil")
+                        .HasColumnType("date")
+                        .HasColumnName("kept_until");
+
+                    b.Property<string>("Outcome")
+                        .HasMaxLength(1000)
+                        .HasColumnType("character varying(1000)")
+                        .HasColumnName("outcome");
+
+                    b.Property<Guid>("RequestId")
+                        .HasColumnType("uuid")
+                        .HasColumnName("request_id");
+
+                    b.Property<string>("Result")
+                        .HasColumnType("jsonb")
+                        .HasColumnName("result");
+
+                    b.Property<string>("Status")
+                        .IsRequired()
+                        .HasMaxLength(16)
+                        .HasColumnType("character varying(16)")
+                        .HasColumnName("status");
+
+                    b.Property<string>("Target")
+                        .IsRequired()
+                        .HasMaxLength(100)
+                        .HasColumnType("character varying(100)")
+                        .HasColumnName("target");
+
+                    b.Property<string>("TargetKind")
+                        .IsRequired()
+                        .HasMaxLength(16)
+                        .HasColumnType("character varying(16)")
+                        .HasColumnName("target_kind");
+
+                    b.HasKey("Id")
+                        .HasName("pk_rights_request_tasks");
+
+                    b.HasIndex("FollowUpId")
+                        .IsUnique()
+                        .HasDatabaseName("ix_rights_request_tasks_follow_up_id")
+                        .HasFilter("follow_up_id IS NOT NULL");
+
+                    b.HasIndex("RequestId")
+                        .HasDatabaseName("ix_rights_request_tasks_request_id");
+
+                    b.HasIndex("TargetKind", "Target", "Status", "Id")
+                        .HasDatabaseName("ix_rights_request_tasks_target_kind_target_status_id");
+
+                    b.ToTable("rights_request_tasks", "privacy");
+                });
+
+            modelBuilder.Entity("Privacy.Api.Requests.RequestTransition", b =>
+                {
+                    b.Property<long>("Id")
+                        .ValueGeneratedOnAdd()
+                        .HasColumnType("bigint")
+                        .HasColumnName("id");
+
+                    NpgsqlPropertyBuilderExtensions.UseIdentityAlwaysColumn(b.Property<long>("Id"));
+
+                    b.Property<string>("Actor")
+                        .IsRequired()
+                        .HasMaxLength(64)
+                        .HasColumnType("character varying(64)")
+                        .HasColumnName("actor");
+
+                    b.Property<DateTimeOffset>("At")
+                        .HasColumnType("timestamp with time zone")
+                        .HasColumnName("at");
+
+                    b.Property<string>("From")
+                        .HasMaxLength(32)
+                        .HasColumnType("character varying(32)")
+                        .HasColumnName("from");
+
+                    b.Property<string>("Reason")
+                        .HasMaxLength(1000)
+                        .HasColumnType("character varying(1000)")
+                        .HasColumnName("reason");
+
+                    b.Property<Guid>("RequestId")
+                        .HasColumnType("uuid")
+                        .HasColumnName("request_id");
+
+                    b.Property<string>("To")
+                        .IsRequired()
+                        .HasMaxLength(32)
+                        .HasColumnType("character varying(32)")
+                        .HasColumnName("to");
+
+                    b.HasKey("Id")
+                        .HasName("pk_rights_request_transitions");
+
+                    b.HasIndex("RequestId")
+                        .HasDatabaseName("ix_rights_request_transitions_request_id");
+
+                    b.ToTable("rights_request_transitions", "privacy");
+                });
+
+            modelBuilder.Entity("Privacy.Api.Requests.RightsRequest", b =>
+                {
+                    b.Property<Guid>("Id")
+                        .HasColumnType("uuid")
+                        .HasColumnName("id");
+
+                    b.PrimitiveCollection<List<string>>("Categories")
+                        .HasColumnType("text[]")
+                        .HasColumnName("categories");
+
+                    b.Property<string>("Changes")
+                        .HasColumnType("jsonb")
+                        .HasColumnName("changes");
+
+                    b.Property<string>("Channel")
+                        .IsRequired()
+                        .HasMaxLength(16)
+                        .HasColumnType("character varying(16)")
+                        .HasColumnName("channel");
+
+                    b.Property<DateTimeOffset?>("ClosedAt")
+                        .HasColumnType("timestamp with time zone")
+                        .HasColumnName("closed_at");
+
+                    b.Property<string>("CustomerNumber")
+                        .HasMaxLength(64)
+                        .HasColumnType("character varying(64)")
+                        .HasColumnName("customer_number");
+
+                    b.Property<DateTimeOffset>("DueAt")
+                        .HasColumnType("timestamp with time zone")
+                        .HasColumnName("due_at");
+
+                    b.Property<string>("Email")
+                        .HasMaxLength(320)
+                        .HasColumnType("character varying(320)")
+                        .HasColumnName("email");
+
+                    b.Property<DateTimeOffset?>("ExtendedDueAt")
+                        .HasColumnType("timestamp with time zone")
+                        .HasColumnName("extended_due_at");
+
+                    b.Property<string>("ExtensionReason")
+                        .HasMaxLength(1000)
+                        .HasColumnType("character varying(1000)")
+                        .HasColumnName("extension_reason");
+
+                    b.Property<string>("Language")
+                        .IsRequired()
+                        .HasMaxLength(2)
+                        .HasColumnType("character varying(2)")
+                        .HasColumnName("language");
+
+                    b.Property<string>("NationalIdHash")
+                        .HasMaxLength(64)
+                        .HasColumnType("character(64)")
+                        .HasColumnName("national_id_hash")
+                        .IsFixedLength();
+
+                    b.Property<string>("Note")
+                        .HasMaxLength(2000)
+                        .HasColumnType("character varying(2000)")
+                        .HasColumnName("note");
+
+                    b.Property<string>("Purpose")
+                        .HasMaxLength(100)
+                        .HasColumnType("character varying(100)")
+                        .HasColumnName("purpose");
+
+                    b.Property<DateTimeOffset>("ReceivedAt")
+                        .HasColumnType("timestamp with time zone")
+                        .HasColumnName("received_at");
+
+                    b.Property<string>("Resolution")
+                        .HasMaxLength(1000)
+                        .HasColumnType("character varying(1000)")
+                        .HasColumnName("resolution");
+
+                    b.Property<string>("Status")
+                        .IsRequired()
+                        .HasMaxLength(32)
+                        .HasColumnType("character varying(32)")
+                        .HasColumnName("status");
+
+                    b.Property<string>("SubmittedBy")
+                        .IsRequired()
+                        .HasMaxLength(64)
+                        .HasColumnType("character varying(64)")
+                        .HasColumnName("submitted_by");
+
+                    b.Property<string>("Type")
+                        .IsRequired()
+                        .HasMaxLength(32)
+                        .HasColumnType("character varying(32)")
+                        .HasColumnName("type");
+
+                    b.HasKey("Id")
+                        .HasName("pk_rights_requests");
+
+                    b.HasIndex("CustomerNumber")
+                        .HasDatabaseName("ix_rights_requests_customer_number");
+
+                    b.HasIndex("Status", "DueAt")
+                        .HasDatabaseName("ix_rights_requests_status_due_at");
+
+                    b.ToTable("rights_requests", "privacy");
+                });
+
             modelBuilder.Entity("Privacy.Api.Consent.ConsentChoice", b =>
                 {
                     b.HasOne("Privacy.Api.Consent.ConsentEvent", null)
@@ -1149,26 +1399,6 @@ namespace Privacy.Api.Platform.Database.Migrations
                         .HasConstraintName("fk_follow_ups_recipients_recipient_key");
                 });
 
-            modelBuilder.Entity("Privacy.Api.Notifications.OutboxMessage", b =>
-                {
-                    b.HasOne("Privacy.Api.Registry.Recipient", null)
-                        .WithMany()
-                        .HasForeignKey("RecipientKey")
-                        .OnDelete(DeleteBehavior.Restrict)
-                        .IsRequired()
-                        .HasConstraintName("fk_outbox_messages_recipients_recipient_key");
-                });
-
-            modelBuilder.Entity("Privacy.Api.Notifications.WebhookEndpoint", b =>
-                {
-                    b.HasOne("Privacy.Api.Registry.Recipient", null)
-                        .WithOne()
-                        .HasForeignKey("Privacy.Api.Notifications.WebhookEndpoint", "RecipientKey")
-                        .OnDelete(DeleteBehavior.Restrict)
-                        .IsRequired()
-                        .HasConstraintName("fk_webhook_endpoints_recipients_recipient_key");
-                });
-
             modelBuilder.Entity("Privacy.Api.Notifications.WebhookSecret", b =>
                 {
                     b.HasOne("Privacy.Api.Notifications.WebhookEndpoint", null)
@@ -1219,6 +1449,26 @@ namespace Privacy.Api.Platform.Database.Migrations
                         .HasConstraintName("fk_processing_links_recipients_recipient_key");
                 });
 
+            modelBuilder.Entity("Privacy.Api.Requests.RequestTask", b =>
+                {
+                    b.HasOne("Privacy.Api.Requests.RightsRequest", null)
+                        .WithMany("Tasks")
+                        .HasForeignKey("RequestId")
+                        .OnDelete(DeleteBehavior.Cascade)
+                        .IsRequired()
+                        .HasConstraintName("fk_rights_request_tasks_rights_requests_request_id");
+                });
+
+            modelBuilder.Entity("Privacy.Api.Requests.RequestTransition", b =>
+                {
+                    b.HasOne("Privacy.Api.Requests.RightsRequest", null)
+                        .WithMany("Transitions")
+                        .HasForeignKey("RequestId")
+                        .OnDelete(DeleteBehavior.Cascade)
+                        .IsRequired()
+                        .HasConstraintName("fk_rights_request_transitions_rights_requests_request_id");
+                });
+
             modelBuilder.Entity("Privacy.Api.Consent.ConsentEvent", b =>
                 {
                     b.Navigation("Choices");
@@ -1234,6 +1484,13 @@ namespace Privacy.Api.Platform.Database.Migrations
             modelBuilder.Entity("Privacy.Api.Registry.InternalSystem", b =>
                 {
                     b.Navigation("Categories");
+                });
+
+            modelBuilder.Entity("Privacy.Api.Requests.RightsRequest", b =>
+                {
+                    b.Navigation("Tasks");
+
+                    b.Navigation("Transitions");
                 });
 #pragma warning restore 612, 618
         }

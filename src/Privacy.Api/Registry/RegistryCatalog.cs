@@ -1,0 +1,40 @@
+using Microsoft.EntityFrameworkCore;
+using Privacy.Api.Platform.Database;
+
+namespace Privacy.Api.Registry;
+
+/// <summary>An internal system and the categories it holds.</summary>
+public sealed record SystemHolding(string System, IReadOnlyList<string> Categories);
+
+/// <summary>A purpose as other features need it: its legal basis, retention and the categories processed for it.</summary>
+public sealed record PurposeFacts(string Key, string Name, LegalBasis LegalBasis, string? Retention, IReadOnlyList<string> Categories);
+
+/// <summary>Answers other features' questions about the registry (active entries only).</summary>
+public sealed class RegistryCatalog(PrivacyDbContext db)
+{
+    public async Task<IReadOnlyList<SystemHolding>> SystemsAsync(CancellationToken cancellationToken) =>
+        (await db.Set<InternalSystem>().AsNoTracking().Where(s => s.RetiredAt == null).OrderBy(s => s.Key)
+            .Select(s => new { s.Key, Categories = s.Categories.Select(c => c.CategoryKey).OrderBy(c => c).ToList() })
+            .ToListAsync(cancellationToken))
+        .Select(s => new SystemHolding(s.Key, s.Categories)).ToList();
+
+    public async Task<IReadOnlyList<string>> CategoryKeysAsync(CancellationToken cancellationToken) =>
+        await db.Set<DataCategory>().AsNoTracking().Where(c => c.RetiredAt == null).OrderBy(c => c.Key).Select(c => c.Key)
+            .ToListAsync(cancellationToken);
+
+    /// <summary>Every active purpose with the categories processed for it (internally or disclosed).</summary>
+    public async Task<IReadOnlyList<PurposeFacts>> PurposesAsync(CancellationToken cancellationToken)
+    {
+        var purposes = await db.Set<Purpose>().AsNoTracking().Where(p => p.RetiredAt == null).OrderBy(p => p.Key)
+            .Select(p => new { p.Key, p.Name, p.LegalBasis, p.Retention }).ToListAsync(cancellationToken);
+        var links = await db.Set<ProcessingLink>().AsNoTracking().Where(l => l.RetiredAt == null)
+            .Select(l => new { l.PurposeKey, l.CategoryKey }).Distinct().ToListAsync(cancellationToken);
+        return purposes.Select(p => new PurposeFacts(p.Key, p.Name, p.LegalBasis, p.Retention,
+            [.. links.Where(l => l.PurposeKey == p.Key).Select(l => l.CategoryKey).Distinct().Order(StringComparer.Ordinal)])).ToList();
+    }
+
+    /// <summary>Whether <paramref name="key"/> names an active recipient or internal system (a party the notifier can reach).</summary>
+    public async Task<bool> IsPartyAsync(string key, CancellationToken cancellationToken) =>
+        await db.Set<Recipient>().AnyAsync(r => r.Key == key && r.RetiredAt == null, cancellationToken)
+        || await db.Set<InternalSystem>().AnyAsync(s => s.Key == key && s.RetiredAt == null, cancellationToken);
+}

@@ -1,0 +1,407 @@
+using System.Text.Json;
+using Microsoft.AspNetCore.Http.HttpResults;
+using Microsoft.EntityFrameworkCore;
+using Microsoft.Extensions.Options;
+using Privacy.Api.Notifications;
+using Privacy.Api.Platform.Database;
+using Privacy.Api.Platform.Idempotency;
+using Privacy.Api.Platform.OpenApi;
+using Privacy.Api.Platform.Security;
+using Privacy.Api.Platform.Validation;
+using Privacy.Api.Registry;
+using Privacy.Api.Subjects;
+
+namespace Privacy.Api.Requests;
+
+/// <summary>Rights requests (R3): submitted, verified, fanned out to systems and recipients, completed on time, with proof.</summary>
+public static class RequestApi
+{
+    private static readonly JsonSerializerOptions Json = new(JsonSerializerDefaults.Web);
+
+    public static IServiceCollection AddRequests(this IServiceCollection services)
+    {
+        services.AddOptions<RequestsOptions>().BindConfiguration(RequestsOptions.Section)
+            .Validate(o => o.DueSoonDays is >= 1 and <= 30, "Requests:DueSoonDays must be 1–30.")
+            .Validate(o => o.StatutoryRetention.All(s => s.System.Length > 0 && s.Ground.Length > 0 && s.YearsAfterYearEnd is >= 0 and <= 50),
+                "Requests:StatutoryRetention entries need System, Ground and YearsAfterYearEnd (0–50).")
+            .ValidateOnStart();
+        services.AddScoped<RequestWorkflow>();
+        services.AddScoped<IFollowUpAcknowledgementHandler, RequestTaskAcknowledgements>();
+        return services;
+    }
+
+    public static IEndpointRouteBuilder MapRequestApi(this IEndpointRouteBuilder routes)
+    {
+        var requests = routes.MapGroup("/requests").WithTags("Rights requests");
+        requests.MapPost("/", Submit)
+            .WithName("SubmitRightsRequest")
+            .WithSummary("Submit a rights request (access, rectification, erasure, anonymisation, completion, restriction, portability, objection)")
+            .WithDescription("The frontend submits for a signed-in customer (`customerNumber` required, channel web; the sign-in confirms the " +
+                             "identity, so the request goes straight to the systems and recipients). Ops submit what arrived by e-mail, " +
+                             "letter or phone, and confirm the identity afterwards. Due one calendar month after receipt (Art 12(3)). " +
+                             "A national identity number is validated (Luhn, real date) and kept only as a keyed hash.")
+            .WithRequestExample(new SubmitRightsRequest(RequestType.Erasure, new SubjectIdentifiers("100234", "anna@example.com", null),
+                RequestChannel.Web, null, null, null, "sv", null))
+            .WithValidation<SubmitRightsRequest>()
+            .WithIdempotency()
+            .ProducesProblem(StatusCodes.Status422UnprocessableEntity)
+            .RequireAuthorization(Policies.FrontendOrOps);
+        requests.MapGet("/", List)
+            .WithName("ListRightsRequests")
+            .WithSummary("Open, due-soon and overdue requests for ops")
+            .WithDescription("`due`: open (every open request), due_soon (open and due within `Requests:DueSoonDays`, default 7 days) or " +
+                             "overdue (open past its due date, the extension counted). `status` filters by status. Oldest first; pass `next` as `after`.")
+            .RequireAuthorization(Policies.Ops);
+        requests.MapGet("/{id:guid}", Get)
+            .WithName("GetRightsRequest")
+            .WithSummary("A request with its history (every transition, actor and time) and its tasks")
+            .ProducesProblem(StatusCodes.Status404NotFound)
+            .RequireAuthorization(Policies.FrontendOrOps);
+        requests.MapPost("/{id:guid}/identity-verification", VerifyIdentity)
+            .WithName("VerifyRequesterIdentity")
+            .WithSummary("Confirm the requester's identity (Art 12(6)); the request then goes to every system and recipient holding the data")
+            .WithRequestExample(new VerifyIdentityRequest("Signed letter checked against the customer record"))
+            .WithValidation<VerifyIdentityRequest>()
+            .ProducesProblem(StatusCodes.Status404NotFound)
+            .ProducesProblem(StatusCodes.Status409Conflict)
+            .RequireAuthorization(Policies.Ops);
+        requests.MapPost("/{id:guid}/rejection", Reject)
+            .WithName("RejectRightsRequest")
+            .WithSummary("Reject a request: identity not confirmed (Art 12(6)), or manifestly unfounded or excessive (Art 12(5))")
+            .WithRequestExample(new RejectRightsRequest(RejectionGround.IdentityNotConfirmed, "No answer to two requests for identification"))
+            .WithValidation<RejectRightsRequest>()
+            .ProducesProblem(StatusCodes.Status404NotFound)
+            .ProducesProblem(StatusCodes.Status409Conflict)
+            .RequireAuthorization(Policies.Ops);
+        requests.MapPost("/{id:guid}/extension", Extend)
+            .WithName("ExtendRightsRequest")
+            .WithSummary("Extend the deadline once by one or two months with the reason the requester is told (Art 12(3))")
+            .WithRequestExample(new ExtendRightsRequest(2, "The request covers twelve years of bookings across three systems"))
+            .WithValidation<ExtendRightsRequest>()
+            .ProducesProblem(StatusCodes.Status404NotFound)
+            .ProducesProblem(StatusCodes.Status409Conflict)
+            .RequireAuthorization(Policies.Ops);
+        requests.MapPost("/{id:guid}/closure", Close)
+            .WithName("CloseRightsRequest")
+            .WithSummary("Close an in-progress request whose tasks have not all completed, with the reason")
+            .WithRequestExample(new CloseRightsRequest("The booking system was retired; its data was deleted with it"))
+            .WithValidation<CloseRightsRequest>()
+            .ProducesProblem(StatusCodes.Status404NotFound)
+            .ProducesProblem(StatusCodes.Status409Conflict)
+            .RequireAuthorization(Policies.Ops);
+        requests.MapGet("/tasks", ListSystemTasks)
+            .WithName("ListSystemTasks")
+            .WithSummary("An internal system's open tasks: what to erase, anonymise, rectify, restrict or export, for whom")
+            .WithDescription("Oldest first; pass `next` as `after`. Report each with POST /requests/tasks/{id}/outcome. Recipients get theirs " +
+                             "as follow-ups in the partner feed and webhook instead.")
+            .RequireAuthorization(Policies.OpsOrSystem);
+        requests.MapPost("/tasks/{taskId:long}/outcome", ReportOutcome)
+            .WithName("ReportTaskOutcome")
+            .WithSummary("Report an internal system's task as done (with the data, for access and portability) or failed (with the reason)")
+            .WithRequestExample(new TaskOutcomeRequest(RequestTaskStatus.Done, null, null))
+            .WithValidation<TaskOutcomeRequest>()
+            .ProducesProblem(StatusCodes.Status404NotFound)
+            .ProducesProblem(StatusCodes.Status409Conflict)
+            .RequireAuthorization(Policies.OpsOrSystem);
+        return routes;
+    }
+
+    public static async Task<Results<Created<RightsRequestResponse>, ValidationProblem, ProblemHttpResult>> Submit(
+        SubmitRightsRequest request, HttpContext http, PrivacyDbContext db, RequestWorkflow workflow, RegistryCatalog registry,
+        SubjectHasher subjects, TimeProvider time, CancellationToken cancellationToken)
+    {
+        var actor = http.User.GetActor();
+        var errors = new Dictionary<string, string[]>();
+        var fromWebsite = actor.Role == Roles.Frontend;
+        if (fromWebsite && request.Subject!.CustomerNumber is null)
+        {
+            errors["subject.customerNumber"] = ["'customerNumber' is required: the website submits for the signed-in customer."];
+        }
+
+        if (fromWebsite && request.Channel is not (null or RequestChannel.Web))
+        {
+            errors["channel"] = ["'channel' is web for the website."];
+        }
+
+        if (!fromWebsite && request.Channel is null)
+        {
+            errors["channel"] = ["'channel' must say how the request arrived: email, letter, phone or web."];
+        }
+
+        if (request.Categories is not null)
+        {
+            var known = await registry.CategoryKeysAsync(cancellationToken);
+            for (var i = 0; i < request.Categories.Count; i++)
+            {
+                if (!known.Contains(request.Categories[i]))
+                {
+                    errors[$"categories[{i}]"] = [$"'{request.Categories[i]}' is not a category in the registry."];
+                }
+            }
+        }
+
+        if (errors.Count > 0)
+        {
+            return TypedResults.ValidationProblem(errors);
+        }
+
+        if (request.Purpose is not null)
+        {
+            var purpose = (await registry.PurposesAsync(cancellationToken)).FirstOrDefault(p => p.Key == request.Purpose);
+            if (purpose is null)
+            {
+                return TypedResults.ValidationProblem(new Dictionary<string, string[]> { ["purpose"] = [$"'{request.Purpose}' is not a purpose in the registry."] });
+            }
+
+            if (purpose.LegalBasis is not (LegalBasis.LegitimateInterests or LegalBasis.PublicTask))
+            {
+                // Art 21(1) covers processing on legitimate interests or a public task; consent is withdrawn instead (Art 7(3)).
+                return TypedResults.Problem(statusCode: StatusCodes.Status422UnprocessableEntity, title: "No right to object to this purpose",
+                    detail: purpose.LegalBasis == LegalBasis.Consent
+                        ? $"'{purpose.Key}' rests on consent: withdraw the consent instead (Art 7(3))."
+                        : $"'{purpose.Key}' rests on {purpose.LegalBasis}; Art 21 applies to legitimate interests and public tasks.");
+            }
+        }
+
+        var now = time.GetUtcNow();
+        var rights = new RightsRequest
+        {
+            Id = Guid.CreateVersion7(now),
+            Type = request.Type!.Value,
+            Channel = request.Channel ?? RequestChannel.Web,
+            CustomerNumber = request.Subject!.CustomerNumber,
+            Email = request.Subject.Email,
+            NationalIdHash = subjects.HashNationalIdentityNumber(request.Subject.NationalIdentityNumber),
+            Language = request.Language ?? "sv",
+            Changes = request.Changes is null ? null : JsonSerializer.Serialize(request.Changes, Json),
+            Categories = request.Categories?.ToList(),
+            Purpose = request.Purpose,
+            Note = request.Note,
+            ReceivedAt = now,
+            DueAt = RequestWorkflow.DueDate(now),
+            SubmittedBy = actor.KeyId,
+        };
+        await using var transaction = await db.Database.BeginUnlessInTransactionAsync(cancellationToken);
+        db.Add(rights);
+        workflow.Transition(rights, RequestStatus.Received, actor.KeyId, $"via {rights.Channel.ToString().ToLowerInvariant()}");
+        workflow.NotifyRequester(rights, "received");
+        await db.SaveChangesAsync(cancellationToken);
+        if (fromWebsite)
+        {
+            await StartAsync(rights, workflow, db, actor.KeyId, "Signed in to the website", cancellationToken);
+        }
+
+        if (transaction is not null)
+        {
+            await transaction.CommitAsync(cancellationToken);
+        }
+
+        return TypedResults.Created($"/requests/{rights.Id}", Response(rights));
+    }
+
+    /// <summary>Identity confirmed: the tasks go out, and the request is in progress (or done at once when nothing holds the data).</summary>
+    private static async Task StartAsync(RightsRequest rights, RequestWorkflow workflow, PrivacyDbContext db, string actor, string method,
+        CancellationToken cancellationToken)
+    {
+        workflow.Transition(rights, RequestStatus.IdentityVerified, actor, method);
+        await workflow.FanOutAsync(rights, actor, cancellationToken);
+        workflow.Transition(rights, RequestStatus.InProgress, actor, $"{rights.Tasks.Count} tasks");
+        workflow.Settle(rights, actor);
+        await db.SaveChangesAsync(cancellationToken);
+    }
+
+    public static async Task<Results<Ok<RightsRequestPage>, ValidationProblem>> List(
+        PrivacyDbContext db, TimeProvider time, IOptions<RequestsOptions> options, string? status, string? due, Guid? after, int? limit,
+        CancellationToken cancellationToken)
+    {
+        if (Paging.CheckLimit(limit, out var size) is { } invalid)
+        {
+            return invalid;
+        }
+
+        var errors = new Dictionary<string, string[]>();
+        var statusValue = EnumQuery.Parse<RequestStatus>(status, "status", errors);
+        if (due is not (null or "open" or "due_soon" or "overdue"))
+        {
+            errors["due"] = ["'due' must be one of: open, due_soon, overdue."];
+        }
+
+        if (errors.Count > 0)
+        {
+            return TypedResults.ValidationProblem(errors);
+        }
+
+        var now = time.GetUtcNow();
+        var soon = now.AddDays(options.Value.DueSoonDays);
+        var open = new[] { RequestStatus.Received, RequestStatus.IdentityVerified, RequestStatus.InProgress };
+        var query = db.Set<RightsRequest>().AsNoTracking();
+        if (after is not null)
+        {
+            query = query.Where(r => r.Id.CompareTo(after.Value) > 0);
+        }
+
+        if (statusValue is not null)
+        {
+            query = query.Where(r => r.Status == statusValue);
+        }
+
+        query = due switch
+        {
+            "open" => query.Where(r => open.Contains(r.Status)),
+            "due_soon" => query.Where(r => open.Contains(r.Status) && (r.ExtendedDueAt ?? r.DueAt) >= now && (r.ExtendedDueAt ?? r.DueAt) < soon),
+            "overdue" => query.Where(r => open.Contains(r.Status) && (r.ExtendedDueAt ?? r.DueAt) < now),
+            _ => query,
+        };
+        var items = await query.OrderBy(r => r.Id).Take(size)
+            .Select(r => new RightsRequestSummary(r.Id, r.Type, r.Status, r.Channel, r.ReceivedAt, r.ExtendedDueAt ?? r.DueAt,
+                open.Contains(r.Status) && (r.ExtendedDueAt ?? r.DueAt) < now, r.Tasks.Count(t => t.Status != RequestTaskStatus.Done)))
+            .ToListAsync(cancellationToken);
+        return TypedResults.Ok(new RightsRequestPage(items, items.Count == size ? items[^1].Id.ToString() : null));
+    }
+
+    public static async Task<Results<Ok<RightsRequestResponse>, ProblemHttpResult>> Get(Guid id, PrivacyDbContext db, CancellationToken cancellationToken)
+    {
+        var rights = await db.Set<RightsRequest>().AsNoTracking().Include(r => r.Transitions).Include(r => r.Tasks).AsSplitQuery()
+            .SingleOrDefaultAsync(r => r.Id == id, cancellationToken);
+        return rights is null ? NotFound(id) : TypedResults.Ok(Response(rights));
+    }
+
+    public static Task<Results<Ok<RightsRequestResponse>, ProblemHttpResult>> VerifyIdentity(
+        Guid id, VerifyIdentityRequest request, HttpContext http, PrivacyDbContext db, RequestWorkflow workflow, CancellationToken cancellationToken) =>
+        Change(id, http, db, workflow, [RequestStatus.Received], "verify the identity of", async (rights, actor) =>
+            await StartAsync(rights, workflow, db, actor, request.Method!, cancellationToken), cancellationToken);
+
+    public static Task<Results<Ok<RightsRequestResponse>, ProblemHttpResult>> Reject(
+        Guid id, RejectRightsRequest request, HttpContext http, PrivacyDbContext db, RequestWorkflow workflow, CancellationToken cancellationToken) =>
+        // An unconfirmed identity is known before the work starts; an unfounded or excessive request also once it is verified.
+        Change(id, http, db, workflow,
+            request.Ground == RejectionGround.IdentityNotConfirmed ? [RequestStatus.Received] : [RequestStatus.Received, RequestStatus.IdentityVerified],
+            "reject", (rights, actor) =>
+            {
+                rights.Resolution = $"{JsonNamingPolicy.SnakeCaseLower.ConvertName(request.Ground!.Value.ToString())}: {request.Reason}";
+                workflow.Transition(rights, RequestStatus.Rejected, actor, rights.Resolution);
+                workflow.NotifyRequester(rights, "rejected");
+                return Task.CompletedTask;
+            }, cancellationToken);
+
+    public static async Task<Results<Ok<RightsRequestResponse>, ProblemHttpResult>> Extend(
+        Guid id, ExtendRightsRequest request, HttpContext http, PrivacyDbContext db, RequestWorkflow workflow, CancellationToken cancellationToken)
+    {
+        var alreadyExtended = await db.Set<RightsRequest>().AnyAsync(r => r.Id == id && r.ExtendedDueAt != null, cancellationToken);
+        if (alreadyExtended)
+        {
+            return TypedResults.Problem(statusCode: StatusCodes.Status409Conflict, title: "Already extended",
+                detail: "Art 12(3) allows one extension, by at most two further months in all.");
+        }
+
+        return await Change(id, http, db, workflow, [RequestStatus.Received, RequestStatus.IdentityVerified, RequestStatus.InProgress], "extend",
+            (rights, actor) =>
+            {
+                rights.ExtendedDueAt = RequestWorkflow.ExtendedDueDate(rights.DueAt, request.Months!.Value);
+                rights.ExtensionReason = request.Reason;
+                workflow.Transition(rights, rights.Status, actor, $"extended by {request.Months} month(s) to {rights.ExtendedDueAt:yyyy-MM-dd}: {request.Reason}");
+                workflow.NotifyRequester(rights, "extended"); // Art 12(3): the requester is told, with the reasons
+                return Task.CompletedTask;
+            }, cancellationToken);
+    }
+
+    public static Task<Results<Ok<RightsRequestResponse>, ProblemHttpResult>> Close(
+        Guid id, CloseRightsRequest request, HttpContext http, PrivacyDbContext db, RequestWorkflow workflow, CancellationToken cancellationToken) =>
+        Change(id, http, db, workflow, [RequestStatus.InProgress], "close", (rights, actor) =>
+        {
+            workflow.Finish(rights, actor, $"Closed by ops: {request.Reason}");
+            return Task.CompletedTask;
+        }, cancellationToken);
+
+    /// <summary>Runs one lifecycle step on a locked request in one transaction, if the request is in a status that allows it.</summary>
+    private static async Task<Results<Ok<RightsRequestResponse>, ProblemHttpResult>> Change(
+        Guid id, HttpContext http, PrivacyDbContext db, RequestWorkflow workflow, RequestStatus[] allowedFrom, string verb,
+        Func<RightsRequest, string, Task> step, CancellationToken cancellationToken)
+    {
+        await using var transaction = await db.Database.BeginTransactionAsync(cancellationToken);
+        var rights = await workflow.LockAsync(id, cancellationToken);
+        if (rights is null)
+        {
+            return NotFound(id);
+        }
+
+        if (!allowedFrom.Contains(rights.Status))
+        {
+            return TypedResults.Problem(statusCode: StatusCodes.Status409Conflict, title: "Not in a status that allows this",
+                detail: $"Cannot {verb} a request that is {JsonNamingPolicy.SnakeCaseLower.ConvertName(rights.Status.ToString())}.");
+        }
+
+        await step(rights, http.User.GetActor().KeyId);
+        await db.SaveChangesAsync(cancellationToken);
+        await transaction.CommitAsync(cancellationToken);
+        return TypedResults.Ok(Response(rights));
+    }
+
+    public static async Task<Results<Ok<SystemTaskPage>, ValidationProblem>> ListSystemTasks(
+        PrivacyDbContext db, string? system, long? after, int? limit, CancellationToken cancellationToken)
+    {
+        if (Paging.CheckLimit(limit, out var size) is { } invalid)
+        {
+            return invalid;
+        }
+
+        if (string.IsNullOrEmpty(system))
+        {
+            return TypedResults.ValidationProblem(new Dictionary<string, string[]> { ["system"] = ["'system' must name the internal system."] });
+        }
+
+        var rows = await db.Set<RequestTask>().AsNoTracking()
+            .Where(t => t.TargetKind == TaskTargetKind.System && t.Target == system && t.Status == RequestTaskStatus.Pending && t.Id > (after ?? 0))
+            .OrderBy(t => t.Id).Take(size)
+            .Join(db.Set<RightsRequest>(), t => t.RequestId, r => r.Id, (t, r) => new { Task = t, r.Type, r.CustomerNumber, r.Changes, r.Purpose })
+            .ToListAsync(cancellationToken);
+        var items = rows.Select(r => new SystemTaskResponse(r.Task.Id, r.Task.RequestId, r.Type, r.Task.Action, r.CustomerNumber, r.Task.Categories,
+            r.Changes is null ? null : JsonSerializer.Deserialize<Dictionary<string, string?>>(r.Changes, Json), r.Purpose, r.Task.KeptUnder,
+            r.Task.KeptUntil, r.Task.CreatedAt, $"/requests/tasks/{r.Task.Id}/outcome")).ToList();
+        return TypedResults.Ok(new SystemTaskPage(items, items.Count == size ? items[^1].Id : null));
+    }
+
+    public static async Task<Results<Ok<TaskResponse>, ProblemHttpResult>> ReportOutcome(
+        long taskId, TaskOutcomeRequest request, HttpContext http, PrivacyDbContext db, RequestWorkflow workflow, TimeProvider time,
+        CancellationToken cancellationToken)
+    {
+        await using var transaction = await db.Database.BeginTransactionAsync(cancellationToken);
+        var requestId = await db.Set<RequestTask>().Where(t => t.Id == taskId && t.TargetKind == TaskTargetKind.System)
+            .Select(t => (Guid?)t.RequestId).SingleOrDefaultAsync(cancellationToken);
+        var rights = requestId is null ? null : await workflow.LockAsync(requestId.Value, cancellationToken);
+        if (rights is null)
+        {
+            return TypedResults.Problem(statusCode: StatusCodes.Status404NotFound, title: "Not found",
+                detail: $"There is no internal system task {taskId} (a recipient's task completes with its follow-up's acknowledgement).");
+        }
+
+        var task = rights.Tasks.Single(t => t.Id == taskId);
+        if (task.Status == RequestTaskStatus.Done || !RequestWorkflow.IsOpen(rights.Status))
+        {
+            return TypedResults.Problem(statusCode: StatusCodes.Status409Conflict, title: "Already settled",
+                detail: task.Status == RequestTaskStatus.Done ? $"Task {taskId} is done." : "The request is closed.");
+        }
+
+        var actor = http.User.GetActor().KeyId;
+        (task.Status, task.Outcome, task.CompletedAt, task.CompletedBy) = (request.Outcome!.Value, request.Note, time.GetUtcNow(), actor);
+        task.Result = request.Result is { ValueKind: JsonValueKind.Object } result ? result.GetRawText() : null;
+        workflow.Settle(rights, actor);
+        await db.SaveChangesAsync(cancellationToken);
+        await transaction.CommitAsync(cancellationToken);
+        return TypedResults.Ok(TaskOf(task));
+    }
+
+    private static ProblemHttpResult NotFound(Guid id) =>
+        TypedResults.Problem(statusCode: StatusCodes.Status404NotFound, title: "Not found", detail: $"There is no request {id}.");
+
+    internal static RightsRequestResponse Response(RightsRequest r) => new(
+        r.Id, r.Type, r.Status, r.Channel, r.CustomerNumber, r.Email, r.NationalIdHash is not null, r.Language,
+        r.Changes is null ? null : JsonSerializer.Deserialize<Dictionary<string, string?>>(r.Changes, Json), r.Categories, r.Purpose, r.ReceivedAt,
+        r.DueAt, r.ExtendedDueAt, r.ExtensionReason, r.ClosedAt, r.Resolution,
+        [.. r.Transitions.OrderBy(t => t.At).ThenBy(t => t.Id).Select(t => new TransitionResponse(t.From, t.To, t.At, t.Actor, t.Reason))],
+        [.. r.Tasks.OrderBy(t => t.Id).Select(TaskOf)]);
+
+    private static TaskResponse TaskOf(RequestTask t) => new(
+        t.Id, t.RequestId, t.TargetKind, t.Target, t.Action, t.Categories, t.KeptUnder, t.KeptUntil, t.FollowUpId, t.Status, t.Outcome, t.CreatedAt,
+        t.CompletedAt);
+}

@@ -1,0 +1,147 @@
+using FluentValidation;
+using Microsoft.Extensions.Options;
+using Privacy.Api.Consent;
+using Privacy.Api.Subjects;
+
+namespace Privacy.Api.Requests;
+
+/// <summary>Who the request is about: at least one identifier. A national identity number is kept only as a keyed hash.</summary>
+public sealed record SubjectIdentifiers(string? CustomerNumber, string? Email, string? NationalIdentityNumber);
+
+/// <summary>
+/// A rights request. <c>changes</c> (field → proposed value) for rectification and completion; <c>purpose</c> for an
+/// objection; <c>categories</c> to limit it (default: everything about the subject).
+/// </summary>
+public sealed record SubmitRightsRequest(
+    RequestType? Type, SubjectIdentifiers? Subject, RequestChannel? Channel, IReadOnlyDictionary<string, string?>? Changes,
+    IReadOnlyList<string>? Categories, string? Purpose, string? Language, string? Note);
+
+public sealed record RightsRequestResponse(
+    Guid Id, RequestType Type, RequestStatus Status, RequestChannel Channel, string? CustomerNumber, string? Email, bool NationalIdentityNumberGiven,
+    string Language, IReadOnlyDictionary<string, string?>? Changes, IReadOnlyList<string>? Categories, string? Purpose, DateTimeOffset ReceivedAt,
+    DateTimeOffset DueAt, DateTimeOffset? ExtendedDueAt, string? ExtensionReason, DateTimeOffset? ClosedAt, string? Resolution,
+    IReadOnlyList<TransitionResponse> Transitions, IReadOnlyList<TaskResponse> Tasks);
+
+public sealed record TransitionResponse(RequestStatus? From, RequestStatus To, DateTimeOffset At, string Actor, string? Reason);
+
+/// <summary>One system's or recipient's part; <c>keptUnder</c>/<c>keptUntil</c> when the law makes it keep the data.</summary>
+public sealed record TaskResponse(
+    long Id, Guid RequestId, TaskTargetKind TargetKind, string Target, TaskAction Action, IReadOnlyList<string> Categories, string? KeptUnder,
+    DateOnly? KeptUntil, long? FollowUpId, RequestTaskStatus Status, string? Outcome, DateTimeOffset CreatedAt, DateTimeOffset? CompletedAt);
+
+/// <summary>An internal system's task with the subject it is about.</summary>
+public sealed record SystemTaskResponse(
+    long Id, Guid RequestId, RequestType RequestType, TaskAction Action, string? CustomerNumber, IReadOnlyList<string> Categories,
+    IReadOnlyDictionary<string, string?>? Changes, string? Purpose, string? KeptUnder, DateOnly? KeptUntil, DateTimeOffset CreatedAt,
+    string ReportAt);
+
+public sealed record SystemTaskPage(IReadOnlyList<SystemTaskResponse> Items, long? Next);
+
+public sealed record RightsRequestSummary(
+    Guid Id, RequestType Type, RequestStatus Status, RequestChannel Channel, DateTimeOffset ReceivedAt, DateTimeOffset DueAt, bool Overdue,
+    int OpenTasks);
+
+public sealed record RightsRequestPage(IReadOnlyList<RightsRequestSummary> Items, string? Next);
+
+/// <summary>Identity confirmed (Art 12(6)): how.</summary>
+public sealed record VerifyIdentityRequest(string? Method);
+
+public enum RejectionGround
+{
+    /// <summary>Art 12(6): the requester's identity could not be confirmed.</summary>
+    IdentityNotConfirmed = 1,
+
+    /// <summary>Art 12(5): manifestly unfounded.</summary>
+    ManifestlyUnfounded,
+
+    /// <summary>Art 12(5): excessive, in particular repetitive.</summary>
+    Excessive,
+}
+
+public sealed record RejectRightsRequest(RejectionGround? Ground, string? Reason);
+
+/// <summary>Art 12(3): once, by one or two months, with the reason the requester is told.</summary>
+public sealed record ExtendRightsRequest(int? Months, string? Reason);
+
+/// <summary>Close a request whose tasks have not all completed, with the reason.</summary>
+public sealed record CloseRightsRequest(string? Reason);
+
+/// <summary>A system's outcome: done or failed (with the reason); for access and portability, the data it holds.</summary>
+public sealed record TaskOutcomeRequest(RequestTaskStatus? Outcome, string? Note, System.Text.Json.JsonElement? Result);
+
+internal sealed class SubmitRightsRequestValidator : AbstractValidator<SubmitRightsRequest>
+{
+    public SubmitRightsRequestValidator(IOptions<ConsentOptions> options, SubjectHasher subjects)
+    {
+        RuleFor(r => r.Type).NotNull().IsInEnum();
+        RuleFor(r => r.Channel).IsInEnum();
+        RuleFor(r => r.Subject).NotNull().WithMessage("'subject' must name the person: customerNumber, email or nationalIdentityNumber.");
+        RuleFor(r => r.Subject!).ChildRules(s =>
+        {
+            s.RuleFor(x => x).Must(x => x.CustomerNumber is not null || x.Email is not null || x.NationalIdentityNumber is not null)
+                .WithName("subject").WithMessage("'subject' must name the person: customerNumber, email or nationalIdentityNumber.");
+            s.RuleFor(x => x.CustomerNumber).Must(n => n is null || ConsentRules.IsValidSubjectId(options.Value, SubjectType.Customer, n))
+                .WithMessage("'customerNumber' is not a valid customer number.");
+            s.RuleFor(x => x.Email).MaximumLength(320).EmailAddress().WithMessage("'email' is not an e-mail address.");
+            s.RuleFor(x => x.NationalIdentityNumber).Must(n => n is null || subjects.HashNationalIdentityNumber(n) is not null)
+                .WithMessage("'nationalIdentityNumber' is not a valid personnummer, samordningsnummer or organisationsnummer (Luhn check digit, real date).");
+        }).When(r => r.Subject is not null);
+        RuleFor(r => r.Changes).NotEmpty().When(r => r.Type is RequestType.Rectification or RequestType.Completion)
+            .WithMessage("'changes' must name the fields to correct or complete and their proposed values.");
+        RuleFor(r => r.Changes).Empty().When(r => r.Type is not (RequestType.Rectification or RequestType.Completion) and not null)
+            .WithMessage("'changes' belongs only to rectification and completion.");
+        RuleFor(r => r.Changes)
+            .Must(c => c is null || (c.Count <= 50 && c.All(e => e.Key.Length is > 0 and <= 100 && (e.Value?.Length ?? 0) <= 1000)))
+            .WithMessage("'changes' holds at most 50 fields, names of 1–100 characters and values of at most 1,000.");
+        RuleFor(r => r.Purpose).NotEmpty().When(r => r.Type == RequestType.Objection)
+            .WithMessage("'purpose' must name the purpose objected to.");
+        RuleFor(r => r.Purpose).Empty().When(r => r.Type is not RequestType.Objection and not null)
+            .WithMessage("'purpose' belongs only to an objection.");
+        RuleFor(r => r.Categories).Must(c => c is null || (c.Count > 0 && c.Distinct().Count() == c.Count))
+            .WithMessage("'categories' must be left out or list distinct categories.");
+        RuleFor(r => r.Language).Must(l => l is null or "sv" or "en").WithMessage("'language' must be sv or en.");
+        RuleFor(r => r.Note).MaximumLength(2000);
+    }
+}
+
+internal sealed class VerifyIdentityRequestValidator : AbstractValidator<VerifyIdentityRequest>
+{
+    public VerifyIdentityRequestValidator() =>
+        RuleFor(r => r.Method).NotEmpty().MaximumLength(500).WithMessage("'method' must say how the identity was confirmed (e.g. BankID sign-in).");
+}
+
+internal sealed class RejectRightsRequestValidator : AbstractValidator<RejectRightsRequest>
+{
+    public RejectRightsRequestValidator()
+    {
+        RuleFor(r => r.Ground).NotNull().IsInEnum();
+        RuleFor(r => r.Reason).NotEmpty().MaximumLength(1000);
+    }
+}
+
+internal sealed class ExtendRightsRequestValidator : AbstractValidator<ExtendRightsRequest>
+{
+    public ExtendRightsRequestValidator()
+    {
+        // Art 12(3): "by two further months where necessary".
+        RuleFor(r => r.Months).NotNull().InclusiveBetween(1, 2).WithMessage("'months' must be 1 or 2 (Art 12(3) allows at most two further months).");
+        RuleFor(r => r.Reason).NotEmpty().MaximumLength(1000);
+    }
+}
+
+internal sealed class CloseRightsRequestValidator : AbstractValidator<CloseRightsRequest>
+{
+    public CloseRightsRequestValidator() => RuleFor(r => r.Reason).NotEmpty().MaximumLength(1000);
+}
+
+internal sealed class TaskOutcomeRequestValidator : AbstractValidator<TaskOutcomeRequest>
+{
+    public TaskOutcomeRequestValidator()
+    {
+        RuleFor(r => r.Outcome).NotNull().IsInEnum().NotEqual(RequestTaskStatus.Pending).WithMessage("'outcome' must be done or failed.");
+        RuleFor(r => r.Note).NotEmpty().When(r => r.Outcome == RequestTaskStatus.Failed).WithMessage("'note' must say why the task failed.");
+        RuleFor(r => r.Note).MaximumLength(1000);
+        RuleFor(r => r.Result).Must(r => r is null || r.Value.ValueKind is System.Text.Json.JsonValueKind.Object or System.Text.Json.JsonValueKind.Null)
+            .WithMessage("'result' must be a JSON object.");
+    }
+}

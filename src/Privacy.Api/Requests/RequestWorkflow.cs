@@ -1,0 +1,206 @@
+using System.Globalization;
+using System.Text.Json;
+using Microsoft.EntityFrameworkCore;
+using Microsoft.Extensions.Options;
+using Privacy.Api.Audit;
+using Privacy.Api.Disclosures;
+using Privacy.Api.Notifications;
+using Privacy.Api.Platform.Database;
+using Privacy.Api.Registry;
+
+namespace Privacy.Api.Requests;
+
+/// <summary>
+/// The rules of a rights request's life: its deadline, its transitions (each recorded and audited), its fan-out into
+/// tasks, and when it is done. Everything joins the caller's transaction.
+/// </summary>
+public sealed class RequestWorkflow(
+    PrivacyDbContext db, RegistryCatalog registry, DisclosureLog disclosures, FollowUps followUps, Outbox outbox, AuditTrail audit,
+    TimeProvider time, IOptions<RequestsOptions> options)
+{
+    private static readonly JsonSerializerOptions Json = new(JsonSerializerDefaults.Web);
+
+    /// <summary>Art 12(3): one month from receipt, a calendar month (31 January → 28 or 29 February).</summary>
+    public static DateTimeOffset DueDate(DateTimeOffset receivedAt) => receivedAt.AddMonths(1);
+
+    /// <summary>Art 12(3): extended once, by at most two further months from the original due date.</summary>
+    public static DateTimeOffset ExtendedDueDate(DateTimeOffset dueAt, int months) => dueAt.AddMonths(Math.Clamp(months, 1, 2));
+
+    public static bool IsOpen(RequestStatus status) => status is RequestStatus.Received or RequestStatus.IdentityVerified or RequestStatus.InProgress;
+
+    /// <summary>Loads a request with its history and tasks, locking it: changes to one request (and its tasks) are serialised.</summary>
+    public async Task<RightsRequest?> LockAsync(Guid id, CancellationToken cancellationToken)
+    {
+        await db.Database.ExecuteSqlAsync($"SELECT 1 FROM privacy.rights_requests WHERE id = {id} FOR UPDATE", cancellationToken);
+        return await db.Set<RightsRequest>().Include(r => r.Transitions).Include(r => r.Tasks)
+            .AsSplitQuery().SingleOrDefaultAsync(r => r.Id == id, cancellationToken);
+    }
+
+    public void Transition(RightsRequest request, RequestStatus to, string actor, string? reason)
+    {
+        var from = request.Transitions.Count == 0 ? (RequestStatus?)null : request.Status;
+        request.Status = to;
+        request.Transitions.Add(new RequestTransition { RequestId = request.Id, From = from, To = to, At = time.GetUtcNow(), Actor = actor, Reason = reason });
+        // The audit entry names no one: the request's own rows hold who it is about, and go when it is erased.
+        audit.Record("rights_request." + JsonNamingPolicy.SnakeCaseLower.ConvertName(to.ToString()), "rights_request",
+            request.Id.ToString(), new { type = request.Type.ToString(), from = from?.ToString(), to = to.ToString() });
+        if (!IsOpen(to))
+        {
+            request.ClosedAt = time.GetUtcNow();
+        }
+    }
+
+    /// <summary>An event for the company's e-mail system, which writes to the requester (received, extended, completed, rejected).</summary>
+    public void NotifyRequester(RightsRequest request, string eventType) =>
+        outbox.Enqueue(options.Value.NotificationSystem, "rights_request." + eventType, new
+        {
+            requestId = request.Id,
+            type = request.Type,
+            status = request.Status,
+            language = request.Language,
+            customerNumber = request.CustomerNumber,
+            email = request.Email,
+            dueAt = request.EffectiveDueAt,
+            extensionReason = eventType == "extended" ? request.ExtensionReason : null,
+            resolution = request.Resolution,
+        }, request.Id.ToString());
+
+    /// <summary>
+    /// A task for every internal system and every recipient holding the affected categories: systems from the registry,
+    /// recipients from the subject's disclosure log (told through follow-ups). Data the law requires to keep is restricted
+    /// instead of erased, with the ground and the end date.
+    /// </summary>
+    public async Task FanOutAsync(RightsRequest request, string actor, CancellationToken cancellationToken)
+    {
+        var now = time.GetUtcNow();
+        var purposes = await registry.PurposesAsync(cancellationToken);
+        IReadOnlyCollection<string> scope = request.Type == RequestType.Objection
+            ? purposes.Single(p => p.Key == request.Purpose).Categories
+            : (IReadOnlyCollection<string>?)request.Categories ?? await registry.CategoryKeysAsync(cancellationToken);
+        foreach (var system in await registry.SystemsAsync(cancellationToken))
+        {
+            var categories = system.Categories.Where(scope.Contains).ToList();
+            if (categories.Count == 0)
+            {
+                continue;
+            }
+
+            var statutory = request.Type is RequestType.Erasure or RequestType.Anonymisation
+                ? options.Value.StatutoryRetention.FirstOrDefault(s => s.System == system.System)
+                : null;
+            request.Tasks.Add(new RequestTask
+            {
+                RequestId = request.Id, TargetKind = TaskTargetKind.System, Target = system.System,
+                Action = statutory is null ? SystemAction(request.Type) : TaskAction.Restrict,
+                Categories = categories, KeptUnder = statutory?.Ground, KeptUntil = statutory?.KeptUntil(request.ReceivedAt), CreatedAt = now,
+            });
+        }
+
+        if (RecipientAction(request.Type) is { } action)
+        {
+            foreach (var customer in await CustomersAsync(request, cancellationToken))
+            {
+                var raised = await followUps.RaiseAsync(new FollowUpSpec(customer, action, request.Categories,
+                    Purposes: request.Type == RequestType.Objection ? [request.Purpose!] : null,
+                    Corrections: request.Changes is null ? null : JsonSerializer.Deserialize<Dictionary<string, string?>>(request.Changes, Json),
+                    Reason: $"Rights request: {JsonNamingPolicy.SnakeCaseLower.ConvertName(request.Type.ToString())}",
+                    Reference: $"rights-request:{request.Id}"), actor, cancellationToken);
+                foreach (var followUp in raised)
+                {
+                    request.Tasks.Add(new RequestTask
+                    {
+                        RequestId = request.Id, TargetKind = TaskTargetKind.Recipient, Target = followUp.RecipientKey,
+                        Action = SystemAction(request.Type), Categories = followUp.Categories, FollowUpId = followUp.Id, CreatedAt = now,
+                    });
+                }
+            }
+        }
+
+        audit.Record("rights_request.fanned_out", "rights_request", request.Id.ToString(), new
+        {
+            systems = request.Tasks.Where(t => t.TargetKind == TaskTargetKind.System).Select(t => t.Target),
+            recipients = request.Tasks.Where(t => t.TargetKind == TaskTargetKind.Recipient).Select(t => t.Target),
+        });
+    }
+
+    /// <summary>Completed when every task is done; partially completed when some data is kept by law; open while any task is pending or failed.</summary>
+    public void Settle(RightsRequest request, string actor)
+    {
+        if (request.Status != RequestStatus.InProgress || request.Tasks.Any(t => t.Status != RequestTaskStatus.Done))
+        {
+            return;
+        }
+
+        Finish(request, actor, null);
+    }
+
+    /// <summary>Ends an in-progress request: completed, or partially completed naming what is kept and why.</summary>
+    public void Finish(RightsRequest request, string actor, string? reason)
+    {
+        var kept = request.Tasks.Where(t => t.KeptUnder is not null).ToList();
+        var keptText = string.Join("; ", kept.Select(t =>
+            $"{t.Target}: {string.Join(", ", t.Categories)} kept under {t.KeptUnder} until {t.KeptUntil?.ToString("yyyy-MM-dd", CultureInfo.InvariantCulture)}"));
+        var incomplete = request.Tasks.Any(t => t.Status != RequestTaskStatus.Done);
+        request.Resolution = string.Join(" ", new[] { reason, kept.Count > 0 ? keptText : null }.Where(p => p is not null));
+        Transition(request, kept.Count > 0 || incomplete ? RequestStatus.PartiallyCompleted : RequestStatus.Completed, actor,
+            request.Resolution.Length == 0 ? null : request.Resolution);
+        NotifyRequester(request, "completed");
+    }
+
+    private async Task<IReadOnlyList<string>> CustomersAsync(RightsRequest request, CancellationToken cancellationToken)
+    {
+        var customers = new SortedSet<string>(StringComparer.Ordinal);
+        if (request.CustomerNumber is not null)
+        {
+            customers.Add(request.CustomerNumber);
+        }
+
+        if (request.NationalIdHash is not null)
+        {
+            customers.UnionWith(await disclosures.CustomersWithNationalIdAsync(request.NationalIdHash, cancellationToken));
+        }
+
+        return [.. customers];
+    }
+
+    private static TaskAction SystemAction(RequestType type) => type switch
+    {
+        RequestType.Erasure => TaskAction.Erase,
+        RequestType.Anonymisation => TaskAction.Anonymise,
+        RequestType.Rectification or RequestType.Completion => TaskAction.Rectify,
+        RequestType.Restriction => TaskAction.Restrict,
+        RequestType.Objection => TaskAction.StopProcessing,
+        _ => TaskAction.Export,
+    };
+
+    /// <summary>What recipients are told (Art 19); access and portability concern only the company's own systems.</summary>
+    private static FollowUpAction? RecipientAction(RequestType type) => type switch
+    {
+        RequestType.Erasure => FollowUpAction.Erase,
+        RequestType.Anonymisation => FollowUpAction.Anonymise,
+        RequestType.Rectification or RequestType.Completion => FollowUpAction.Rectify,
+        RequestType.Restriction or RequestType.Objection => FollowUpAction.Restrict,
+        _ => null,
+    };
+}
+
+/// <summary>A partner's acknowledgement of a follow-up that carries a request's task completes (or fails) that task.</summary>
+public sealed class RequestTaskAcknowledgements(PrivacyDbContext db, RequestWorkflow workflow, TimeProvider time) : IFollowUpAcknowledgementHandler
+{
+    public async Task OnAcknowledgedAsync(FollowUp followUp, string actor, CancellationToken cancellationToken)
+    {
+        var requestId = await db.Set<RequestTask>().Where(t => t.FollowUpId == followUp.Id).Select(t => (Guid?)t.RequestId)
+            .SingleOrDefaultAsync(cancellationToken);
+        if (requestId is null || await workflow.LockAsync(requestId.Value, cancellationToken) is not { } request)
+        {
+            return;
+        }
+
+        var task = request.Tasks.Single(t => t.FollowUpId == followUp.Id);
+        task.Status = followUp.Status == FollowUpStatus.Done ? RequestTaskStatus.Done : RequestTaskStatus.Failed;
+        task.Outcome = followUp.AcknowledgementReason;
+        task.CompletedAt = time.GetUtcNow();
+        task.CompletedBy = actor;
+        workflow.Settle(request, actor);
+    }
+}
