@@ -75,11 +75,10 @@ internal sealed class SubmitRightsRequestValidator : AbstractValidator<SubmitRig
     {
         RuleFor(r => r.Type).NotNull().IsInEnum();
         RuleFor(r => r.Channel).IsInEnum();
-        RuleFor(r => r.Subject).NotNull().WithMessage("'subject' must name the person: customerNumber, email or nationalIdentityNumber.");
+        RuleFor(r => r.Subject).Must(x => x is not null && (x.CustomerNumber is not null || x.Email is not null || x.NationalIdentityNumber is not null))
+            .WithMessage("'subject' must name the person: customerNumber, email or nationalIdentityNumber.");
         RuleFor(r => r.Subject!).ChildRules(s =>
         {
-            s.RuleFor(x => x).Must(x => x.CustomerNumber is not null || x.Email is not null || x.NationalIdentityNumber is not null)
-                .WithName("subject").WithMessage("'subject' must name the person: customerNumber, email or nationalIdentityNumber.");
             s.RuleFor(x => x.CustomerNumber).Must(n => n is null || ConsentRules.IsValidSubjectId(options.Value, SubjectType.Customer, n))
                 .WithMessage("'customerNumber' is not a valid customer number.");
             s.RuleFor(x => x.Email).MaximumLength(320).EmailAddress().WithMessage("'email' is not an e-mail address.");

@@ -1,0 +1,129 @@
+using System.Net;
+using System.Net.Http.Json;
+using System.Text.Json;
+using Privacy.Api.Platform.Security;
+using Privacy.Api.Requests;
+using Privacy.Api.Tests.Infrastructure;
+
+namespace Privacy.Api.Tests.Requests;
+
+public sealed class RequestDeadlineTests(PrivacyApiFactory factory) : IClassFixture<PrivacyApiFactory>
+{
+    private readonly HttpClient _ops = factory.Client(Roles.Ops);
+
+    [Theory]
+    [InlineData("2027-01-31T10:00:00Z", "2027-02-28T10:00:00Z")] // no 31 February: the month's last day
+    [InlineData("2028-01-31T10:00:00Z", "2028-02-29T10:00:00Z")] // leap year
+    [InlineData("2026-03-31T23:59:00Z", "2026-04-30T23:59:00Z")]
+    [InlineData("2026-12-15T08:00:00Z", "2027-01-15T08:00:00Z")] // across the year
+    public void ARequestIsDueOneCalendarMonthAfterReceipt(string received, string due) =>
+        Assert.Equal(DateTimeOffset.Parse(due, System.Globalization.CultureInfo.InvariantCulture),
+            RequestWorkflow.DueDate(DateTimeOffset.Parse(received, System.Globalization.CultureInfo.InvariantCulture)));
+
+    private async Task<JsonElement> SubmitByLetter(object subject) =>
+        await (await _ops.PostJson("/requests", new { type = "access", channel = "letter", subject })).ReadOk<JsonElement>(HttpStatusCode.Created);
+
+    [Fact]
+    public async Task TheDeadlineFollowsTheCalendarCanBeExtendedOnceByAtMostTwoMonthsAndOverdueRequestsAreListed()
+    {
+        factory.Time.SetUtcNow(new DateTimeOffset(2027, 1, 31, 10, 0, 0, TimeSpan.Zero));
+        var submitted = await SubmitByLetter(new { customerNumber = "4400123" });
+        var id = submitted.GetProperty("id").GetString();
+        Assert.Equal("received", submitted.GetProperty("status").GetString());
+        Assert.Equal(new DateTimeOffset(2027, 2, 28, 10, 0, 0, TimeSpan.Zero), submitted.GetProperty("dueAt").GetDateTimeOffset());
+
+        using var tooLong = await _ops.PostJson($"/requests/{id}/extension", new { months = 3, reason = "Large request" });
+        Assert.Equal(["months"], await tooLong.AssertValidationErrors());
+        using var extended = await _ops.PostJson($"/requests/{id}/extension", new { months = 2, reason = "Twelve years of bookings in three systems" });
+        var body = await extended.ReadOk<JsonElement>();
+        Assert.Equal(new DateTimeOffset(2027, 4, 28, 10, 0, 0, TimeSpan.Zero), body.GetProperty("extendedDueAt").GetDateTimeOffset());
+        using var again = await _ops.PostJson($"/requests/{id}/extension", new { months = 1, reason = "Still more" });
+        await again.AssertProblem(HttpStatusCode.Conflict);
+        // The requester is told of the extension and its reason (Art 12(3)), through the e-mail system.
+        Assert.Equal(1, await factory.ScalarAsync(
+            "SELECT count(*) FROM privacy.outbox_messages WHERE recipient_key = 'email' AND event_type = 'rights_request.extended' AND payload->'data'->>'requestId' = $1", id!));
+
+        factory.Time.SetUtcNow(new DateTimeOffset(2027, 4, 22, 10, 0, 0, TimeSpan.Zero));
+        Assert.Contains(id, await Listed("due_soon"));
+        Assert.DoesNotContain(id, await Listed("overdue"));
+        factory.Time.SetUtcNow(new DateTimeOffset(2027, 4, 28, 10, 0, 1, TimeSpan.Zero));
+        Assert.Contains(id, await Listed("overdue"));
+        Assert.Contains(id, await Listed("open"));
+    }
+
+    private async Task<List<string?>> Listed(string due)
+    {
+        var page = await _ops.GetFromJsonAsync<JsonElement>($"/requests?due={due}&limit=1000");
+        return [.. page.GetProperty("items").EnumerateArray().Select(r => r.GetProperty("id").GetString())];
+    }
+
+    [Fact]
+    public async Task AnUnconfirmedIdentityIsRejectedWithTheReasonAndNothingGoesOut()
+    {
+        var id = (await SubmitByLetter(new { nationalIdentityNumber = "811218-9876", email = "someone@example.com" })).GetProperty("id").GetString();
+
+        using var rejected = await _ops.PostJson($"/requests/{id}/rejection", new { ground = "identity_not_confirmed", reason = "No answer to two requests for identification" });
+
+        var body = await rejected.ReadOk<JsonElement>();
+        Assert.Equal("rejected", body.GetProperty("status").GetString());
+        Assert.StartsWith("identity_not_confirmed:", body.GetProperty("resolution").GetString());
+        Assert.Empty(body.GetProperty("tasks").EnumerateArray());
+        Assert.Equal(["received", "rejected"], body.GetProperty("transitions").EnumerateArray().Select(t => t.GetProperty("to").GetString()));
+        using var verify = await _ops.PostJson($"/requests/{id}/identity-verification", new { method = "too late" });
+        await verify.AssertProblem(HttpStatusCode.Conflict);
+        Assert.Equal(2, await factory.ScalarAsync("SELECT count(*) FROM privacy.audit_entries WHERE entity_type = 'rights_request' AND entity_id = $1", id!));
+    }
+
+    [Theory]
+    [InlineData("811218-9875")] // wrong check digit
+    [InlineData("811318-9876")] // month 13
+    [InlineData("19000229-1234")] // 1900 was not a leap year
+    public async Task AnInvalidNationalIdentityNumberIsRefusedNamingTheFieldAndNothingIsWritten(string number)
+    {
+        var before = await factory.ScalarAsync("SELECT count(*) FROM privacy.rights_requests");
+
+        using var response = await _ops.PostJson("/requests", new { type = "erasure", channel = "letter", subject = new { nationalIdentityNumber = number } });
+
+        Assert.Equal(["subject.nationalIdentityNumber"], await response.AssertValidationErrors());
+        Assert.DoesNotContain(number, await response.Content.ReadAsStringAsync());
+        Assert.Equal(before, await factory.ScalarAsync("SELECT count(*) FROM privacy.rights_requests"));
+    }
+
+    [Fact]
+    public async Task InvalidRequestsNameTheirFieldsAndWriteNothing()
+    {
+        var before = await factory.ScalarAsync("SELECT count(*) FROM privacy.rights_requests");
+
+        using var unknownType = await _ops.PostJson("/requests", new { type = "forget_me", channel = "letter", subject = new { customerNumber = "100" } });
+        var problem = await unknownType.AssertProblem(HttpStatusCode.BadRequest);
+        Assert.Contains("type", problem.ToString());
+        using var noChanges = await _ops.PostJson("/requests", new { type = "rectification", channel = "email", subject = new { customerNumber = "100" } });
+        Assert.Equal(["changes"], await noChanges.AssertValidationErrors());
+        using var noSubject = await _ops.PostJson("/requests", new { type = "access", channel = "email", subject = new { } });
+        Assert.Equal(["subject"], await noSubject.AssertValidationErrors());
+        using var noChannel = await _ops.PostJson("/requests", new { type = "access", subject = new { customerNumber = "100" } });
+        Assert.Equal(["channel"], await noChannel.AssertValidationErrors());
+        using var consentPurpose = await _ops.PostJson("/requests", new { type = "objection", channel = "email", subject = new { customerNumber = "100" }, purpose = "newsletter" });
+        Assert.Contains("withdraw the consent", (await consentPurpose.AssertProblem(HttpStatusCode.UnprocessableEntity)).GetProperty("detail").GetString());
+        using var websiteWithoutCustomer = await factory.Client(Roles.Frontend).PostJson("/requests", new { type = "access", subject = new { email = "a@example.com" } });
+        Assert.Equal(["subject.customerNumber"], await websiteWithoutCustomer.AssertValidationErrors());
+
+        Assert.Equal(before, await factory.ScalarAsync("SELECT count(*) FROM privacy.rights_requests"));
+    }
+
+    [Fact]
+    public async Task APartnerCannotReadOrTouchAnyRequest()
+    {
+        var id = (await SubmitByLetter(new { customerNumber = "4400124" })).GetProperty("id").GetString();
+        var partner = factory.Client(Roles.Partner);
+
+        foreach (var path in new[] { $"/requests/{id}", "/requests", "/requests/tasks?system=website" })
+        {
+            using var read = await partner.GetAsync(path);
+            await read.AssertProblem(HttpStatusCode.Forbidden);
+        }
+
+        using var submit = await partner.PostJson("/requests", new { type = "access", channel = "web", subject = new { customerNumber = "1" } });
+        await submit.AssertProblem(HttpStatusCode.Forbidden);
+    }
+}
