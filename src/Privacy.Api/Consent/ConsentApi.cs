@@ -25,6 +25,7 @@ public static class ConsentApi
                 "Consent:ProofHashKey must be configured in Production (base64, at least 32 bytes).")
             .ValidateOnStart();
         services.AddScoped<ConsentRecorder>();
+        services.AddScoped<ConsentHistory>();
         services.AddSingleton<ConsentStateReader>();
         services.AddSingleton<ConsentStateCache>();
         services.AddHostedService(sp => sp.GetRequiredService<ConsentStateCache>());
@@ -152,7 +153,7 @@ public static class ConsentApi
     }
 
     public static async Task<Results<Ok<ConsentHistoryResponse>, ValidationProblem>> GetHistory(
-        string subjectType, string subjectId, PrivacyDbContext db, IOptions<ConsentOptions> options, CancellationToken cancellationToken)
+        string subjectType, string subjectId, ConsentHistory history, IOptions<ConsentOptions> options, CancellationToken cancellationToken)
     {
         var (type, errors) = ParseSubject(subjectType, subjectId, options.Value);
         if (type is null)
@@ -160,19 +161,7 @@ public static class ConsentApi
             return TypedResults.ValidationProblem(errors);
         }
 
-        var visitors = type == SubjectType.Customer
-            ? await db.Set<SubjectLink>().Where(l => l.CustomerNumber == subjectId).Select(l => l.VisitorId).ToListAsync(cancellationToken)
-            : [];
-        var events = await db.Set<ConsentEvent>().AsNoTracking().Include(e => e.Choices).Include(e => e.Proof)
-            .Where(e => (e.SubjectType == type && e.SubjectId == subjectId) || (e.SubjectType == SubjectType.Visitor && visitors.Contains(e.SubjectId)))
-            .OrderBy(e => e.OccurredAt).ThenBy(e => e.Choices.Min(c => c.Sequence))
-            .ToListAsync(cancellationToken);
-        return TypedResults.Ok(new ConsentHistoryResponse(new SubjectRef(type.Value, subjectId), [.. events.Select(e => new ConsentEventResponse(
-            e.Id, e.Kind, e.OccurredAt, new SubjectRef(e.SubjectType, e.SubjectId), e.PolicyVersion, e.Channel, e.NoticeId, e.NoticeHash,
-            e.Language, e.Gpc, e.GpcSource, e.RecordedBy,
-            [.. e.Choices.OrderBy(c => c.PurposeKey).Select(c => new RecordedChoice(c.PurposeKey, ConsentStatuses.Of(c.Requested), ConsentStatuses.Of(c.Granted),
-                c.Requested && !c.Granted))],
-            e.Proof?.IpAddress?.ToString(), e.Proof?.UserAgent, e.Proof?.ErasedAt))]));
+        return TypedResults.Ok(await history.ReadAsync(type.Value, subjectId, cancellationToken));
     }
 
     public static async Task<Results<Ok<SubjectLinkResponse>, ProblemHttpResult, ValidationProblem>> LinkVisitor(

@@ -3,8 +3,10 @@ using Privacy.Api.Platform.Database;
 
 namespace Privacy.Api.Disclosures;
 
-/// <summary>What one recipient was given about one customer: the purposes and the categories, over all disclosures.</summary>
-public sealed record DisclosedTo(string Recipient, IReadOnlyList<string> Purposes, IReadOnlyList<string> Categories);
+/// <summary>What one recipient was given about one customer: the purposes and the categories, over all disclosures, and when.</summary>
+public sealed record DisclosedTo(
+    string Recipient, IReadOnlyList<string> Purposes, IReadOnlyList<string> Categories, DateTimeOffset FirstDisclosedAt,
+    DateTimeOffset LastDisclosedAt, int Disclosures);
 
 /// <summary>Answers other features' questions about the disclosure log (who holds what about whom).</summary>
 public sealed class DisclosureLog(PrivacyDbContext db)
@@ -22,11 +24,12 @@ public sealed class DisclosureLog(PrivacyDbContext db)
             query = query.Where(d => purposes.Contains(d.PurposeKey));
         }
 
-        var rows = await query.Select(d => new { d.RecipientKey, d.PurposeKey, d.Categories }).ToListAsync(cancellationToken);
+        var rows = await query.Select(d => new { d.RecipientKey, d.PurposeKey, d.Categories, d.DisclosedAt }).ToListAsync(cancellationToken);
         return rows.GroupBy(r => r.RecipientKey).OrderBy(g => g.Key, StringComparer.Ordinal)
             .Select(g => new DisclosedTo(g.Key,
                 [.. g.Select(r => r.PurposeKey).Distinct().Order(StringComparer.Ordinal)],
-                [.. g.SelectMany(r => r.Categories).Distinct().Order(StringComparer.Ordinal)]))
+                [.. g.SelectMany(r => r.Categories).Distinct().Order(StringComparer.Ordinal)],
+                g.Min(r => r.DisclosedAt), g.Max(r => r.DisclosedAt), g.Count()))
             .ToList();
     }
 

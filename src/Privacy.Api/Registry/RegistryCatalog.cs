@@ -7,7 +7,11 @@ namespace Privacy.Api.Registry;
 public sealed record SystemHolding(string System, IReadOnlyList<string> Categories);
 
 /// <summary>A purpose as other features need it: its legal basis, retention and the categories processed for it.</summary>
-public sealed record PurposeFacts(string Key, string Name, LegalBasis LegalBasis, string? Retention, IReadOnlyList<string> Categories);
+public sealed record PurposeFacts(
+    string Key, string Name, LegalBasis LegalBasis, string? Retention, IReadOnlyList<DataSubjectType> DataSubjects, IReadOnlyList<string> Categories);
+
+/// <summary>A category's key and name.</summary>
+public sealed record CategoryFacts(string Key, string Name);
 
 /// <summary>Answers other features' questions about the registry (active entries only).</summary>
 public sealed class RegistryCatalog(PrivacyDbContext db)
@@ -18,6 +22,10 @@ public sealed class RegistryCatalog(PrivacyDbContext db)
             .ToListAsync(cancellationToken))
         .Select(s => new SystemHolding(s.Key, s.Categories)).ToList();
 
+    public async Task<IReadOnlyList<CategoryFacts>> CategoriesAsync(CancellationToken cancellationToken) =>
+        await db.Set<DataCategory>().AsNoTracking().Where(c => c.RetiredAt == null).OrderBy(c => c.Key).Select(c => new CategoryFacts(c.Key, c.Name))
+            .ToListAsync(cancellationToken);
+
     public async Task<IReadOnlyList<string>> CategoryKeysAsync(CancellationToken cancellationToken) =>
         await db.Set<DataCategory>().AsNoTracking().Where(c => c.RetiredAt == null).OrderBy(c => c.Key).Select(c => c.Key)
             .ToListAsync(cancellationToken);
@@ -26,12 +34,16 @@ public sealed class RegistryCatalog(PrivacyDbContext db)
     public async Task<IReadOnlyList<PurposeFacts>> PurposesAsync(CancellationToken cancellationToken)
     {
         var purposes = await db.Set<Purpose>().AsNoTracking().Where(p => p.RetiredAt == null).OrderBy(p => p.Key)
-            .Select(p => new { p.Key, p.Name, p.LegalBasis, p.Retention }).ToListAsync(cancellationToken);
+            .Select(p => new { p.Key, p.Name, p.LegalBasis, p.Retention, p.DataSubjects }).ToListAsync(cancellationToken);
         var links = await db.Set<ProcessingLink>().AsNoTracking().Where(l => l.RetiredAt == null)
             .Select(l => new { l.PurposeKey, l.CategoryKey }).Distinct().ToListAsync(cancellationToken);
-        return purposes.Select(p => new PurposeFacts(p.Key, p.Name, p.LegalBasis, p.Retention,
+        return purposes.Select(p => new PurposeFacts(p.Key, p.Name, p.LegalBasis, p.Retention, p.DataSubjects,
             [.. links.Where(l => l.PurposeKey == p.Key).Select(l => l.CategoryKey).Distinct().Order(StringComparer.Ordinal)])).ToList();
     }
+
+    /// <summary>Active recipients' names by key.</summary>
+    public async Task<IReadOnlyDictionary<string, string>> RecipientNamesAsync(CancellationToken cancellationToken) =>
+        await db.Set<Recipient>().AsNoTracking().ToDictionaryAsync(r => r.Key, r => r.Name, cancellationToken);
 
     /// <summary>Whether <paramref name="key"/> names an active recipient or internal system (a party the notifier can reach).</summary>
     public async Task<bool> IsPartyAsync(string key, CancellationToken cancellationToken) =>

@@ -26,6 +26,7 @@ public static class RequestApi
                 "Requests:StatutoryRetention entries need System, Ground and YearsAfterYearEnd (0–50).")
             .ValidateOnStart();
         services.AddScoped<RequestWorkflow>();
+        services.AddScoped<AccessReports>();
         services.AddScoped<IFollowUpAcknowledgementHandler, RequestTaskAcknowledgements>();
         return services;
     }
@@ -89,6 +90,22 @@ public static class RequestApi
             .ProducesProblem(StatusCodes.Status404NotFound)
             .ProducesProblem(StatusCodes.Status409Conflict)
             .RequireAuthorization(Policies.Ops);
+        requests.MapGet("/{id:guid}/report", Report)
+            .WithName("GetAccessReport")
+            .WithSummary("The Art 15 access report of an access request: JSON, or a readable page (format=html) in the request's language")
+            .WithDescription("Categories processed, purposes and legal bases, retention, the recipients actually disclosed to (from the " +
+                             "disclosure log) with dates, the source, the consent history, what the systems returned, the subject's rights " +
+                             "and the right to complain to IMY. Only once the identity is confirmed (Art 12(6)).")
+            .Produces<AccessReport>(StatusCodes.Status200OK, "application/json", "text/html")
+            .ProducesProblem(StatusCodes.Status404NotFound)
+            .ProducesProblem(StatusCodes.Status409Conflict)
+            .RequireAuthorization(Policies.FrontendOrOps);
+        requests.MapGet("/{id:guid}/export", Export)
+            .WithName("GetPortabilityExport")
+            .WithSummary("The Art 20 export of a portability request: the data the subject provided and what the systems returned, as JSON")
+            .ProducesProblem(StatusCodes.Status404NotFound)
+            .ProducesProblem(StatusCodes.Status409Conflict)
+            .RequireAuthorization(Policies.FrontendOrOps);
         requests.MapGet("/tasks", ListSystemTasks)
             .WithName("ListSystemTasks")
             .WithSummary("An internal system's open tasks: what to erase, anonymise, rectify, restrict or export, for whom")
@@ -335,6 +352,56 @@ public static class RequestApi
         await db.SaveChangesAsync(cancellationToken);
         await transaction.CommitAsync(cancellationToken);
         return TypedResults.Ok(Response(rights));
+    }
+
+    public static async Task<Results<Ok<AccessReport>, ContentHttpResult, ProblemHttpResult, ValidationProblem>> Report(
+        Guid id, string? format, PrivacyDbContext db, RequestWorkflow workflow, AccessReports reports, CancellationToken cancellationToken)
+    {
+        if (format is not (null or "json" or "html"))
+        {
+            return TypedResults.ValidationProblem(new Dictionary<string, string[]> { ["format"] = ["'format' must be json or html."] });
+        }
+
+        var (rights, problem) = await Verified(id, RequestType.Access, db, cancellationToken);
+        if (rights is null)
+        {
+            return problem!;
+        }
+
+        var report = await reports.BuildAsync(rights, await workflow.CustomersAsync(rights, cancellationToken), cancellationToken);
+        return format == "html"
+            ? TypedResults.Content(AccessReportHtml.Render(report), "text/html; charset=utf-8")
+            : TypedResults.Ok(report);
+    }
+
+    public static async Task<Results<Ok<object>, ProblemHttpResult>> Export(
+        Guid id, PrivacyDbContext db, RequestWorkflow workflow, AccessReports reports, CancellationToken cancellationToken)
+    {
+        var (rights, problem) = await Verified(id, RequestType.Portability, db, cancellationToken);
+        return rights is null
+            ? problem!
+            : TypedResults.Ok(await reports.ExportAsync(rights, await workflow.CustomersAsync(rights, cancellationToken), cancellationToken));
+    }
+
+    /// <summary>The request, if it is of <paramref name="type"/> and its requester's identity is confirmed (Art 12(6)).</summary>
+    private static async Task<(RightsRequest? Request, ProblemHttpResult? Problem)> Verified(
+        Guid id, RequestType type, PrivacyDbContext db, CancellationToken cancellationToken)
+    {
+        var rights = await db.Set<RightsRequest>().AsNoTracking().Include(r => r.Tasks).SingleOrDefaultAsync(r => r.Id == id, cancellationToken);
+        if (rights is null)
+        {
+            return (null, NotFound(id));
+        }
+
+        if (rights.Type != type || rights.Status is RequestStatus.Received or RequestStatus.Rejected)
+        {
+            return (null, TypedResults.Problem(statusCode: StatusCodes.Status409Conflict, title: "Not available for this request",
+                detail: rights.Type != type
+                    ? $"This is a {JsonNamingPolicy.SnakeCaseLower.ConvertName(rights.Type.ToString())} request."
+                    : "The requester's identity has not been confirmed (Art 12(6))."));
+        }
+
+        return (rights, null);
     }
 
     public static async Task<Results<Ok<SystemTaskPage>, ValidationProblem>> ListSystemTasks(

@@ -147,7 +147,8 @@ public sealed class RequestWorkflow(
         NotifyRequester(request, "completed");
     }
 
-    private async Task<IReadOnlyList<string>> CustomersAsync(RightsRequest request, CancellationToken cancellationToken)
+    /// <summary>The customer numbers the request is about: the one given, and those disclosures recorded with its national identity number.</summary>
+    public async Task<IReadOnlyList<string>> CustomersAsync(RightsRequest request, CancellationToken cancellationToken)
     {
         var customers = new SortedSet<string>(StringComparer.Ordinal);
         if (request.CustomerNumber is not null)

@@ -13,8 +13,6 @@ public sealed class DisclosureTests(PrivacyApiFactory factory) : IClassFixture<P
     private readonly HttpClient _cardPartner = factory.Client(Roles.Partner);
     private readonly HttpClient _invoicingPartner = factory.ClientWithKey(PrivacyApiFactory.OtherPartnerKey);
 
-    private static string NewCustomer() => Random.Shared.NextInt64(1_000_000, 9_999_999_999).ToString(System.Globalization.CultureInfo.InvariantCulture);
-
     private object Disclosure(string recipient, string customer, string purpose, params string[] categories) => new
     {
         recipient, customerNumber = customer, categories, purpose, legalGround = "contract",
@@ -24,7 +22,7 @@ public sealed class DisclosureTests(PrivacyApiFactory factory) : IClassFixture<P
     [Fact]
     public async Task ABatchIsRecordedAndFoundByCustomerAndRecipient()
     {
-        var customer = NewCustomer();
+        var customer = TestSubjects.NewCustomer();
 
         using var response = await _system.PostAsJsonAsync("/disclosures", new
         {
@@ -47,7 +45,7 @@ public sealed class DisclosureTests(PrivacyApiFactory factory) : IClassFixture<P
     [Fact]
     public async Task ACategoryTheRegistryDoesNotAllowForTheRecipientRefusesTheWholeBatch()
     {
-        var customer = NewCustomer();
+        var customer = TestSubjects.NewCustomer();
 
         using var response = await _system.PostAsJsonAsync("/disclosures", new
         {
@@ -89,7 +87,7 @@ public sealed class DisclosureTests(PrivacyApiFactory factory) : IClassFixture<P
     [Fact]
     public async Task APartnerSeesOnlyItsOwnStreamAndItsCursorIsUselessToAnother()
     {
-        var customer = NewCustomer();
+        var customer = TestSubjects.NewCustomer();
         (await _system.PostAsJsonAsync("/disclosures", new
         {
             disclosures = new[]
@@ -194,7 +192,7 @@ public sealed class DisclosureTests(PrivacyApiFactory factory) : IClassFixture<P
     [Fact]
     public async Task ANationalIdentityNumberIsKeptOnlyAsAKeyedHashAndFindsTheDisclosuresInAnyFormat()
     {
-        var customer = NewCustomer();
+        var customer = TestSubjects.NewCustomer();
         using var response = await _system.PostAsJsonAsync("/disclosures", new
         {
             disclosures = new[]

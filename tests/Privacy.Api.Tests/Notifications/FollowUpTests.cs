@@ -12,12 +12,10 @@ public sealed class FollowUpTests(PrivacyApiFactory factory) : IClassFixture<Pri
     private readonly HttpClient _cardPartner = factory.Client(Roles.Partner);
     private readonly HttpClient _invoicingPartner = factory.ClientWithKey(PrivacyApiFactory.OtherPartnerKey);
 
-    private static string NewCustomer() => Random.Shared.NextInt64(1_000_000, 9_999_999_999).ToString(System.Globalization.CultureInfo.InvariantCulture);
-
     /// <summary>The customer's name and card went to the card provider, name and bank account to the invoicing partner.</summary>
     private async Task<string> CustomerKnownToBothPartners()
     {
-        var customer = NewCustomer();
+        var customer = TestSubjects.NewCustomer();
         var at = factory.Time.GetUtcNow().AddMinutes(-1);
         (await factory.Client(Roles.System).PostJson("/disclosures", new
         {
@@ -75,7 +73,7 @@ public sealed class FollowUpTests(PrivacyApiFactory factory) : IClassFixture<Pri
         var followUp = Assert.Single(invoicing, e => IsFollowUpFor(e, customer)).GetProperty("followUp");
         Assert.Equal("5000-1234567", followUp.GetProperty("corrections").GetProperty("bankAccount").GetString());
 
-        using var nobody = await _ops.PostJson("/follow-ups", new { customerNumber = NewCustomer(), action = "restrict" });
+        using var nobody = await _ops.PostJson("/follow-ups", new { customerNumber = TestSubjects.NewCustomer(), action = "restrict" });
         Assert.Equal(0, (await nobody.ReadOk<JsonElement>()).GetProperty("count").GetInt32());
     }
 

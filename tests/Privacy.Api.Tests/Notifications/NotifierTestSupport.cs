@@ -10,7 +10,7 @@ internal static class NotifierTestSupport
 {
     public const string Recipient = "card-provider";
 
-    public static string NewCustomer() => Random.Shared.NextInt64(1_000_000, 9_999_999_999).ToString(System.Globalization.CultureInfo.InvariantCulture);
+    public static string NewCustomer() => TestSubjects.NewCustomer();
 
     /// <summary>Points the card provider's endpoint at <paramref name="url"/>; returns a signing secret valid from now.</summary>
     public static async Task<string> SetEndpointAsync(PrivacyApiFactory factory, string url, string recipient = Recipient)
