@@ -26,6 +26,7 @@ public static class ConsentApi
             .ValidateOnStart();
         services.AddScoped<ConsentRecorder>();
         services.AddScoped<ConsentHistory>();
+        services.AddScoped<ConsentErasure>();
         services.AddSingleton<ConsentStateReader>();
         services.AddSingleton<ConsentStateCache>();
         services.AddHostedService(sp => sp.GetRequiredService<ConsentStateCache>());

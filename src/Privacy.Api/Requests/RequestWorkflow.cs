@@ -3,6 +3,7 @@ using System.Text.Json;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.Options;
 using Privacy.Api.Audit;
+using Privacy.Api.Consent;
 using Privacy.Api.Disclosures;
 using Privacy.Api.Notifications;
 using Privacy.Api.Platform.Database;
@@ -16,8 +17,11 @@ namespace Privacy.Api.Requests;
 /// </summary>
 public sealed class RequestWorkflow(
     PrivacyDbContext db, RegistryCatalog registry, DisclosureLog disclosures, FollowUps followUps, Outbox outbox, AuditTrail audit,
-    TimeProvider time, IOptions<RequestsOptions> options)
+    ConsentErasure consentErasure, TimeProvider time, IOptions<RequestsOptions> options)
 {
+    /// <summary>The target of the task that records what the service did to its own data.</summary>
+    public const string ServiceItself = "privacy-service";
+
     private static readonly JsonSerializerOptions Json = new(JsonSerializerDefaults.Web);
 
     /// <summary>Art 12(3): one month from receipt, a calendar month (31 January → 28 or 29 February).</summary>
@@ -94,6 +98,21 @@ public sealed class RequestWorkflow(
                 Action = statutory is null ? SystemAction(request.Type) : TaskAction.Restrict,
                 Categories = categories, KeptUnder = statutory?.Ground, KeptUntil = statutory?.KeptUntil(request.ReceivedAt), CreatedAt = now,
             });
+        }
+
+        if (request.Type is RequestType.Erasure or RequestType.Anonymisation)
+        {
+            // The service's own data: done at once, and recorded as a task like any system's.
+            foreach (var customer in await CustomersAsync(request, cancellationToken))
+            {
+                var erased = await consentErasure.EraseCustomerAsync(customer, cancellationToken);
+                request.Tasks.Add(new RequestTask
+                {
+                    RequestId = request.Id, TargetKind = TaskTargetKind.System, Target = ServiceItself, Action = SystemAction(request.Type),
+                    Categories = ["user.privacy_preferences", "user.device.ip_address"], Status = RequestTaskStatus.Done, Outcome = erased.ToString(),
+                    CreatedAt = now, CompletedAt = now, CompletedBy = actor,
+                });
+            }
         }
 
         if (RecipientAction(request.Type) is { } action)

@@ -43,7 +43,7 @@ public sealed class ErasureRequestTests(NotifierFactory factory) : IClassFixture
         Assert.Equal("in_progress", request.GetProperty("status").GetString());
         Assert.Equal(["received", "identity_verified", "in_progress"], request.GetProperty("transitions").EnumerateArray().Select(t => t.GetProperty("to").GetString()));
         var tasks = request.GetProperty("tasks").EnumerateArray().ToList();
-        Assert.Equal(["accounting", "booking", "card-provider", "email", "invoicing-partner", "website"], tasks.Select(t => t.GetProperty("target").GetString()).Order());
+        Assert.Equal(["accounting", "booking", "card-provider", "email", "invoicing-partner", "privacy-service", "website"], tasks.Select(t => t.GetProperty("target").GetString()).Order());
         var accounting = tasks.Single(t => t.GetProperty("target").GetString() == "accounting");
         Assert.Equal("restrict", accounting.GetProperty("action").GetString());
         Assert.Equal("Bokföringslagen (1999:1078) 7 kap. 2 §", accounting.GetProperty("keptUnder").GetString());
