@@ -109,8 +109,9 @@ public static class RequestApi
         requests.MapGet("/tasks", ListSystemTasks)
             .WithName("ListSystemTasks")
             .WithSummary("An internal system's open tasks: what to erase, anonymise, rectify, restrict or export, for whom")
-            .WithDescription("Oldest first; pass `next` as `after`. Report each with POST /requests/tasks/{id}/outcome. Recipients get theirs " +
-                             "as follow-ups in the partner feed and webhook instead.")
+            .WithDescription("Oldest first; pass `next` as `after`. Report each with POST /requests/tasks/{id}/outcome. A system with a webhook " +
+                             "endpoint (PUT /notifier/endpoints/{system}) is also sent each task as a signed `rights_request.task` event. " +
+                             "Recipients get theirs as follow-ups in the partner feed and webhook instead.")
             .RequireAuthorization(Policies.OpsOrSystem);
         requests.MapPost("/tasks/{taskId:long}/outcome", ReportOutcome)
             .WithName("ReportTaskOutcome")
@@ -420,11 +421,9 @@ public static class RequestApi
         var rows = await db.Set<RequestTask>().AsNoTracking()
             .Where(t => t.TargetKind == TaskTargetKind.System && t.Target == system && t.Status == RequestTaskStatus.Pending && t.Id > (after ?? 0))
             .OrderBy(t => t.Id).Take(size)
-            .Join(db.Set<RightsRequest>(), t => t.RequestId, r => r.Id, (t, r) => new { Task = t, r.Type, r.CustomerNumber, r.Changes, r.Purpose })
+            .Join(db.Set<RightsRequest>(), t => t.RequestId, r => r.Id, (t, r) => new { Task = t, Request = r })
             .ToListAsync(cancellationToken);
-        var items = rows.Select(r => new SystemTaskResponse(r.Task.Id, r.Task.RequestId, r.Type, r.Task.Action, r.CustomerNumber, r.Task.Categories,
-            r.Changes is null ? null : JsonSerializer.Deserialize<Dictionary<string, string?>>(r.Changes, Json), r.Purpose, r.Task.KeptUnder,
-            r.Task.KeptUntil, r.Task.CreatedAt, $"/requests/tasks/{r.Task.Id}/outcome")).ToList();
+        var items = rows.Select(r => RequestWorkflow.SystemTask(r.Task, r.Request)).ToList();
         return TypedResults.Ok(new SystemTaskPage(items, items.Count == size ? items[^1].Id : null));
     }
 

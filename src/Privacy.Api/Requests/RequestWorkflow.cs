@@ -135,12 +135,25 @@ public sealed class RequestWorkflow(
             }
         }
 
+        // Internal systems read their tasks (GET /requests/tasks) or, with a webhook endpoint, are sent each one.
+        await db.SaveChangesAsync(cancellationToken);
+        foreach (var task in request.Tasks.Where(t => t.TargetKind == TaskTargetKind.System && t.Status == RequestTaskStatus.Pending))
+        {
+            outbox.Enqueue(task.Target, "rights_request.task", SystemTask(task, request), request.CustomerNumber ?? request.Id.ToString());
+        }
+
         audit.Record("rights_request.fanned_out", "rights_request", request.Id.ToString(), new
         {
             systems = request.Tasks.Where(t => t.TargetKind == TaskTargetKind.System).Select(t => t.Target),
             recipients = request.Tasks.Where(t => t.TargetKind == TaskTargetKind.Recipient).Select(t => t.Target),
         });
     }
+
+    /// <summary>A system's task as the system sees it: what to do, about whom, and where to report.</summary>
+    public static SystemTaskResponse SystemTask(RequestTask task, RightsRequest request) => new(
+        task.Id, task.RequestId, request.Type, task.Action, request.CustomerNumber, task.Categories,
+        request.Changes is null ? null : JsonSerializer.Deserialize<Dictionary<string, string?>>(request.Changes, Json), request.Purpose,
+        task.KeptUnder, task.KeptUntil, task.CreatedAt, $"/requests/tasks/{task.Id}/outcome");
 
     /// <summary>Completed when every task is done; partially completed when some data is kept by law; open while any task is pending or failed.</summary>
     public void Settle(RightsRequest request, string actor)

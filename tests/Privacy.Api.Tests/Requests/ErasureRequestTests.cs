@@ -18,6 +18,8 @@ public sealed class ErasureRequestTests(NotifierFactory factory) : IClassFixture
         await using var invoicing = await WebhookReceiver.StartAsync();
         var cardSecret = await SetEndpointAsync(factory, card.Url, "card-provider");
         var invoicingSecret = await SetEndpointAsync(factory, invoicing.Url, "invoicing-partner");
+        await using var booking = await WebhookReceiver.StartAsync();
+        var bookingSecret = await SetEndpointAsync(factory, booking.Url, "booking"); // an internal system that takes its tasks by webhook
         var customer = NewCustomer();
         factory.Time.SetUtcNow(new DateTimeOffset(2026, 11, 25, 9, 0, 0, TimeSpan.Zero));
         (await _system.PostJson("/disclosures", new
@@ -74,7 +76,18 @@ public sealed class ErasureRequestTests(NotifierFactory factory) : IClassFixture
         }
 
         Assert.Equal("in_progress", (await Request(id)).GetProperty("status").GetString()); // the systems have not answered yet
-        foreach (var system in new[] { "website", "booking", "email", "accounting" })
+        var bookingCall = await Received(booking);
+        Assert.True(WebhookReceiver.IsSignedWith(bookingCall, bookingSecret));
+        var bookingTask = JsonDocument.Parse(bookingCall.Body).RootElement;
+        Assert.Equal("rights_request.task", bookingTask.GetProperty("type").GetString());
+        Assert.Equal("erase", bookingTask.GetProperty("data").GetProperty("action").GetString());
+        Assert.Equal(customer, bookingTask.GetProperty("data").GetProperty("customerNumber").GetString());
+        using (var outcome = await _system.PostJson(bookingTask.GetProperty("data").GetProperty("reportAt").GetString()!, new { outcome = "done" }))
+        {
+            outcome.EnsureSuccessStatusCode();
+        }
+
+        foreach (var system in new[] { "website", "email", "accounting" })
         {
             var open = await _system.GetFromJsonAsync<JsonElement>($"/requests/tasks?system={system}");
             var task = Assert.Single(open.GetProperty("items").EnumerateArray(), t => t.GetProperty("requestId").GetString() == id);
@@ -108,7 +121,7 @@ public sealed class ErasureRequestTests(NotifierFactory factory) : IClassFixture
     {
         await using var connection = await factory.OpenDatabaseAsync();
         await using var read = new Npgsql.NpgsqlCommand(
-            "SELECT event_type FROM privacy.outbox_messages WHERE recipient_key = 'email' AND payload->'data'->>'requestId' = $1 ORDER BY id", connection);
+            "SELECT event_type FROM privacy.outbox_messages WHERE recipient_key = 'email' AND event_type <> 'rights_request.task' AND payload->'data'->>'requestId' = $1 ORDER BY id", connection);
         read.Parameters.AddWithValue(id);
         var events = new List<string>();
         await using var reader = await read.ExecuteReaderAsync();
