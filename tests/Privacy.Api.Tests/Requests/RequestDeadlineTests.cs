@@ -49,6 +49,22 @@ public sealed class RequestDeadlineTests(PrivacyApiFactory factory) : IClassFixt
         factory.Time.SetUtcNow(new DateTimeOffset(2027, 4, 28, 10, 0, 1, TimeSpan.Zero));
         Assert.Contains(id, await Listed("overdue"));
         Assert.Contains(id, await Listed("open"));
+
+        // Paged one at a time, every open request comes once.
+        var all = await Listed("open");
+        var paged = new List<string?>();
+        for (string? after = null; ;)
+        {
+            var page = await _ops.GetFromJsonAsync<JsonElement>($"/requests?due=open&limit=1{(after is null ? "" : $"&after={after}")}");
+            paged.AddRange(page.GetProperty("items").EnumerateArray().Select(r => r.GetProperty("id").GetString()));
+            after = page.GetProperty("next").GetString();
+            if (after is null)
+            {
+                break;
+            }
+        }
+
+        Assert.Equal(all, paged);
     }
 
     private async Task<List<string?>> Listed(string due)
