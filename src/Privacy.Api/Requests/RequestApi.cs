@@ -287,7 +287,10 @@ public static class RequestApi
     public static Task<Results<Ok<RightsRequestResponse>, ProblemHttpResult>> VerifyIdentity(
         Guid id, VerifyIdentityRequest request, HttpContext http, PrivacyDbContext db, RequestWorkflow workflow, CancellationToken cancellationToken) =>
         Change(id, http, db, workflow, [RequestStatus.Received], "verify the identity of", async (rights, actor) =>
-            await StartAsync(rights, workflow, db, actor, request.Method!, cancellationToken), cancellationToken);
+        {
+            await StartAsync(rights, workflow, db, actor, request.Method!, cancellationToken);
+            return null;
+        }, cancellationToken);
 
     public static Task<Results<Ok<RightsRequestResponse>, ProblemHttpResult>> Reject(
         Guid id, RejectRightsRequest request, HttpContext http, PrivacyDbContext db, RequestWorkflow workflow, CancellationToken cancellationToken) =>
@@ -299,42 +302,39 @@ public static class RequestApi
                 rights.Resolution = $"{JsonNamingPolicy.SnakeCaseLower.ConvertName(request.Ground!.Value.ToString())}: {request.Reason}";
                 workflow.Transition(rights, RequestStatus.Rejected, actor, rights.Resolution);
                 workflow.NotifyRequester(rights, "rejected");
-                return Task.CompletedTask;
+                return Task.FromResult<ProblemHttpResult?>(null);
             }, cancellationToken);
 
-    public static async Task<Results<Ok<RightsRequestResponse>, ProblemHttpResult>> Extend(
-        Guid id, ExtendRightsRequest request, HttpContext http, PrivacyDbContext db, RequestWorkflow workflow, CancellationToken cancellationToken)
-    {
-        var alreadyExtended = await db.Set<RightsRequest>().AnyAsync(r => r.Id == id && r.ExtendedDueAt != null, cancellationToken);
-        if (alreadyExtended)
-        {
-            return TypedResults.Problem(statusCode: StatusCodes.Status409Conflict, title: "Already extended",
-                detail: "Art 12(3) allows one extension, by at most two further months in all.");
-        }
-
-        return await Change(id, http, db, workflow, [RequestStatus.Received, RequestStatus.IdentityVerified, RequestStatus.InProgress], "extend",
+    public static Task<Results<Ok<RightsRequestResponse>, ProblemHttpResult>> Extend(
+        Guid id, ExtendRightsRequest request, HttpContext http, PrivacyDbContext db, RequestWorkflow workflow, CancellationToken cancellationToken) =>
+        Change(id, http, db, workflow, [RequestStatus.Received, RequestStatus.IdentityVerified, RequestStatus.InProgress], "extend",
             (rights, actor) =>
             {
+                if (rights.ExtendedDueAt is not null)
+                {
+                    return Task.FromResult<ProblemHttpResult?>(TypedResults.Problem(statusCode: StatusCodes.Status409Conflict, title: "Already extended",
+                        detail: "Art 12(3) allows one extension, by at most two further months in all."));
+                }
+
                 rights.ExtendedDueAt = RequestWorkflow.ExtendedDueDate(rights.DueAt, request.Months!.Value);
                 rights.ExtensionReason = request.Reason;
                 workflow.Transition(rights, rights.Status, actor, $"extended by {request.Months} month(s) to {rights.ExtendedDueAt:yyyy-MM-dd}: {request.Reason}");
                 workflow.NotifyRequester(rights, "extended"); // Art 12(3): the requester is told, with the reasons
-                return Task.CompletedTask;
+                return Task.FromResult<ProblemHttpResult?>(null);
             }, cancellationToken);
-    }
 
     public static Task<Results<Ok<RightsRequestResponse>, ProblemHttpResult>> Close(
         Guid id, CloseRightsRequest request, HttpContext http, PrivacyDbContext db, RequestWorkflow workflow, CancellationToken cancellationToken) =>
         Change(id, http, db, workflow, [RequestStatus.InProgress], "close", (rights, actor) =>
         {
             workflow.Finish(rights, actor, $"Closed by ops: {request.Reason}");
-            return Task.CompletedTask;
+            return Task.FromResult<ProblemHttpResult?>(null);
         }, cancellationToken);
 
     /// <summary>Runs one lifecycle step on a locked request in one transaction, if the request is in a status that allows it.</summary>
     private static async Task<Results<Ok<RightsRequestResponse>, ProblemHttpResult>> Change(
         Guid id, HttpContext http, PrivacyDbContext db, RequestWorkflow workflow, RequestStatus[] allowedFrom, string verb,
-        Func<RightsRequest, string, Task> step, CancellationToken cancellationToken)
+        Func<RightsRequest, string, Task<ProblemHttpResult?>> step, CancellationToken cancellationToken)
     {
         await using var transaction = await db.Database.BeginTransactionAsync(cancellationToken);
         var rights = await workflow.LockAsync(id, cancellationToken);
@@ -349,7 +349,11 @@ public static class RequestApi
                 detail: $"Cannot {verb} a request that is {JsonNamingPolicy.SnakeCaseLower.ConvertName(rights.Status.ToString())}.");
         }
 
-        await step(rights, http.User.GetActor().KeyId);
+        if (await step(rights, http.User.GetActor().KeyId) is { } refused)
+        {
+            return refused;
+        }
+
         await db.SaveChangesAsync(cancellationToken);
         await transaction.CommitAsync(cancellationToken);
         return TypedResults.Ok(Response(rights));

@@ -85,5 +85,32 @@ public sealed class RequestLifecycleTests(PrivacyApiFactory factory) : IClassFix
         Assert.NotEqual(JsonValueKind.Null, done.GetProperty("closedAt").ValueKind);
     }
 
+    [Fact]
+    public async Task AFailedTaskKeepsTheRequestOpenUntilOpsCloseItWithAReason()
+    {
+        using var submitted = await _ops.PostJson("/requests", new { type = "restriction", channel = "email", subject = new { customerNumber = TestSubjects.NewCustomer() } });
+        var id = (await submitted.ReadOk<JsonElement>(HttpStatusCode.Created)).GetProperty("id").GetString();
+        using var notYet = await _ops.PostJson($"/requests/{id}/closure", new { reason = "too early" });
+        await notYet.AssertProblem(HttpStatusCode.Conflict);
+        var tasks = (await (await _ops.PostJson($"/requests/{id}/identity-verification", new { method = "Reply from the registered address" }))
+            .ReadOk<JsonElement>()).GetProperty("tasks").EnumerateArray().ToList();
+        var system = factory.Client(Roles.System);
+
+        using var noReason = await system.PostJson($"/requests/tasks/{tasks[0].GetProperty("id").GetInt64()}/outcome", new { outcome = "failed" });
+        Assert.Equal(["note"], await noReason.AssertValidationErrors());
+        (await system.PostJson($"/requests/tasks/{tasks[0].GetProperty("id").GetInt64()}/outcome", new { outcome = "failed", note = "Archive offline" }))
+            .EnsureSuccessStatusCode();
+        foreach (var task in tasks.Skip(1))
+        {
+            (await system.PostJson($"/requests/tasks/{task.GetProperty("id").GetInt64()}/outcome", new { outcome = "done" })).EnsureSuccessStatusCode();
+        }
+
+        Assert.Equal("in_progress", (await Request(id)).GetProperty("status").GetString());
+        using var closed = await _ops.PostJson($"/requests/{id}/closure", new { reason = "The archive was destroyed; nothing is left to restrict" });
+        var body = await closed.ReadOk<JsonElement>();
+        Assert.Equal("partially_completed", body.GetProperty("status").GetString());
+        Assert.StartsWith("Closed by ops: The archive was destroyed", body.GetProperty("resolution").GetString());
+    }
+
     private async Task<JsonElement> Request(string? id) => await _ops.GetFromJsonAsync<JsonElement>($"/requests/{id}");
 }
