@@ -128,6 +128,25 @@ public sealed class RequestDeadlineTests(PrivacyApiFactory factory) : IClassFixt
     }
 
     [Fact]
+    public async Task ARetriedSubmissionWithTheSameIdempotencyKeyCreatesOneRequest()
+    {
+        var customer = TestSubjects.NewCustomer();
+        var body = new { type = "erasure", subject = new { customerNumber = customer } };
+        var ids = new List<string?>();
+        for (var attempt = 0; attempt < 2; attempt++)
+        {
+            using var message = new HttpRequestMessage(HttpMethod.Post, "/requests") { Content = JsonContent.Create(body, options: HttpAssertions.Json) };
+            message.Headers.Add("Idempotency-Key", $"erase-{customer}");
+            using var response = await factory.Client(Roles.Frontend).SendAsync(message);
+            ids.Add((await response.ReadOk<JsonElement>(HttpStatusCode.Created)).GetProperty("id").GetString());
+        }
+
+        Assert.Equal(ids[0], ids[1]);
+        Assert.Equal(1, await factory.ScalarAsync("SELECT count(*) FROM privacy.rights_requests WHERE customer_number = $1", customer));
+        Assert.Equal(1, await factory.ScalarAsync("SELECT count(*) FROM privacy.rights_request_tasks t JOIN privacy.rights_requests r ON r.id = t.request_id WHERE r.customer_number = $1 AND t.target = 'website'", customer));
+    }
+
+    [Fact]
     public async Task APartnerCannotReadOrTouchAnyRequest()
     {
         var id = (await SubmitByLetter(new { customerNumber = "4400124" })).GetProperty("id").GetString();
