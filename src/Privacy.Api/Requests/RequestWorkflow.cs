@@ -79,7 +79,7 @@ public sealed class RequestWorkflow(
         var now = time.GetUtcNow();
         var purposes = await registry.PurposesAsync(cancellationToken);
         IReadOnlyCollection<string> scope = request.Type == RequestType.Objection
-            ? purposes.Single(p => p.Key == request.Purpose).Categories
+            ? purposes.FirstOrDefault(p => p.Key == request.Purpose)?.Categories ?? [] // a purpose retired since: nothing processes for it
             : (IReadOnlyCollection<string>?)request.Categories ?? await registry.CategoryKeysAsync(cancellationToken);
         foreach (var system in await registry.SystemsAsync(cancellationToken))
         {
