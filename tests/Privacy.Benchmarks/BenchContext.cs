@@ -3,7 +3,8 @@ using Privacy.Benchmarks.Tools;
 namespace Privacy.Benchmarks;
 
 /// <summary>Everything a scenario needs: the service, its database, the raw server, the options.</summary>
-internal sealed class BenchContext(BenchmarkOptions options, ServiceUnderTest service, Database database, RawHttpServer raw)
+/// <param name="serviceDll">The published service, for scenarios that start an instance of their own.</param>
+internal sealed class BenchContext(BenchmarkOptions options, ServiceUnderTest service, Database database, RawHttpServer raw, string serviceDll)
 {
     private int _run;
 
@@ -24,6 +25,14 @@ internal sealed class BenchContext(BenchmarkOptions options, ServiceUnderTest se
 
     /// <summary>A partner key bound to the recipient <c>card-provider</c>.</summary>
     public string CardPartnerKey => ServiceUnderTest.Keys["bench-partner-card"].Key;
+
+    /// <summary>
+    /// Starts another instance of the published service (the caller disposes it), e.g. on a database of the scenario's own
+    /// in the same cluster, with extra <paramref name="settings"/> (configuration keys as environment variables).
+    /// </summary>
+    public Task<ServiceUnderTest> StartServiceAsync(string connectionString, IReadOnlyDictionary<string, string>? settings,
+        CancellationToken cancellationToken) =>
+        ServiceUnderTest.StartAsync(serviceDll, connectionString, cancellationToken, settings);
 
     /// <summary>Drives the service with a wrk script and records the service's CPU time per request.</summary>
     public async Task<Measurement> LoadServiceAsync(string name, string script, TimeSpan duration, int connections,

@@ -1,4 +1,5 @@
 using System.Globalization;
+using Privacy.Benchmarks.Scenarios;
 
 namespace Privacy.Benchmarks;
 
@@ -11,26 +12,36 @@ internal sealed record BenchmarkOptions(
     bool Scaling,
     int FeedEntries,
     int OutboxMessages,
+    int FanOutCustomers,
+    long FanOutDisclosures,
+    int FanOutRequests,
     IReadOnlyList<string>? Only,
     string Output)
 {
     public const string Usage = """
         Usage: tests/Privacy.Benchmarks/run [--scale N] [--connections N] [--duration S] [--mixed-duration S] [--no-scaling]
-                                         [--feed-entries N] [--outbox-messages N] [--only NAME[,NAME…]] [--output DIR]
-          --scale N            subjects with consent histories (default 100000; e.g. 1000000)
-          --connections N      concurrent HTTP connections and pgbench clients (default 16)
-          --duration S         seconds per measurement (default 15)
-          --mixed-duration S   seconds of the mixed frontend scenario (default 60)
-          --no-scaling         skip the 10,000 vs 1,000,000 subjects latency comparison
-          --feed-entries N     disclosures to card-provider paged through the partner feed (default 1000000; e.g. 50000)
-          --outbox-messages N  outbox messages the relay delivers in each outbox-relay run (default 20000; e.g. 2000)
-          --only NAME[,NAME…]  run only these scenarios (e.g. outbox-relay); the scaling probe still runs unless --no-scaling
-          --output DIR         where results.json goes (default artifacts/bench)
+                                         [--feed-entries N] [--outbox-messages N] [--fan-out-customers N] [--fan-out-disclosures N]
+                                         [--fan-out-requests N] [--only NAME[,NAME…]] [--output DIR]
+          --scale N                subjects with consent histories (default 100000; e.g. 1000000)
+          --connections N          concurrent HTTP connections and pgbench clients (default 16)
+          --duration S             seconds per measurement (default 15)
+          --mixed-duration S       seconds of the mixed frontend scenario (default 60)
+          --no-scaling             skip the 10,000 vs 1,000,000 subjects latency comparison
+          --feed-entries N         disclosures to card-provider paged through the partner feed (default 1000000; e.g. 50000)
+          --outbox-messages N      outbox messages the relay delivers in each outbox-relay run (default 20000; e.g. 2000)
+          --fan-out-customers N    customers of the request-fan-out scenario's large database (default 1000000; e.g. 100000);
+                                   its small database has 10000
+          --fan-out-disclosures N  disclosures in that large database (default 10000000; e.g. 1000000), as many per customer
+                                   in the small one
+          --fan-out-requests N     erasure requests measured at each size, each for a fresh customer (default 1000; at most 2800)
+          --only NAME[,NAME…]      run only these scenarios (e.g. outbox-relay); the scaling probe still runs unless --no-scaling
+          --output DIR             where results.json goes (default artifacts/bench)
         """;
 
     public static BenchmarkOptions Parse(string[] args, string repository)
     {
-        var options = new BenchmarkOptions(100_000, 16, TimeSpan.FromSeconds(15), TimeSpan.FromSeconds(60), true, 1_000_000, 20_000, null,
+        var options = new BenchmarkOptions(100_000, 16, TimeSpan.FromSeconds(15), TimeSpan.FromSeconds(60), true, 1_000_000, 20_000,
+            RequestFanOutScenario.DefaultCustomers, RequestFanOutScenario.DefaultDisclosures, 1000, null,
             Path.Combine(repository, "artifacts", "bench"));
         for (var i = 0; i < args.Length; i++)
         {
@@ -44,6 +55,9 @@ internal sealed record BenchmarkOptions(
                 "--no-scaling" => options with { Scaling = false },
                 "--feed-entries" => options with { FeedEntries = int.Parse(Next(), CultureInfo.InvariantCulture) },
                 "--outbox-messages" => options with { OutboxMessages = int.Parse(Next(), CultureInfo.InvariantCulture) },
+                "--fan-out-customers" => options with { FanOutCustomers = int.Parse(Next(), CultureInfo.InvariantCulture) },
+                "--fan-out-disclosures" => options with { FanOutDisclosures = long.Parse(Next(), CultureInfo.InvariantCulture) },
+                "--fan-out-requests" => options with { FanOutRequests = int.Parse(Next(), CultureInfo.InvariantCulture) },
                 "--only" => options with { Only = Next().Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries) },
                 "--output" => options with { Output = Path.GetFullPath(Next()) },
                 _ => throw new ArgumentException($"Unknown option {args[i]}.\n{Usage}"),
@@ -63,6 +77,21 @@ internal sealed record BenchmarkOptions(
         if (options.OutboxMessages < 1)
         {
             throw new ArgumentException($"--outbox-messages must be at least 1.\n{Usage}");
+        }
+
+        if (options.FanOutCustomers <= RequestFanOutScenario.SmallCustomers)
+        {
+            throw new ArgumentException($"--fan-out-customers must be more than {RequestFanOutScenario.SmallCustomers} (the small database).\n{Usage}");
+        }
+
+        if (options.FanOutDisclosures < 2L * options.FanOutCustomers)
+        {
+            throw new ArgumentException($"--fan-out-disclosures must be at least two per customer (one to each recipient).\n{Usage}");
+        }
+
+        if (options.FanOutRequests is < 1 or > RequestFanOutScenario.MaxRequests)
+        {
+            throw new ArgumentException($"--fan-out-requests must be 1–{RequestFanOutScenario.MaxRequests}.\n{Usage}");
         }
 
         if (options.Only?.FirstOrDefault(name => Harness.Scenarios.All(s => s.Name != name)) is { } unknown)

@@ -22,6 +22,7 @@ internal static class Harness
         new MixedScenario(),
         new PartnerFeedPagingScenario(),
         new OutboxRelayScenario(),
+        new RequestFanOutScenario(),
     ];
 
     /// <summary>Fixed server settings, so runs compare.</summary>
@@ -71,7 +72,7 @@ internal static class Harness
         Console.Error.WriteLine("Starting the service (applies migrations and seeds)…");
         await using var service = await ServiceUnderTest.StartAsync(dll, connectionString, cancellationToken);
         await using var raw = await RawHttpServer.StartAsync();
-        var context = new BenchContext(options, service, database, raw);
+        var context = new BenchContext(options, service, database, raw, dll);
         // The scaling probe measures the database path, so it reads through an instance without the consent-state cache
         // (with it, 10,000 subjects fit in the cache and 1,000,000 do not: that would compare hits with misses).
         await using var uncached = options.Scaling
@@ -79,7 +80,7 @@ internal static class Harness
                 // Nor does it run a relay: the outbox-relay scenario measures one relay, the main instance's.
                 new Dictionary<string, string> { ["Consent__StateCache"] = "false", ["Notifier__RelayEnabled"] = "false" })
             : null;
-        var probe = uncached is null ? null : new BenchContext(options, uncached, database, raw);
+        var probe = uncached is null ? null : new BenchContext(options, uncached, database, raw, dll);
         var rows = new List<ResultRow>();
 
         Measurement? small = null;
