@@ -109,9 +109,11 @@ public static class RequestApi
         requests.MapGet("/tasks", ListSystemTasks)
             .WithName("ListSystemTasks")
             .WithSummary("An internal system's open tasks: what to erase, anonymise, rectify, restrict or export, for whom")
-            .WithDescription("Oldest first; pass `next` as `after`. Report each with POST /requests/tasks/{id}/outcome. A system with a webhook " +
+            .WithDescription("Oldest first; pass `next` as `after`. A key bound to a system (ApiKeys:Keys:N:System) sees only that system's " +
+                             "tasks and may leave out `system`. Report each with POST /requests/tasks/{id}/outcome. A system with a webhook " +
                              "endpoint (PUT /notifier/endpoints/{system}) is also sent each task as a signed `rights_request.task` event. " +
                              "Recipients get theirs as follow-ups in the partner feed and webhook instead.")
+            .ProducesProblem(StatusCodes.Status403Forbidden)
             .RequireAuthorization(Policies.OpsOrSystem);
         requests.MapPost("/tasks/{taskId:long}/outcome", ReportOutcome)
             .WithName("ReportTaskOutcome")
@@ -409,9 +411,16 @@ public static class RequestApi
         return (rights, null);
     }
 
-    public static async Task<Results<Ok<SystemTaskPage>, ValidationProblem>> ListSystemTasks(
-        PrivacyDbContext db, string? system, long? after, int? limit, CancellationToken cancellationToken)
+    public static async Task<Results<Ok<SystemTaskPage>, ValidationProblem, ProblemHttpResult>> ListSystemTasks(
+        HttpContext http, PrivacyDbContext db, string? system, long? after, int? limit, CancellationToken cancellationToken)
     {
+        if (http.User.GetActor().System is { } own && system is not null && system != own)
+        {
+            return TypedResults.Problem(statusCode: StatusCodes.Status403Forbidden, title: "Forbidden",
+                detail: $"This key speaks for the internal system '{own}' only.");
+        }
+
+        system ??= http.User.GetActor().System;
         if (Paging.CheckLimit(limit, out var size) is { } invalid)
         {
             return invalid;
@@ -446,6 +455,13 @@ public static class RequestApi
         }
 
         var task = rights.Tasks.Single(t => t.Id == taskId);
+        if (http.User.GetActor().System is { } own && task.Target != own)
+        {
+            // Another system's task is answered exactly like one that does not exist.
+            return TypedResults.Problem(statusCode: StatusCodes.Status404NotFound, title: "Not found",
+                detail: $"There is no internal system task {taskId} for '{own}'.");
+        }
+
         if (task.Status == RequestTaskStatus.Done || !RequestWorkflow.IsOpen(rights.Status))
         {
             return TypedResults.Problem(statusCode: StatusCodes.Status409Conflict, title: "Already settled",

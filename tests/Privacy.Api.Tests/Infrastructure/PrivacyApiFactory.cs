@@ -27,6 +27,9 @@ public class PrivacyApiFactory : WebApplicationFactory<Program>, IAsyncLifetime
     /// <summary>A second partner, bound to the invoicing partner (the role key above is the card provider's).</summary>
     public const string OtherPartnerKey = "test-partner-b-key-5e91aa";
 
+    /// <summary>A system key bound to the booking system: it sees and answers only that system's tasks.</summary>
+    public const string BookingSystemKey = "test-system-booking-key-7c03f1";
+
     public FakeTimeProvider Time { get; } = new(new DateTimeOffset(2026, 11, 25, 9, 0, 0, TimeSpan.Zero));
 
     public string ConnectionString { get; private set; } = "";
@@ -110,6 +113,11 @@ public class PrivacyApiFactory : WebApplicationFactory<Program>, IAsyncLifetime
         builder.UseSetting($"ApiKeys:Keys:{index}:Role", Roles.Partner);
         builder.UseSetting($"ApiKeys:Keys:{index}:Hash", ApiKeyAuthentication.Hash(OtherPartnerKey));
         builder.UseSetting($"ApiKeys:Keys:{index}:Recipient", "invoicing-partner");
+        index++;
+        builder.UseSetting($"ApiKeys:Keys:{index}:Id", "test-system-booking");
+        builder.UseSetting($"ApiKeys:Keys:{index}:Role", Roles.System);
+        builder.UseSetting($"ApiKeys:Keys:{index}:Hash", ApiKeyAuthentication.Hash(BookingSystemKey));
+        builder.UseSetting($"ApiKeys:Keys:{index}:System", "booking");
 
         builder.ConfigureServices(services =>
         {

@@ -112,5 +112,27 @@ public sealed class RequestLifecycleTests(PrivacyApiFactory factory) : IClassFix
         Assert.StartsWith("Closed by ops: The archive was destroyed", body.GetProperty("resolution").GetString());
     }
 
+    [Fact]
+    public async Task ASystemKeyBoundToOneSystemSeesAndAnswersOnlyThatSystemsTasks()
+    {
+        using var submitted = await factory.Client(Roles.Frontend).PostJson("/requests", new { type = "erasure", subject = new { customerNumber = TestSubjects.NewCustomer() } });
+        var request = await submitted.ReadOk<JsonElement>(HttpStatusCode.Created);
+        var id = request.GetProperty("id").GetString();
+        var tasks = request.GetProperty("tasks").EnumerateArray().ToDictionary(t => t.GetProperty("target").GetString()!, t => t.GetProperty("id").GetInt64());
+        var booking = factory.ClientWithKey(PrivacyApiFactory.BookingSystemKey);
+
+        var own = await booking.GetFromJsonAsync<JsonElement>("/requests/tasks");
+        Assert.Contains(own.GetProperty("items").EnumerateArray(), t => t.GetProperty("id").GetInt64() == tasks["booking"]);
+        Assert.DoesNotContain(own.GetProperty("items").EnumerateArray(), t => t.GetProperty("id").GetInt64() == tasks["website"]);
+        using var other = await booking.GetAsync("/requests/tasks?system=website");
+        await other.AssertProblem(HttpStatusCode.Forbidden);
+        using var foreign = await booking.PostJson($"/requests/tasks/{tasks["website"]}/outcome", new { outcome = "done" });
+        await foreign.AssertProblem(HttpStatusCode.NotFound);
+        Assert.Equal("pending", (await Request(id)).GetProperty("tasks").EnumerateArray()
+            .Single(t => t.GetProperty("target").GetString() == "website").GetProperty("status").GetString());
+        using var mine = await booking.PostJson($"/requests/tasks/{tasks["booking"]}/outcome", new { outcome = "done" });
+        Assert.Equal("done", (await mine.ReadOk<JsonElement>()).GetProperty("status").GetString());
+    }
+
     private async Task<JsonElement> Request(string? id) => await _ops.GetFromJsonAsync<JsonElement>($"/requests/{id}");
 }

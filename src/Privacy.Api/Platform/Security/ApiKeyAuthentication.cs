@@ -13,6 +13,7 @@ public static class ApiKeyAuthentication
     public const string Scheme = "ApiKey";
     public const string KeyIdClaim = "key_id";
     public const string RecipientClaim = "recipient";
+    public const string SystemClaim = "system";
 
     /// <summary>Lower-case hex SHA-256 of a key: the only form in which keys are stored.</summary>
     public static string Hash(string key) => Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(key)));
@@ -23,6 +24,7 @@ public static class ApiKeyAuthentication
             .BindConfiguration(ApiKeyOptions.Section)
             .Validate(o => o.Keys.All(k => k.Role != Roles.Partner || !string.IsNullOrWhiteSpace(k.Recipient)),
                 "Every partner key must name its Recipient.")
+            .Validate(o => o.Keys.All(k => k.System is null || k.Role == Roles.System), "Only a system key may name a System.")
             .Validate(o => o.Keys.Select(k => k.Id).Distinct().Count() == o.Keys.Count, "API key ids must be unique.")
             .Validate(o => o.Keys.All(k => System.ComponentModel.DataAnnotations.Validator.TryValidateObject(
                 k, new(k), null, validateAllProperties: true)), "Every API key needs an Id, a Role and a 64-hex-digit Hash.")
@@ -52,11 +54,13 @@ public static class ApiKeyAuthentication
     public static Actor GetActor(this ClaimsPrincipal user) => new(
         user.FindFirstValue(KeyIdClaim) ?? "anonymous",
         user.FindFirstValue(ClaimTypes.Role) ?? "none",
-        user.FindFirstValue(RecipientClaim));
+        user.FindFirstValue(RecipientClaim),
+        user.FindFirstValue(SystemClaim));
 }
 
 /// <summary>Who made a change: the key's id and role (never the key itself).</summary>
-public sealed record Actor(string KeyId, string Role, string? Recipient)
+/// <param name="System">For a system key bound to one internal system: that system (it sees and answers only its own tasks).</param>
+public sealed record Actor(string KeyId, string Role, string? Recipient, string? System = null)
 {
     /// <summary>The service itself (seeding, background jobs).</summary>
     public static readonly Actor Service = new("privacy-service", "service", null);
@@ -96,6 +100,11 @@ internal sealed class ApiKeyAuthenticationHandler(
         if (entry.Recipient is not null)
         {
             claims.Add(new(ApiKeyAuthentication.RecipientClaim, entry.Recipient));
+        }
+
+        if (entry.System is not null)
+        {
+            claims.Add(new(ApiKeyAuthentication.SystemClaim, entry.System));
         }
 
         var principal = new ClaimsPrincipal(new ClaimsIdentity(claims, ApiKeyAuthentication.Scheme));

@@ -33,4 +33,10 @@ public sealed class ApiKeyEntry
 
     /// <summary>For a partner key: the registry recipient whose data it may see.</summary>
     public string? Recipient { get; set; }
+
+    /// <summary>
+    /// For a system key: the internal system it speaks for, so it reads and answers only that system's rights-request
+    /// tasks. A system key without one acts for every system (e.g. one integration service for all).
+    /// </summary>
+    public string? System { get; set; }
 }
