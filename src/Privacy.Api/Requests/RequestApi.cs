@@ -320,7 +320,8 @@ public static class RequestApi
 
                 rights.ExtendedDueAt = RequestWorkflow.ExtendedDueDate(rights.DueAt, request.Months!.Value);
                 rights.ExtensionReason = request.Reason;
-                workflow.Transition(rights, rights.Status, actor, $"extended by {request.Months} month(s) to {rights.ExtendedDueAt:yyyy-MM-dd}: {request.Reason}");
+                workflow.Transition(rights, rights.Status, actor, $"extended by {request.Months} month(s) to {rights.ExtendedDueAt:yyyy-MM-dd}: {request.Reason}",
+                    auditAction: "extended");
                 workflow.NotifyRequester(rights, "extended"); // Art 12(3): the requester is told, with the reasons
                 return Task.FromResult<ProblemHttpResult?>(null);
             }, cancellationToken);

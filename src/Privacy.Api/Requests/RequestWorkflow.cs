@@ -40,13 +40,14 @@ public sealed class RequestWorkflow(
             .AsSplitQuery().SingleOrDefaultAsync(r => r.Id == id, cancellationToken);
     }
 
-    public void Transition(RightsRequest request, RequestStatus to, string actor, string? reason)
+    /// <param name="auditAction">The audit action when it is not the new status's name (e.g. <c>extended</c>, which keeps the status).</param>
+    public void Transition(RightsRequest request, RequestStatus to, string actor, string? reason, string? auditAction = null)
     {
         var from = request.Transitions.Count == 0 ? (RequestStatus?)null : request.Status;
         request.Status = to;
         request.Transitions.Add(new RequestTransition { RequestId = request.Id, From = from, To = to, At = time.GetUtcNow(), Actor = actor, Reason = reason });
         // The audit entry names no one: the request's own rows hold who it is about, and go when it is erased.
-        audit.Record("rights_request." + JsonNamingPolicy.SnakeCaseLower.ConvertName(to.ToString()), "rights_request",
+        audit.Record("rights_request." + (auditAction ?? JsonNamingPolicy.SnakeCaseLower.ConvertName(to.ToString())), "rights_request",
             request.Id.ToString(), new { type = request.Type.ToString(), from = from?.ToString(), to = to.ToString() });
         if (!IsOpen(to))
         {

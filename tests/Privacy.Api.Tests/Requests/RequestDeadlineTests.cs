@@ -37,6 +37,7 @@ public sealed class RequestDeadlineTests(PrivacyApiFactory factory) : IClassFixt
         using var extended = await _ops.PostJson($"/requests/{id}/extension", new { months = 2, reason = "Twelve years of bookings in three systems" });
         var body = await extended.ReadOk<JsonElement>();
         Assert.Equal(new DateTimeOffset(2027, 4, 28, 10, 0, 0, TimeSpan.Zero), body.GetProperty("extendedDueAt").GetDateTimeOffset());
+        Assert.Equal(1, await factory.ScalarAsync("SELECT count(*) FROM privacy.audit_entries WHERE action = 'rights_request.extended' AND entity_id = $1", id!));
         using var again = await _ops.PostJson($"/requests/{id}/extension", new { months = 1, reason = "Still more" });
         await again.AssertProblem(HttpStatusCode.Conflict);
         // The requester is told of the extension and its reason (Art 12(3)), through the e-mail system.
