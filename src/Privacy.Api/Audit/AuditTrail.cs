@@ -24,16 +24,10 @@ public sealed class AuditTrail(PrivacyDbContext db, TimeProvider time, IHttpCont
     public NpgsqlBatchCommand RecordCommand(string action, string entityType, string entityId, object? details = null)
     {
         var entry = Create(action, entityType, entityId, details, null);
-        var command = new NpgsqlBatchCommand("""
+        return BatchCommands.Create("""
             INSERT INTO privacy.audit_entries (occurred_at, actor_key_id, actor_role, action, entity_type, entity_id, details)
             VALUES ($1, $2, $3, $4, $5, $6, $7::jsonb)
-            """);
-        foreach (var value in new object?[] { entry.OccurredAt, entry.ActorKeyId, entry.ActorRole, entry.Action, entry.EntityType, entry.EntityId, entry.Details })
-        {
-            command.Parameters.Add(new NpgsqlParameter { Value = value ?? DBNull.Value });
-        }
-
-        return command;
+            """, entry.OccurredAt, entry.ActorKeyId, entry.ActorRole, entry.Action, entry.EntityType, entry.EntityId, entry.Details);
     }
 
     private AuditEntry Create(string action, string entityType, string entityId, object? details, Actor? actor)

@@ -140,20 +140,20 @@ public sealed class ConsentRecorder(
         string? customer = type == SubjectType.Customer ? id : null;
         await using (var batch = new NpgsqlBatch(connection, transaction))
         {
-            batch.BatchCommands.Add(Command("SELECT pg_advisory_xact_lock(hashtextextended($1, 0))", $"consent:{type}:{id}"));
-            batch.BatchCommands.Add(Command("SELECT customer_number FROM privacy.consent_subject_links WHERE visitor_id = $1",
+            batch.BatchCommands.Add(BatchCommands.Create("SELECT pg_advisory_xact_lock(hashtextextended($1, 0))", $"consent:{type}:{id}"));
+            batch.BatchCommands.Add(BatchCommands.Create("SELECT customer_number FROM privacy.consent_subject_links WHERE visitor_id = $1",
                 type == SubjectType.Visitor ? id : ""));
             if (noticeHash is not null)
             {
                 // DO NOTHING takes no row lock: every banner decision shares one notice row, and a lock held to
                 // commit would queue them all behind each other. The text is filled in only where it is missing.
-                batch.BatchCommands.Add(Command("""
+                batch.BatchCommands.Add(BatchCommands.Create("""
                     INSERT INTO privacy.consent_notices (hash, notice_id, text, first_seen_at) VALUES ($1, $2, $3, $4)
                     ON CONFLICT (hash) DO NOTHING
-                    """, noticeHash, Nullable(noticeId), Nullable(noticeText), now));
+                    """, noticeHash, noticeId, noticeText, now));
                 if (noticeText is not null)
                 {
-                    batch.BatchCommands.Add(Command("UPDATE privacy.consent_notices SET text = $2 WHERE hash = $1 AND text IS NULL",
+                    batch.BatchCommands.Add(BatchCommands.Create("UPDATE privacy.consent_notices SET text = $2 WHERE hash = $1 AND text IS NULL",
                         noticeHash, noticeText));
                 }
             }
@@ -178,21 +178,21 @@ public sealed class ConsentRecorder(
         ConsentStateResponse after;
         await using (var write = new NpgsqlBatch(connection, transaction))
         {
-            write.BatchCommands.Add(Command("""
+            write.BatchCommands.Add(BatchCommands.Create("""
                 INSERT INTO privacy.consent_events (id, subject_type, subject_id, kind, policy_version, channel, notice_id, notice_hash, language,
                                                     gpc, gpc_source, occurred_at, recorded_by)
                 VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13)
-                """, eventId, type.ToString(), id, kind.ToString(), policyVersion, channel.ToString(), Nullable(noticeId), Nullable(noticeHash),
-                language, gpc, Nullable(gpcSource), now, http.User.GetActor().KeyId));
-            write.BatchCommands.Add(Command("""
+                """, eventId, type.ToString(), id, kind.ToString(), policyVersion, channel.ToString(), noticeId, noticeHash,
+                language, gpc, gpcSource, now, http.User.GetActor().KeyId));
+            write.BatchCommands.Add(BatchCommands.Create("""
                 INSERT INTO privacy.consent_choices (event_id, purpose_key, granted, requested, subject_type, subject_id, occurred_at)
                 SELECT $1, c.purpose, c.granted, c.requested, $2, $3, $4 FROM unnest($5::text[], $6::boolean[], $7::boolean[]) AS c(purpose, granted, requested)
                 """, eventId, type.ToString(), id, now, choices.Select(c => c.Purpose).ToArray(), choices.Select(c => c.Granted).ToArray(),
                 choices.Select(c => c.Requested).ToArray()));
             var evidence = Proof(proof, http);
-            write.BatchCommands.Add(Command("""
+            write.BatchCommands.Add(BatchCommands.Create("""
                 INSERT INTO privacy.consent_proofs (event_id, ip_address, user_agent, ip_address_hash, user_agent_hash) VALUES ($1, $2, $3, $4, $5)
-                """, eventId, Nullable(evidence.IpAddress), Nullable(evidence.UserAgent), Nullable(evidence.IpAddressHash), Nullable(evidence.UserAgentHash)));
+                """, eventId, evidence.IpAddress, evidence.UserAgent, evidence.IpAddressHash, evidence.UserAgentHash));
             write.BatchCommands.Add(audit.RecordCommand($"consent.{kind.ToString().ToLowerInvariant()}.recorded", "consent_event", eventId.ToString(), new
             {
                 subjectType = type,
@@ -242,19 +242,6 @@ public sealed class ConsentRecorder(
         {
             await db.Database.CloseConnectionAsync();
         }
-    }
-
-    private static object Nullable(object? value) => value ?? DBNull.Value;
-
-    private static NpgsqlBatchCommand Command(string sql, params object[] values)
-    {
-        var command = new NpgsqlBatchCommand(sql);
-        foreach (var value in values)
-        {
-            command.Parameters.Add(new NpgsqlParameter { Value = value });
-        }
-
-        return command;
     }
 
     /// <summary>

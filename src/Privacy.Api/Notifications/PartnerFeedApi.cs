@@ -206,7 +206,7 @@ public static class PartnerFeedApi
         {
             var position = string.Create(CultureInfo.InvariantCulture, $"{Transaction}.{Kind}.{Id}");
             var mac = HMACSHA256.HashData(key, Encoding.UTF8.GetBytes($"{recipient}|{position}"));
-            return $"{position}.{Base64Url(mac.AsSpan(0, 16))}";
+            return $"{position}.{System.Buffers.Text.Base64Url.EncodeToString(mac.AsSpan(0, 16))}";
         }
 
         public static bool TryRead(string cursor, string recipient, byte[] key, out FeedPosition position)
@@ -230,8 +230,5 @@ public static class PartnerFeedApi
             position = candidate;
             return true;
         }
-
-        private static string Base64Url(ReadOnlySpan<byte> bytes) =>
-            Convert.ToBase64String(bytes).TrimEnd('=').Replace('+', '-').Replace('/', '_');
     }
 }

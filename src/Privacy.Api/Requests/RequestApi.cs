@@ -483,7 +483,7 @@ public static class RequestApi
 
     internal static RightsRequestResponse Response(RightsRequest r) => new(
         r.Id, r.Type, r.Status, r.Channel, r.CustomerNumber, r.Email, r.NationalIdHash is not null, r.Language,
-        r.Changes is null ? null : JsonSerializer.Deserialize<Dictionary<string, string?>>(r.Changes, Json), r.Categories, r.Purpose, r.ReceivedAt,
+        RequestWorkflow.ChangesOf(r), r.Categories, r.Purpose, r.ReceivedAt,
         r.DueAt, r.ExtendedDueAt, r.ExtensionReason, r.ClosedAt, r.Resolution,
         [.. r.Transitions.OrderBy(t => t.At).ThenBy(t => t.Id).Select(t => new TransitionResponse(t.From, t.To, t.At, t.Actor, t.Reason))],
         [.. r.Tasks.OrderBy(t => t.Id).Select(TaskOf)]);

@@ -122,7 +122,7 @@ public sealed class RequestWorkflow(
             {
                 var raised = await followUps.RaiseAsync(new FollowUpSpec(customer, action, request.Categories,
                     Purposes: request.Type == RequestType.Objection ? [request.Purpose!] : null,
-                    Corrections: request.Changes is null ? null : JsonSerializer.Deserialize<Dictionary<string, string?>>(request.Changes, Json),
+                    Corrections: ChangesOf(request),
                     Reason: $"Rights request: {JsonNamingPolicy.SnakeCaseLower.ConvertName(request.Type.ToString())}",
                     Reference: $"rights-request:{request.Id}"), actor, cancellationToken);
                 foreach (var followUp in raised)
@@ -150,10 +150,14 @@ public sealed class RequestWorkflow(
         });
     }
 
+    /// <summary>The proposed field values of a rectification or completion.</summary>
+    public static Dictionary<string, string?>? ChangesOf(RightsRequest request) =>
+        request.Changes is null ? null : JsonSerializer.Deserialize<Dictionary<string, string?>>(request.Changes, Json);
+
     /// <summary>A system's task as the system sees it: what to do, about whom, and where to report.</summary>
     public static SystemTaskResponse SystemTask(RequestTask task, RightsRequest request) => new(
         task.Id, task.RequestId, request.Type, task.Action, request.CustomerNumber, task.Categories,
-        request.Changes is null ? null : JsonSerializer.Deserialize<Dictionary<string, string?>>(request.Changes, Json), request.Purpose,
+        ChangesOf(request), request.Purpose,
         task.KeptUnder, task.KeptUntil, task.CreatedAt, $"/requests/tasks/{task.Id}/outcome");
 
     /// <summary>Completed when every task is done; partially completed when some data is kept by law; open while any task is pending or failed.</summary>

@@ -54,6 +54,18 @@ public sealed class OwnDataErasureTests(PrivacyApiFactory factory) : IClassFixtu
     }
 
     [Fact]
+    public async Task AfterAnErasureNoReplicaStillServesTheCustomersCachedConsent()
+    {
+        var customer = TestSubjects.NewCustomer(); // no visitor linked: only the choices' own change can tell the caches
+        await _frontend.Record(ConsentRequests.Decision("customer", customer, [("newsletter", "granted")]));
+        Assert.Equal("granted", (await _frontend.State("customer", customer)).Purpose("newsletter").GetProperty("status").GetString());
+
+        (await _frontend.PostJson("/requests", new { type = "erasure", subject = new { customerNumber = customer } })).EnsureSuccessStatusCode();
+
+        Assert.NotEqual("granted", (await _frontend.State("customer", customer)).Purpose("newsletter").GetProperty("status").GetString());
+    }
+
+    [Fact]
     public async Task ConsentEventsStayAppendOnlyApartFromThePseudonym()
     {
         var customer = TestSubjects.NewCustomer();
