@@ -13,6 +13,7 @@ using Privacy.Api.Platform.Security;
 using Privacy.Api.Platform.Validation;
 using Privacy.Api.Registry;
 using Privacy.Api.Requests;
+using Privacy.Api.Retention;
 
 namespace Privacy.Api;
 
@@ -37,6 +38,7 @@ public static class PrivacyServices
         builder.Services.AddDisclosures();
         builder.AddNotifications();
         builder.Services.AddRequests();
+        builder.Services.AddRetention();
         return builder;
     }
 
@@ -67,6 +69,7 @@ public static class PrivacyServices
         app.MapPartnerFeedApi();
         app.MapNotifierApi();
         app.MapRequestApi();
+        app.MapRetentionApi();
         app.MapAuditApi();
         return app;
     }

@@ -235,6 +235,8 @@ internal sealed class ConsentProofConfiguration : IEntityTypeConfiguration<Conse
         builder.Property(p => p.UserAgent).HasMaxLength(1000);
         builder.Property(p => p.IpAddressHash).HasMaxLength(64).IsFixedLength();
         builder.Property(p => p.UserAgentHash).HasMaxLength(64).IsFixedLength();
+        // The retention sweep walks the proofs that still hold clear values, oldest event first.
+        builder.HasIndex(p => p.EventId).HasFilter("ip_address IS NOT NULL OR user_agent IS NOT NULL").HasDatabaseName("ix_consent_proofs_unerased");
     }
 }
 

@@ -22,4 +22,18 @@ public sealed class ConsentHistory(PrivacyDbContext db)
                 c.Requested && !c.Granted))],
             e.Proof?.IpAddress?.ToString(), e.Proof?.UserAgent, e.Proof?.ErasedAt))]);
     }
+
+    /// <summary>Per purpose a customer (or a visitor linked to them) ever chose: whether it was ever granted, and the latest choice.</summary>
+    public async Task<IReadOnlyList<PurposeTimeline>> PurposeTimelinesAsync(string customerNumber, CancellationToken cancellationToken) =>
+        await db.Database.SqlQuery<PurposeTimeline>($"""
+            SELECT c.purpose_key AS "Purpose", bool_or(c.granted) AS "EverGranted",
+                   (array_agg(c.granted ORDER BY c.occurred_at DESC, c.sequence DESC))[1] AS "LastGranted", max(c.occurred_at) AS "LastAt"
+            FROM privacy.consent_choices c
+            WHERE (c.subject_type = 'Customer' AND c.subject_id = {customerNumber})
+               OR (c.subject_type = 'Visitor' AND c.subject_id IN (SELECT l.visitor_id FROM privacy.consent_subject_links l WHERE l.customer_number = {customerNumber}))
+            GROUP BY c.purpose_key
+            """).ToListAsync(cancellationToken);
 }
+
+/// <summary>A subject's choices for one purpose, as retention needs them.</summary>
+public sealed record PurposeTimeline(string Purpose, bool EverGranted, bool LastGranted, DateTimeOffset LastAt);

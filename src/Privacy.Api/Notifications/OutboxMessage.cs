@@ -80,6 +80,7 @@ internal sealed class OutboxMessageConfiguration : IEntityTypeConfiguration<Outb
         builder.HasIndex(m => m.Id).HasFilter("delivered_at IS NULL AND dead_lettered_at IS NULL").HasDatabaseName("ix_outbox_messages_pending");
         builder.HasIndex(m => new { m.RecipientKey, m.OrderingKey, m.ChainPosition }).HasDatabaseName("ix_outbox_messages_chain");
         builder.HasIndex(m => new { m.RecipientKey, m.Id }).HasDatabaseName("ix_outbox_messages_recipient");
+        builder.HasIndex(m => m.DeliveredAt).HasFilter("delivered_at IS NOT NULL").HasDatabaseName("ix_outbox_messages_delivered"); // retention
     }
 }
 

@@ -91,6 +91,24 @@ internal sealed class RegistrySeed(AuditTrail audit, TimeProvider time, IOptions
             [DataSubjectType.Customer],
             "Until consent is withdrawn or the user removes the content.",
             ["user.name", "user.demographic.profile"]),
+
+        // The privacy service's own processing (Art 5(2) accountability); their retention rules apply to its own stores.
+        ("consent_proof", "Prove that and how a consent was given (Art 7(1))", LegalBasis.LegalObligation,
+            [DataSubjectType.Customer, DataSubjectType.Visitor],
+            "The clear IP address and user agent: twelve months after the consent expired or was superseded; the consent record stays as proof.",
+            ["user.device.ip_address"]),
+        ("rights_request_records", "Handle data subjects' requests and show how each was handled (Art 12, Art 5(2))", LegalBasis.LegalObligation,
+            [DataSubjectType.Customer, DataSubjectType.Visitor],
+            "Three years after the request was closed, then anonymised.",
+            ["user.contact.email", "user.unique_id", "user.government_id.national_identification_number", "user.content.private"]),
+        ("notification_delivery", "Tell recipients and internal systems what they must change, and deliver each message (Art 19)",
+            LegalBasis.LegalObligation, [DataSubjectType.Customer],
+            "Delivered messages: 30 days after delivery.",
+            ["user.unique_id"]),
+        ("request_deduplication", "Answer a retried request once (Idempotency-Key)", LegalBasis.LegitimateInterests,
+            [DataSubjectType.Customer, DataSubjectType.Visitor],
+            "Seven days after the request.",
+            ["user.unique_id"]),
     ];
 
     // Policy §"Utlämning", items 1–2: who receives what, for which purpose.

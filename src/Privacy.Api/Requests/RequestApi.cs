@@ -208,7 +208,7 @@ public static class RequestApi
         await db.SaveChangesAsync(cancellationToken);
         if (fromWebsite)
         {
-            await StartAsync(rights, workflow, db, actor.KeyId, "Signed in to the website", cancellationToken);
+            await workflow.StartAsync(rights, actor.KeyId, "Signed in to the website", cancellationToken);
         }
 
         if (transaction is not null)
@@ -217,17 +217,6 @@ public static class RequestApi
         }
 
         return TypedResults.Created($"/requests/{rights.Id}", Response(rights));
-    }
-
-    /// <summary>Identity confirmed: the tasks go out, and the request is in progress (or done at once when nothing holds the data).</summary>
-    private static async Task StartAsync(RightsRequest rights, RequestWorkflow workflow, PrivacyDbContext db, string actor, string method,
-        CancellationToken cancellationToken)
-    {
-        workflow.Transition(rights, RequestStatus.IdentityVerified, actor, method);
-        await workflow.FanOutAsync(rights, actor, cancellationToken);
-        workflow.Transition(rights, RequestStatus.InProgress, actor, $"{rights.Tasks.Count} tasks");
-        workflow.Settle(rights, actor);
-        await db.SaveChangesAsync(cancellationToken);
     }
 
     public static async Task<Results<Ok<RightsRequestPage>, ValidationProblem>> List(
@@ -290,7 +279,7 @@ public static class RequestApi
         Guid id, VerifyIdentityRequest request, HttpContext http, PrivacyDbContext db, RequestWorkflow workflow, CancellationToken cancellationToken) =>
         Change(id, http, db, workflow, [RequestStatus.Received], "verify the identity of", async (rights, actor) =>
         {
-            await StartAsync(rights, workflow, db, actor, request.Method!, cancellationToken);
+            await workflow.StartAsync(rights, actor, request.Method!, cancellationToken);
             return null;
         }, cancellationToken);
 

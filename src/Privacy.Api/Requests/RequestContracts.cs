@@ -74,7 +74,7 @@ internal sealed class SubmitRightsRequestValidator : AbstractValidator<SubmitRig
     public SubmitRightsRequestValidator(IOptions<ConsentOptions> options, SubjectHasher subjects)
     {
         RuleFor(r => r.Type).NotNull().IsInEnum();
-        RuleFor(r => r.Channel).IsInEnum();
+        RuleFor(r => r.Channel).IsInEnum().NotEqual(RequestChannel.Retention).WithMessage("'channel' retention is reserved for the retention sweep.");
         RuleFor(r => r.Subject).Must(x => x is not null && (x.CustomerNumber is not null || x.Email is not null || x.NationalIdentityNumber is not null))
             .WithMessage("'subject' must name the person: customerNumber, email or nationalIdentityNumber.");
         RuleFor(r => r.Subject!).ChildRules(s =>

@@ -22,6 +22,8 @@ public sealed class RequestWorkflow(
     /// <summary>The target of the task that records what the service did to its own data.</summary>
     public const string ServiceItself = "privacy-service";
 
+    private const string ConsentCategory = "user.privacy_preferences";
+
     private static readonly JsonSerializerOptions Json = new(JsonSerializerDefaults.Web);
 
     /// <summary>Art 12(3): one month from receipt, a calendar month (31 January → 28 or 29 February).</summary>
@@ -55,8 +57,48 @@ public sealed class RequestWorkflow(
         }
     }
 
+    /// <summary>
+    /// The retention sweep's erasure or anonymisation of a customer's categories whose periods ended: a request on the
+    /// retention channel that goes straight to the systems and recipients holding the data (no requester, no identity check).
+    /// </summary>
+    public async Task<RightsRequest> StartRetentionAsync(
+        string customerNumber, RequestType type, IReadOnlyList<string> categories, string reason, string actor, CancellationToken cancellationToken)
+    {
+        var now = time.GetUtcNow();
+        var request = new RightsRequest
+        {
+            Id = Guid.CreateVersion7(now), Type = type, Channel = RequestChannel.Retention, CustomerNumber = customerNumber, Language = "sv",
+            Categories = [.. categories], Note = reason, ReceivedAt = now, DueAt = DueDate(now), SubmittedBy = actor,
+        };
+        db.Add(request);
+        Transition(request, RequestStatus.Received, actor, "Retention periods ended");
+        await db.SaveChangesAsync(cancellationToken);
+        await StartAsync(request, actor, null, cancellationToken);
+        return request;
+    }
+
+    /// <summary>Identity confirmed (or not needed): the tasks go out, and the request is in progress (or done at once when nothing holds the data).</summary>
+    public async Task StartAsync(RightsRequest request, string actor, string? verification, CancellationToken cancellationToken)
+    {
+        if (verification is not null)
+        {
+            Transition(request, RequestStatus.IdentityVerified, actor, verification);
+        }
+
+        await FanOutAsync(request, actor, cancellationToken);
+        Transition(request, RequestStatus.InProgress, actor, $"{request.Tasks.Count} tasks");
+        Settle(request, actor);
+        await db.SaveChangesAsync(cancellationToken);
+    }
+
     /// <summary>An event for the company's e-mail system, which writes to the requester (received, extended, completed, rejected).</summary>
-    public void NotifyRequester(RightsRequest request, string eventType) =>
+    public void NotifyRequester(RightsRequest request, string eventType)
+    {
+        if (request.Channel == RequestChannel.Retention)
+        {
+            return; // nobody asked
+        }
+
         outbox.Enqueue(options.Value.NotificationSystem, "rights_request." + eventType, new
         {
             requestId = request.Id,
@@ -69,6 +111,7 @@ public sealed class RequestWorkflow(
             extensionReason = eventType == "extended" ? request.ExtensionReason : null,
             resolution = request.Resolution,
         }, request.Id.ToString());
+    }
 
     /// <summary>
     /// A task for every internal system and every recipient holding the affected categories: systems from the registry,
@@ -90,7 +133,8 @@ public sealed class RequestWorkflow(
                 continue;
             }
 
-            var statutory = request.Type is RequestType.Erasure or RequestType.Anonymisation
+            // The retention rules already waited for what the law requires to keep.
+            var statutory = request.Type is RequestType.Erasure or RequestType.Anonymisation && request.Channel != RequestChannel.Retention
                 ? options.Value.StatutoryRetention.FirstOrDefault(s => s.System == system.System)
                 : null;
             request.Tasks.Add(new RequestTask
@@ -101,7 +145,8 @@ public sealed class RequestWorkflow(
             });
         }
 
-        if (request.Type is RequestType.Erasure or RequestType.Anonymisation)
+        if (request.Type is RequestType.Erasure or RequestType.Anonymisation
+            && (request.Channel != RequestChannel.Retention || request.Categories?.Contains(ConsentCategory) == true))
         {
             // The service's own data: done at once, and recorded as a task like any system's.
             foreach (var customer in await CustomersAsync(request, cancellationToken))
@@ -110,7 +155,7 @@ public sealed class RequestWorkflow(
                 request.Tasks.Add(new RequestTask
                 {
                     RequestId = request.Id, TargetKind = TaskTargetKind.System, Target = ServiceItself, Action = SystemAction(request.Type),
-                    Categories = ["user.privacy_preferences", "user.device.ip_address"], Status = RequestTaskStatus.Done, Outcome = erased.ToString(),
+                    Categories = [ConsentCategory, "user.device.ip_address"], Status = RequestTaskStatus.Done, Outcome = erased.ToString(),
                     CreatedAt = now, CompletedAt = now, CompletedBy = actor,
                 });
             }
@@ -123,7 +168,9 @@ public sealed class RequestWorkflow(
                 var raised = await followUps.RaiseAsync(new FollowUpSpec(customer, action, request.Categories,
                     Purposes: request.Type == RequestType.Objection ? [request.Purpose!] : null,
                     Corrections: ChangesOf(request),
-                    Reason: $"Rights request: {JsonNamingPolicy.SnakeCaseLower.ConvertName(request.Type.ToString())}",
+                    Reason: request.Channel == RequestChannel.Retention
+                        ? "Retention period ended"
+                        : $"Rights request: {JsonNamingPolicy.SnakeCaseLower.ConvertName(request.Type.ToString())}",
                     Reference: $"rights-request:{request.Id}"), actor, cancellationToken);
                 foreach (var followUp in raised)
                 {

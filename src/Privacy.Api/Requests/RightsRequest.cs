@@ -50,6 +50,9 @@ public enum RequestChannel
     Email,
     Letter,
     Phone,
+
+    /// <summary>Not a data subject's request: the retention sweep erasing or anonymising data whose period ended (R6).</summary>
+    Retention,
 }
 
 /// <summary>

@@ -8,11 +8,23 @@ public static class BatchCommands
     public static NpgsqlBatchCommand Create(string sql, params object?[] values)
     {
         var command = new NpgsqlBatchCommand(sql);
+        Add(command.Parameters, values);
+        return command;
+    }
+
+    /// <summary>A single statement on <paramref name="connection"/> with the same positional parameters.</summary>
+    public static NpgsqlCommand Command(NpgsqlConnection connection, string sql, params object?[] values)
+    {
+        var command = new NpgsqlCommand(sql, connection);
+        Add(command.Parameters, values);
+        return command;
+    }
+
+    private static void Add(NpgsqlParameterCollection parameters, object?[] values)
+    {
         foreach (var value in values)
         {
-            command.Parameters.Add(new NpgsqlParameter { Value = value ?? DBNull.Value });
+            parameters.Add(new NpgsqlParameter { Value = value ?? DBNull.Value });
         }
-
-        return command;
     }
 }

@@ -309,6 +309,10 @@ namespace Privacy.Api.Platform.Database.Migrations
                     b.HasKey("EventId")
                         .HasName("pk_consent_proofs");
 
+                    b.HasIndex("EventId")
+                        .HasDatabaseName("ix_consent_proofs_unerased")
+                        .HasFilter("ip_address IS NOT NULL OR user_agent IS NOT NULL");
+
                     b.ToTable("consent_proofs", "privacy");
                 });
 
@@ -691,6 +695,10 @@ namespace Privacy.Api.Platform.Database.Migrations
 
                     b.HasKey("Id")
                         .HasName("pk_outbox_messages");
+
+                    b.HasIndex("DeliveredAt")
+                        .HasDatabaseName("ix_outbox_messages_delivered")
+                        .HasFilter("delivered_at IS NOT NULL");
 
                     b.HasIndex("Id")
                         .HasDatabaseName("ix_outbox_messages_pending")
@@ -1335,6 +1343,240 @@ namespace Privacy.Api.Platform.Database.Migrations
                     b.ToTable("rights_requests", "privacy");
                 });
 
+            modelBuilder.Entity("Privacy.Api.Retention.LegalHold", b =>
+                {
+                    b.Property<long>("Id")
+                        .ValueGeneratedOnAdd()
+                        .HasColumnType("bigint")
+                        .HasColumnName("id");
+
+                    NpgsqlPropertyBuilderExtensions.UseIdentityAlwaysColumn(b.Property<long>("Id"));
+
+                    b.Property<string>("CategoryKey")
+                        .HasColumnType("character varying(100)")
+                        .HasColumnName("category_key");
+
+                    b.Property<string>("CustomerNumber")
+                        .IsRequired()
+                        .HasMaxLength(64)
+                        .HasColumnType("character varying(64)")
+                        .HasColumnName("customer_number");
+
+                    b.Property<DateTimeOffset?>("EndsAt")
+                        .HasColumnType("timestamp with time zone")
+                        .HasColumnName("ends_at");
+
+                    b.Property<DateTimeOffset>("PlacedAt")
+                        .HasColumnType("timestamp with time zone")
+                        .HasColumnName("placed_at");
+
+                    b.Property<string>("PlacedBy")
+                        .IsRequired()
+                        .HasMaxLength(64)
+                        .HasColumnType("character varying(64)")
+                        .HasColumnName("placed_by");
+
+                    b.Property<string>("Reason")
+                        .IsRequired()
+                        .HasMaxLength(1000)
+                        .HasColumnType("character varying(1000)")
+                        .HasColumnName("reason");
+
+                    b.Property<DateTimeOffset?>("ReleasedAt")
+                        .HasColumnType("timestamp with time zone")
+                        .HasColumnName("released_at");
+
+                    b.Property<string>("ReleasedBy")
+                        .HasMaxLength(64)
+                        .HasColumnType("character varying(64)")
+                        .HasColumnName("released_by");
+
+                    b.HasKey("Id")
+                        .HasName("pk_legal_holds");
+
+                    b.HasIndex("CategoryKey")
+                        .HasDatabaseName("ix_legal_holds_category_key");
+
+                    b.HasIndex("CustomerNumber")
+                        .HasDatabaseName("ix_legal_holds_customer_number");
+
+                    b.ToTable("legal_holds", "privacy");
+                });
+
+            modelBuilder.Entity("Privacy.Api.Retention.RetentionItem", b =>
+                {
+                    b.Property<long>("Id")
+                        .ValueGeneratedOnAdd()
+                        .HasColumnType("bigint")
+                        .HasColumnName("id");
+
+                    NpgsqlPropertyBuilderExtensions.UseIdentityAlwaysColumn(b.Property<long>("Id"));
+
+                    b.Property<string>("Action")
+                        .IsRequired()
+                        .HasMaxLength(16)
+                        .HasColumnType("character varying(16)")
+                        .HasColumnName("action");
+
+                    b.Property<string>("CategoryKey")
+                        .IsRequired()
+                        .HasMaxLength(100)
+                        .HasColumnType("character varying(100)")
+                        .HasColumnName("category_key");
+
+                    b.Property<string>("CustomerNumber")
+                        .IsRequired()
+                        .HasMaxLength(64)
+                        .HasColumnType("character varying(64)")
+                        .HasColumnName("customer_number");
+
+                    b.Property<DateTimeOffset>("DueAt")
+                        .HasColumnType("timestamp with time zone")
+                        .HasColumnName("due_at");
+
+                    b.Property<Guid>("RequestId")
+                        .HasColumnType("uuid")
+                        .HasColumnName("request_id");
+
+                    b.Property<DateTimeOffset>("SweptAt")
+                        .HasColumnType("timestamp with time zone")
+                        .HasColumnName("swept_at");
+
+                    b.Property<string>("SweptBy")
+                        .IsRequired()
+                        .HasMaxLength(100)
+                        .HasColumnType("character varying(100)")
+                        .HasColumnName("swept_by");
+
+                    b.HasKey("Id")
+                        .HasName("pk_retention_items");
+
+                    b.HasIndex("CustomerNumber", "CategoryKey", "DueAt")
+                        .IsUnique()
+                        .HasDatabaseName("ix_retention_items_customer_number_category_key_due_at");
+
+                    b.ToTable("retention_items", "privacy");
+                });
+
+            modelBuilder.Entity("Privacy.Api.Retention.RetentionRule", b =>
+                {
+                    b.Property<string>("PurposeKey")
+                        .HasColumnType("character varying(100)")
+                        .HasColumnName("purpose_key");
+
+                    b.Property<string>("CategoryKey")
+                        .HasColumnType("character varying(100)")
+                        .HasColumnName("category_key");
+
+                    b.Property<string>("Action")
+                        .IsRequired()
+                        .HasMaxLength(16)
+                        .HasColumnType("character varying(16)")
+                        .HasColumnName("action");
+
+                    b.Property<string>("LegalReference")
+                        .HasMaxLength(300)
+                        .HasColumnType("character varying(300)")
+                        .HasColumnName("legal_reference");
+
+                    b.Property<string>("Note")
+                        .IsRequired()
+                        .HasMaxLength(2000)
+                        .HasColumnType("character varying(2000)")
+                        .HasColumnName("note");
+
+                    b.Property<string>("Period")
+                        .IsRequired()
+                        .HasMaxLength(40)
+                        .HasColumnType("character varying(40)")
+                        .HasColumnName("period");
+
+                    b.Property<DateTimeOffset?>("RemovedAt")
+                        .HasColumnType("timestamp with time zone")
+                        .HasColumnName("removed_at");
+
+                    b.Property<string>("Trigger")
+                        .IsRequired()
+                        .HasMaxLength(32)
+                        .HasColumnType("character varying(32)")
+                        .HasColumnName("trigger");
+
+                    b.Property<DateTimeOffset>("UpdatedAt")
+                        .HasColumnType("timestamp with time zone")
+                        .HasColumnName("updated_at");
+
+                    b.Property<string>("UpdatedBy")
+                        .IsRequired()
+                        .HasMaxLength(64)
+                        .HasColumnType("character varying(64)")
+                        .HasColumnName("updated_by");
+
+                    b.HasKey("PurposeKey", "CategoryKey")
+                        .HasName("pk_retention_rules");
+
+                    b.HasIndex("CategoryKey")
+                        .HasDatabaseName("ix_retention_rules_category_key");
+
+                    b.ToTable("retention_rules", "privacy");
+                });
+
+            modelBuilder.Entity("Privacy.Api.Retention.RetentionSubject", b =>
+                {
+                    b.Property<string>("CustomerNumber")
+                        .HasMaxLength(64)
+                        .HasColumnType("character varying(64)")
+                        .HasColumnName("customer_number");
+
+                    b.Property<DateTimeOffset?>("EvaluatedAt")
+                        .HasColumnType("timestamp with time zone")
+                        .HasColumnName("evaluated_at");
+
+                    b.Property<DateTimeOffset?>("NextDueAt")
+                        .HasColumnType("timestamp with time zone")
+                        .HasColumnName("next_due_at");
+
+                    b.HasKey("CustomerNumber")
+                        .HasName("pk_retention_subjects");
+
+                    b.HasIndex("NextDueAt")
+                        .HasDatabaseName("ix_retention_subjects_next_due_at")
+                        .HasFilter("next_due_at IS NOT NULL");
+
+                    b.ToTable("retention_subjects", "privacy");
+                });
+
+            modelBuilder.Entity("Privacy.Api.Retention.SubjectClock", b =>
+                {
+                    b.Property<string>("CustomerNumber")
+                        .HasMaxLength(64)
+                        .HasColumnType("character varying(64)")
+                        .HasColumnName("customer_number");
+
+                    b.Property<string>("Kind")
+                        .HasMaxLength(32)
+                        .HasColumnType("character varying(32)")
+                        .HasColumnName("kind");
+
+                    b.Property<DateTimeOffset>("OccurredAt")
+                        .HasColumnType("timestamp with time zone")
+                        .HasColumnName("occurred_at");
+
+                    b.Property<DateTimeOffset>("ReportedAt")
+                        .HasColumnType("timestamp with time zone")
+                        .HasColumnName("reported_at");
+
+                    b.Property<string>("ReportedBy")
+                        .IsRequired()
+                        .HasMaxLength(100)
+                        .HasColumnType("character varying(100)")
+                        .HasColumnName("reported_by");
+
+                    b.HasKey("CustomerNumber", "Kind")
+                        .HasName("pk_retention_clocks");
+
+                    b.ToTable("retention_clocks", "privacy");
+                });
+
             modelBuilder.Entity("Privacy.Api.Consent.ConsentChoice", b =>
                 {
                     b.HasOne("Privacy.Api.Consent.ConsentEvent", null)
@@ -1467,6 +1709,32 @@ namespace Privacy.Api.Platform.Database.Migrations
                         .OnDelete(DeleteBehavior.Cascade)
                         .IsRequired()
                         .HasConstraintName("fk_rights_request_transitions_rights_requests_request_id");
+                });
+
+            modelBuilder.Entity("Privacy.Api.Retention.LegalHold", b =>
+                {
+                    b.HasOne("Privacy.Api.Registry.DataCategory", null)
+                        .WithMany()
+                        .HasForeignKey("CategoryKey")
+                        .OnDelete(DeleteBehavior.Restrict)
+                        .HasConstraintName("fk_legal_holds_data_categories_category_key");
+                });
+
+            modelBuilder.Entity("Privacy.Api.Retention.RetentionRule", b =>
+                {
+                    b.HasOne("Privacy.Api.Registry.DataCategory", null)
+                        .WithMany()
+                        .HasForeignKey("CategoryKey")
+                        .OnDelete(DeleteBehavior.Restrict)
+                        .IsRequired()
+                        .HasConstraintName("fk_retention_rules_data_categories_category_key");
+
+                    b.HasOne("Privacy.Api.Registry.Purpose", null)
+                        .WithMany()
+                        .HasForeignKey("PurposeKey")
+                        .OnDelete(DeleteBehavior.Restrict)
+                        .IsRequired()
+                        .HasConstraintName("fk_retention_rules_purposes_purpose_key");
                 });
 
             modelBuilder.Entity("Privacy.Api.Consent.ConsentEvent", b =>
