@@ -26,8 +26,8 @@ public sealed class ConsentHistory(PrivacyDbContext db)
     /// <summary>Per purpose a customer (or a visitor linked to them) ever chose: whether it was ever granted, and the latest choice.</summary>
     public async Task<IReadOnlyList<PurposeTimeline>> PurposeTimelinesAsync(string customerNumber, CancellationToken cancellationToken) =>
         await db.Database.SqlQuery<PurposeTimeline>($"""
-            SELECT c.purpose_key AS "Purpose", bool_or(c.granted) AS "EverGranted",
-                   (array_agg(c.granted ORDER BY c.occurred_at DESC, c.sequence DESC))[1] AS "LastGranted", max(c.occurred_at) AS "LastAt"
+            SELECT c.purpose_key AS purpose, bool_or(c.granted) AS ever_granted,
+                   (array_agg(c.granted ORDER BY c.occurred_at DESC, c.sequence DESC))[1] AS last_granted, max(c.occurred_at) AS last_at
             FROM privacy.consent_choices c
             WHERE (c.subject_type = 'Customer' AND c.subject_id = {customerNumber})
                OR (c.subject_type = 'Visitor' AND c.subject_id IN (SELECT l.visitor_id FROM privacy.consent_subject_links l WHERE l.customer_number = {customerNumber}))

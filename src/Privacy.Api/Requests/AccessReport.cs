@@ -3,6 +3,7 @@ using Microsoft.Extensions.Options;
 using Privacy.Api.Consent;
 using Privacy.Api.Disclosures;
 using Privacy.Api.Registry;
+using Privacy.Api.Retention;
 
 namespace Privacy.Api.Requests;
 
@@ -13,7 +14,8 @@ namespace Privacy.Api.Requests;
 /// </summary>
 public sealed record AccessReport(
     Guid RequestId, DateTimeOffset GeneratedAt, string Language, ControllerInfo Controller, IReadOnlyList<string> CustomerNumbers,
-    IReadOnlyList<ReportPurpose> Purposes, IReadOnlyList<ReportCategory> Categories, IReadOnlyList<ReportRecipient> Recipients, string Source,
+    IReadOnlyList<ReportPurpose> Purposes, IReadOnlyList<ReportCategory> Categories, IReadOnlyList<SubjectSchedule> RetentionSchedules,
+    IReadOnlyList<ReportRecipient> Recipients, string Source,
     IReadOnlyList<ConsentEventResponse> ConsentHistory, IReadOnlyList<ReportSystemData> SystemData, IReadOnlyList<ReportRight> Rights,
     SupervisoryAuthority Complaints);
 
@@ -35,7 +37,8 @@ public sealed record SupervisoryAuthority(string Name, string Website, string Ad
 
 /// <summary>Builds the access report and the portability export of a request.</summary>
 public sealed class AccessReports(
-    RegistryCatalog registry, DisclosureLog disclosures, ConsentHistory consent, IOptions<ControllerOptions> controller, TimeProvider time)
+    RegistryCatalog registry, DisclosureLog disclosures, ConsentHistory consent, RetentionSchedules retention, IOptions<ControllerOptions> controller,
+    TimeProvider time)
 {
     public static readonly SupervisoryAuthority Imy = new("Integritetsskyddsmyndigheten (IMY)", "https://www.imy.se", "Box 8114, 104 20 Stockholm");
 
@@ -52,10 +55,13 @@ public sealed class AccessReports(
             .ToList();
         var held = new List<DisclosedTo>();
         var history = new List<ConsentEventResponse>();
+        var schedules = new List<SubjectSchedule>();
+        var retentionContext = await retention.ContextAsync(cancellationToken);
         foreach (var customer in customers)
         {
             held.AddRange(await disclosures.RecipientsOfAsync(customer, null, cancellationToken));
             history.AddRange((await consent.ReadAsync(SubjectType.Customer, customer, cancellationToken)).Events);
+            schedules.Add(await retention.EvaluateAsync(retentionContext, customer, time.GetUtcNow(), cancellationToken));
         }
 
         var recipients = held.GroupBy(h => h.Recipient).OrderBy(g => g.Key, StringComparer.Ordinal)
@@ -66,7 +72,7 @@ public sealed class AccessReports(
             .ToList();
         var c = controller.Value;
         return new AccessReport(request.Id, time.GetUtcNow(), request.Language, new ControllerInfo(c.Name, c.Address, c.Email), customers,
-            [.. purposes.Select(p => new ReportPurpose(p.Key, p.Name, p.LegalBasis, p.Categories, p.Retention))], categories, recipients,
+            [.. purposes.Select(p => new ReportPurpose(p.Key, p.Name, p.LegalBasis, p.Categories, p.Retention))], categories, schedules, recipients,
             sv ? "Uppgifterna har du själv lämnat, eller så har de uppkommit när du använt webbplatsen och företagets tjänster."
                : "You provided the data yourself, or it arose when you used the website and the company's services.",
             [.. history.OrderBy(e => e.OccurredAt)], SystemData(request), Rights(sv), Imy);

@@ -18,6 +18,8 @@ public static class AccessReportHtml
         ["noRecipients"] = ("Inga uppgifter om dig har lämnats ut.", "No data about you has been disclosed."),
         ["period"] = ("{0} gånger, {1}–{2}", "{0} times, {1} to {2}"),
         ["source"] = ("Varifrån uppgifterna kommer", "Where the data comes from"),
+        ["retention"] = ("Hur länge uppgifterna sparas", "How long the data is kept"),
+        ["kept"] = ("sparas så länge ändamålet består", "kept while the purpose lasts"),
         ["consent"] = ("Dina samtycken", "Your consents"),
         ["noConsent"] = ("Inga samtycken har registrerats.", "No consents have been recorded."),
         ["rights"] = ("Dina rättigheter", "Your rights"),
@@ -55,6 +57,13 @@ public static class AccessReportHtml
         foreach (var c in report.Categories)
         {
             html.Append(CultureInfo.InvariantCulture, $"<tr><th scope=\"row\">{E(c.Name)}</th><td>{E(string.Join("; ", c.Retention))}</td></tr>");
+        }
+
+        html.Append(CultureInfo.InvariantCulture, $"</table><h2>{E(L("retention"))}</h2><table>");
+        foreach (var c in report.RetentionSchedules.SelectMany(s => s.Categories).Where(c => c.State != Retention.CategoryState.NotApplicable))
+        {
+            var name = report.Categories.FirstOrDefault(x => x.Key == c.Category)?.Name ?? c.Category;
+            html.Append(CultureInfo.InvariantCulture, $"<tr><th scope=\"row\">{E(name)}</th><td>{E(c.EndsAt is { } ends ? D(ends) : L("kept"))}</td><td>{E(c.Why)}</td></tr>");
         }
 
         html.Append(CultureInfo.InvariantCulture, $"</table><h2>{E(L("recipients"))}</h2>");

@@ -6,8 +6,10 @@ namespace Privacy.Api.Retention;
 
 /// <summary>
 /// An ISO 8601 duration of calendar parts (<c>P7Y</c>, <c>P12M</c>, <c>P2Y6M</c>, <c>P30D</c>, <c>P2W</c>, <c>PT12H</c>), added
-/// the way PostgreSQL adds an interval: months first (years are twelve months, the day clamped to the month's end, so
-/// 31 January + P1M is 28 or 29 February), then days, then time, all in UTC.
+/// in UTC: months first (a year is twelve months), then days, then time. A period of months that would end on a day the
+/// month does not have (31 January + P1M) ends when that month ends, at midnight into 1 March, as Swedish law counts months
+/// (lag (1930:173) om beräkning av lagstadgad tid). That keeps the end never earlier than the calendar says, and makes it a
+/// non-decreasing function of the start, which the stores' sweep relies on (<see cref="LatestStartEndedBy"/>).
 /// </summary>
 public readonly partial record struct IsoPeriod(int Months, int Days, TimeSpan Time)
 {
@@ -37,16 +39,26 @@ public readonly partial record struct IsoPeriod(int Months, int Days, TimeSpan T
         TryParse(text, out var period) ? period.Value : throw new FormatException($"'{text}' is not an ISO 8601 duration.");
 
     /// <summary>When something that started at <paramref name="start"/> ends.</summary>
-    public DateTimeOffset AddTo(DateTimeOffset start) => start.ToUniversalTime().AddMonths(Months).AddDays(Days).Add(Time);
+    public DateTimeOffset AddTo(DateTimeOffset start)
+    {
+        var utc = start.ToUniversalTime();
+        var months = utc.AddMonths(Months);
+        if (months.Day < utc.Day)
+        {
+            months = new DateTimeOffset(months.Year, months.Month, 1, 0, 0, 0, TimeSpan.Zero).AddMonths(1); // the month ended
+        }
+
+        return months.AddDays(Days).Add(Time);
+    }
 
     /// <summary>The latest start whose period has run out at <paramref name="now"/>: a clock started at s has run out exactly when s ≤ this.</summary>
     public DateTimeOffset LatestStartEndedBy(DateTimeOffset now) => LatestStart(AddTo, now);
 
     /// <summary>
     /// The latest s with <paramref name="end"/>(s) ≤ <paramref name="now"/>, for a non-decreasing <paramref name="end"/> with
-    /// end(s) ≥ s. Adding calendar months is non-decreasing but not invertible (28, 29, 30 and 31 January + P1M all end on
-    /// 28 February in 2027), so the boundary is found by bisection instead of subtraction, to the tick:
-    /// a store's SQL then selects exactly the rows whose clock start is at or before it.
+    /// end(s) ≥ s. Adding months cannot be undone by subtracting them (29, 30 and 31 January + P1M all end on 1 March 2027),
+    /// so the boundary is found by bisection, to the tick: a store's SQL then selects exactly the rows whose clock started
+    /// at or before it, the same rows <see cref="AddTo"/> says have run out.
     /// </summary>
     public static DateTimeOffset LatestStart(Func<DateTimeOffset, DateTimeOffset> end, DateTimeOffset now)
     {

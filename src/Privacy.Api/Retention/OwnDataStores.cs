@@ -90,7 +90,7 @@ public static class OwnDataStores
         var sql = $"""
             WITH due AS MATERIALIZED (SELECT * FROM ({store.Due(trigger)}) d WHERE $4::{store.KeyType} IS NULL OR d.k > $4::{store.KeyType} ORDER BY d.k LIMIT $5)
             {string.Concat(statements.Select((s, i) => $", changed{i} AS ({s} RETURNING 1)\n"))}
-            SELECT (SELECT count(*) FROM changed0)::int, (SELECT max(k) FROM due)
+            SELECT (SELECT count(*) FROM changed0)::int, (SELECT k FROM due ORDER BY k DESC LIMIT 1)
             """;
         await using var command = BatchCommands.Command(connection, sql, at.Ended, at.ExpiredConsentEnded, now, after, batchSize);
         command.Transaction = transaction;

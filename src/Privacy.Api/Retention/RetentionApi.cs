@@ -330,7 +330,9 @@ public static class RetentionApi
 
         var when = at ?? time.GetUtcNow();
         var customers = await db.Set<RetentionSubject>().AsNoTracking()
-            .Where(s => s.NextDueAt <= when && (after == null || string.Compare(s.CustomerNumber, after) > 0))
+            .Where(s => s.NextDueAt <= when || db.Set<LegalHold>().Any(h => h.CustomerNumber == s.CustomerNumber && h.ReleasedAt == null
+                                                                             && h.PlacedAt <= when && (h.EndsAt == null || h.EndsAt > when)))
+            .Where(s => after == null || string.Compare(s.CustomerNumber, after) > 0)
             .OrderBy(s => s.CustomerNumber).Select(s => s.CustomerNumber).Take(size + 1).ToListAsync(cancellationToken);
         var context = await schedules.ContextAsync(cancellationToken);
         var subjects = new List<DryRunSubject>();

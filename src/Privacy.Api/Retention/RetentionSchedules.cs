@@ -227,8 +227,7 @@ public sealed class RetentionSchedules(PrivacyDbContext db, RegistryCatalog regi
         // The last purpose to end decides; on a tie, erasing wins over anonymising.
         var last = applicable.OrderByDescending(l => l.EndsAt).ThenBy(l => l.Action).First();
         var endsAt = last.EndsAt!.Value;
-        var why = $"Kept for {last.Purpose} until {Day(endsAt)} ({last.Period} from {Describe(last.Trigger)}" +
-                  (last.LegalReference is null ? ")" : $", {last.LegalReference})");
+        var rule = $"{last.Purpose}: {last.Period} from {Describe(last.Trigger)}" + (last.LegalReference is null ? "" : $", {last.LegalReference}");
         if (swept.FirstOrDefault(i => i.CategoryKey == category && i.DueAt == endsAt) is { } item)
         {
             return Make(CategoryState.Swept, endsAt, item.Action, $"Swept {Day(item.SweptAt)}: {item.Action.ToString().ToLowerInvariant()} tasks went out.",
@@ -238,7 +237,8 @@ public sealed class RetentionSchedules(PrivacyDbContext db, RegistryCatalog regi
         if (endsAt > at)
         {
             var hold = holds.FirstOrDefault(h => (h.CategoryKey is null || h.CategoryKey == category) && h.ActiveAt(at));
-            return Make(CategoryState.Scheduled, endsAt, last.Action, why + (hold is null ? "." : $"; a legal hold (#{hold.Id}) is in place."), hold?.Id);
+            return Make(CategoryState.Scheduled, endsAt, last.Action,
+                $"Kept until {Day(endsAt)} ({rule})" + (hold is null ? "." : $"; legal hold #{hold.Id} is in place."), hold?.Id);
         }
 
         if (holds.FirstOrDefault(h => (h.CategoryKey is null || h.CategoryKey == category) && h.ActiveAt(at)) is { } held)
@@ -248,7 +248,7 @@ public sealed class RetentionSchedules(PrivacyDbContext db, RegistryCatalog regi
                 held.Id);
         }
 
-        return Make(CategoryState.Due, endsAt, last.Action, $"The period ended {Day(endsAt)}: {why[5..]}).");
+        return Make(CategoryState.Due, endsAt, last.Action, $"The period ended {Day(endsAt)} ({rule}).");
     }
 
     private static string Describe(ClockEventKind kind) => kind switch

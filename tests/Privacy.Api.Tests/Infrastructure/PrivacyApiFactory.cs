@@ -95,6 +95,7 @@ public class PrivacyApiFactory : WebApplicationFactory<Program>, IAsyncLifetime
     {
         builder.UseEnvironment("Testing");
         builder.UseSetting("ConnectionStrings:Privacy", ConnectionString);
+        builder.UseSetting("Retention:SweepEnabled", "false"); // tests sweep when they choose (POST /retention/sweeps)
         var index = 0;
         foreach (var (role, key) in Keys)
         {
