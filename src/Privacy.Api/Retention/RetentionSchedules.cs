@@ -159,7 +159,7 @@ public sealed class RetentionSchedules(PrivacyDbContext db, RegistryCatalog regi
                 }
 
                 // A consent in force ends when it expires (renewing it moves this); a withdrawn one when it was withdrawn.
-                var end = timelines.Max(t => t.LastGranted ? t.LastAt.AddMonths(validityMonths) : t.LastAt);
+                var end = timelines.Max(t => t.LastGranted ? new IsoPeriod(validityMonths, 0, TimeSpan.Zero).AddTo(t.LastAt) : t.LastAt);
                 return Make(RuleState.Ends, end, timelines.Any(t => t.LastGranted)
                     ? $"The consent expires {Day(end)} unless renewed; the period starts then."
                     : $"The consent ended {Day(end)}.");

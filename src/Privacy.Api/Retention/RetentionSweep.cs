@@ -103,7 +103,8 @@ public sealed class RetentionSweep(
 
             var period = IsoPeriod.Parse(rule.Period);
             var validity = consentOptions.Value.ValidityMonths;
-            var at = new StoreThresholds(period.LatestStartEndedBy(now), IsoPeriod.LatestStart(s => period.AddTo(s.AddMonths(validity)), now));
+            var expiry = new IsoPeriod(validity, 0, TimeSpan.Zero);
+            var at = new StoreThresholds(period.LatestStartEndedBy(now), IsoPeriod.LatestStart(s => period.AddTo(expiry.AddTo(s)), now));
             long rows = 0;
             if (dryRunAt is not null)
             {
