@@ -208,9 +208,9 @@ public static class RetentionApi
         // The earliest end any rule waiting for the event could give: a lower bound, so the sweep looks no later than that.
         var earliest = latest.GroupBy(e => e.Item1).Select(g => (Customer: g.Key, At: g.Select(e => EarliestEnd(rules, e.Value, e.At)).Where(a => a is not null).Min()))
             .ToList();
-        await using var transaction = await db.Database.BeginTransactionAsync(cancellationToken);
+        await using var transaction = await db.Database.BeginUnlessInTransactionAsync(cancellationToken); // the idempotency filter's, if any
         var connection = (NpgsqlConnection)db.Database.GetDbConnection();
-        await using var write = new NpgsqlBatch(connection, (NpgsqlTransaction)transaction.GetDbTransaction());
+        await using var write = new NpgsqlBatch(connection, (NpgsqlTransaction)db.Database.CurrentTransaction!.GetDbTransaction());
         write.BatchCommands.Add(BatchCommands.Create("""
             INSERT INTO privacy.retention_clocks (customer_number, kind, occurred_at, reported_by, reported_at)
             SELECT e.customer, e.kind, e.at, $4, $5 FROM unnest($1::text[], $2::text[], $3::timestamptz[]) AS e(customer, kind, at)
@@ -225,7 +225,11 @@ public static class RetentionApi
             WHERE excluded.next_due_at < retention_subjects.next_due_at OR retention_subjects.next_due_at IS NULL
             """, earliest.Select(e => e.Customer).ToArray(), earliest.Select(e => e.At).ToArray()));
         await write.ExecuteNonQueryAsync(cancellationToken);
-        await transaction.CommitAsync(cancellationToken);
+        if (transaction is not null)
+        {
+            await transaction.CommitAsync(cancellationToken);
+        }
+
         return TypedResults.Ok(new ClockEventsAccepted(batch.Events!.Count, earliest.Count, write.BatchCommands[0].RecordsAffected));
     }
 
@@ -247,6 +251,10 @@ public static class RetentionApi
         await using var transaction = await db.Database.BeginUnlessInTransactionAsync(cancellationToken);
         db.Add(hold);
         await db.SaveChangesAsync(cancellationToken);
+        // Known to the sweep from now on, so the dry run lists what the hold keeps even before any clock event.
+        await db.Database.ExecuteSqlAsync($"""
+            INSERT INTO privacy.retention_subjects (customer_number, next_due_at) VALUES ({hold.CustomerNumber}, NULL) ON CONFLICT (customer_number) DO NOTHING
+            """, cancellationToken);
         // The hold's own row names the customer; the audit entry only the hold.
         audit.Record("retention.hold.placed", "legal_hold", hold.Id.ToString(), new { category = hold.CategoryKey, hold.EndsAt });
         await db.SaveChangesAsync(cancellationToken);

@@ -51,6 +51,32 @@ public sealed class AccessReportTests(PrivacyApiFactory factory) : IClassFixture
     }
 
     [Fact]
+    public async Task TheReportShowsTheSubjectsRetentionScheduleAndAnyLegalHold()
+    {
+        var customer = TestSubjects.NewCustomer();
+        var ended = factory.Time.GetUtcNow();
+        (await factory.ClientWithKey(PrivacyApiFactory.BookingSystemKey).PostJson("/retention/clock-events",
+            new { events = new[] { new { customerNumber = customer, kind = "relationship_ended", occurredAt = ended } } })).EnsureSuccessStatusCode();
+        (await _ops.PostJson("/retention/holds", new { customerNumber = customer, category = "user.payment", reason = "Disputed invoice" }))
+            .EnsureSuccessStatusCode();
+
+        var id = await Submit("access", customer, "en");
+        var report = await _frontend.GetFromJsonAsync<JsonElement>($"/requests/{id}/report");
+
+        var schedule = Assert.Single(report.GetProperty("retentionSchedules").EnumerateArray());
+        Assert.Equal(customer, schedule.GetProperty("customerNumber").GetString());
+        var categories = schedule.GetProperty("categories").EnumerateArray().ToDictionary(c => c.GetProperty("category").GetString()!);
+        Assert.Equal(ended.AddDays(30), categories["user.demographic.profile"].GetProperty("endsAt").GetDateTimeOffset());
+        Assert.Contains("website_services", categories["user.demographic.profile"].GetProperty("why").GetString());
+        Assert.Equal("kept", categories["user.content.private"].GetProperty("state").GetString()); // until support cases are closed
+        Assert.Equal("Disputed invoice", Assert.Single(schedule.GetProperty("holds").EnumerateArray()).GetProperty("reason").GetString());
+
+        var html = await _frontend.GetStringAsync($"/requests/{id}/report?format=html");
+        Assert.Contains("How long the data is kept", html);
+        Assert.Contains(ended.AddDays(30).ToString("yyyy-MM-dd", System.Globalization.CultureInfo.InvariantCulture), html);
+    }
+
+    [Fact]
     public async Task TheReportReadsInSwedishOrEnglishAndIsOnlyGivenOnceTheIdentityIsConfirmed()
     {
         var customer = TestSubjects.NewCustomer();

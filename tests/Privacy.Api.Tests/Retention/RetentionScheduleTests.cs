@@ -267,4 +267,29 @@ public sealed class RetentionScheduleTests(PrivacyApiFactory factory) : IClassFi
         Assert.Equal(rulesBefore, await factory.ScalarAsync("SELECT count(*) FROM privacy.retention_rules WHERE updated_by <> 'seed'"));
         Assert.Equal(clocksBefore, await factory.ScalarAsync("SELECT count(*) FROM privacy.retention_clocks"));
     }
+
+    [Fact]
+    public async Task ARetriedHoldOrClockBatchWithTheSameIdempotencyKeyChangesNothingMore()
+    {
+        var customer = TestSubjects.NewCustomer();
+        var key = Guid.NewGuid().ToString();
+        async Task<HttpResponseMessage> Send(HttpClient client, string url, object body)
+        {
+            using var request = new HttpRequestMessage(HttpMethod.Post, url) { Content = JsonContent.Create(body, options: HttpAssertions.Json) };
+            request.Headers.Add("Idempotency-Key", key);
+            return await client.SendAsync(request);
+        }
+
+        var hold = new { customerNumber = customer, reason = "Dispute" };
+        var first = await (await Send(factory.Client(Roles.Ops), "/retention/holds", hold)).ReadOk<JsonElement>(HttpStatusCode.Created);
+        var second = await (await Send(factory.Client(Roles.Ops), "/retention/holds", hold)).ReadOk<JsonElement>(HttpStatusCode.Created);
+        Assert.Equal(first.GetProperty("id").GetInt64(), second.GetProperty("id").GetInt64());
+        Assert.Equal(1, await factory.ScalarAsync("SELECT count(*) FROM privacy.legal_holds WHERE customer_number = $1", customer));
+
+        var events = new { events = new[] { new { customerNumber = customer, kind = "last_activity", occurredAt = factory.Time.GetUtcNow() } } };
+        var system = factory.ClientWithKey(PrivacyApiFactory.BookingSystemKey);
+        Assert.Equal(1, (await (await Send(system, "/retention/clock-events", events)).ReadOk<JsonElement>()).GetProperty("clocksMoved").GetInt32());
+        Assert.Equal(1, (await (await Send(system, "/retention/clock-events", events)).ReadOk<JsonElement>()).GetProperty("clocksMoved").GetInt32());
+        Assert.Equal(1, await factory.ScalarAsync("SELECT count(*) FROM privacy.retention_clocks WHERE customer_number = $1", customer));
+    }
 }
