@@ -100,6 +100,42 @@ public sealed class RetentionScheduleTests(PrivacyApiFactory factory) : IClassFi
     }
 
     [Fact]
+    public async Task ARecipientHoldingADueCategoryIsToldToEraseItAndItsAcknowledgementCompletesItsTask()
+    {
+        var customer = TestSubjects.NewCustomer();
+        var start = factory.Time.GetUtcNow();
+        (await factory.Client(Roles.System).PostJson("/disclosures", new
+        {
+            disclosures = new[]
+            {
+                new { recipient = "card-provider", customerNumber = customer, categories = new[] { "user.contact.phone_number" },
+                      purpose = "customer_obligations", legalGround = "contract", disclosedAt = start },
+            },
+        })).EnsureSuccessStatusCode();
+        await factory.ReportClock(customer, "relationship_ended", start);
+
+        factory.Time.SetUtcNow(start.AddYears(3));
+        await factory.Sweep();
+
+        // Art 19 through the partner's own feed: erase the phone number, because its retention period ended.
+        var partner = factory.Client(Roles.Partner);
+        var (entries, _) = await PartnerFeedReader.ReadUntil(partner, e => e.GetProperty("type").GetString() == "follow_up"
+                                                                           && e.GetProperty("customerNumber").GetString() == customer);
+        var followUp = Assert.Single(entries, e => e.GetProperty("type").GetString() == "follow_up" && e.GetProperty("customerNumber").GetString() == customer)
+            .GetProperty("followUp");
+        Assert.Equal("erase", followUp.GetProperty("action").GetString());
+        Assert.Equal(["user.contact.phone_number"], followUp.GetProperty("categories").EnumerateArray().Select(c => c.GetString()));
+        Assert.Equal("Retention period ended", followUp.GetProperty("reason").GetString());
+
+        (await partner.PostJson($"/partner/follow-ups/{followUp.GetProperty("id").GetInt64()}/acknowledgement", new { outcome = "done" }))
+            .EnsureSuccessStatusCode();
+        var requestId = (await factory.Schedule(customer)).Category("user.contact.phone_number").GetProperty("requestId").GetGuid();
+        var request = await factory.Client(Roles.Ops).GetFromJsonAsync<JsonElement>($"/requests/{requestId}");
+        Assert.Equal("done", Assert.Single(request.GetProperty("tasks").EnumerateArray(), t => t.GetProperty("target").GetString() == "card-provider")
+            .GetProperty("status").GetString());
+    }
+
+    [Fact]
     public async Task AHeldSubjectIsSkippedUntilTheHoldEndsAndAReleasedCategoryIsSweptAtOnce()
     {
         var held = TestSubjects.NewCustomer();
