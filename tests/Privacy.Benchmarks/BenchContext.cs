@@ -34,12 +34,25 @@ internal sealed class BenchContext(BenchmarkOptions options, ServiceUnderTest se
         CancellationToken cancellationToken) =>
         ServiceUnderTest.StartAsync(serviceDll, connectionString, cancellationToken, settings);
 
+    /// <summary>
+    /// The same harness driving another instance of the service (one a scenario started with <see cref="StartServiceAsync"/>),
+    /// whose database holds <paramref name="subjects"/> subjects of the consent data set.
+    /// </summary>
+    public BenchContext For(ServiceUnderTest instance, int subjects) => new(Options, instance, Database, Raw, serviceDll) { Subjects = subjects };
+
     /// <summary>Drives the service with a wrk script and records the service's CPU time per request.</summary>
     public async Task<Measurement> LoadServiceAsync(string name, string script, TimeSpan duration, int connections,
         IDictionary<string, string>? environment = null, CancellationToken cancellationToken = default)
     {
         // Warm-up: JIT tiers, prepared statements and pooled connections settle before anything is counted.
         await Wrk.RunAsync(name, Service.BaseUrl, script, connections, TimeSpan.FromSeconds(3), Environment(environment), cancellationToken);
+        return await MeasureServiceAsync(name, script, duration, connections, environment, cancellationToken);
+    }
+
+    /// <summary>As <see cref="LoadServiceAsync"/>, without the warm-up: the measured run starts at once.</summary>
+    public async Task<Measurement> MeasureServiceAsync(string name, string script, TimeSpan duration, int connections,
+        IDictionary<string, string>? environment = null, CancellationToken cancellationToken = default)
+    {
         var cpuBefore = Service.CpuTime();
         var measurement = await Wrk.RunAsync(name, Service.BaseUrl, script, connections, duration, Environment(environment), cancellationToken);
         var cpu = Service.CpuTime() - cpuBefore;

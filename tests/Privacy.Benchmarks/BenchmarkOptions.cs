@@ -15,13 +15,14 @@ internal sealed record BenchmarkOptions(
     int FanOutCustomers,
     long FanOutDisclosures,
     int FanOutRequests,
+    int SweepRecords,
     IReadOnlyList<string>? Only,
     string Output)
 {
     public const string Usage = """
         Usage: tests/Privacy.Benchmarks/run [--scale N] [--connections N] [--duration S] [--mixed-duration S] [--no-scaling]
                                          [--feed-entries N] [--outbox-messages N] [--fan-out-customers N] [--fan-out-disclosures N]
-                                         [--fan-out-requests N] [--only NAME[,NAME…]] [--output DIR]
+                                         [--fan-out-requests N] [--sweep-records N] [--only NAME[,NAME…]] [--output DIR]
           --scale N                subjects with consent histories (default 100000; e.g. 1000000)
           --connections N          concurrent HTTP connections and pgbench clients (default 16)
           --duration S             seconds per measurement (default 15)
@@ -34,6 +35,8 @@ internal sealed record BenchmarkOptions(
           --fan-out-disclosures N  disclosures in that large database (default 10000000; e.g. 1000000), as many per customer
                                    in the small one
           --fan-out-requests N     erasure requests measured at each size, each for a fresh customer (default 1000; at most 2800)
+          --sweep-records N        expired consent proofs the retention sweep erases in each retention-sweep run (default 1000000;
+                                   e.g. 100000)
           --only NAME[,NAME…]      run only these scenarios (e.g. outbox-relay); the scaling probe still runs unless --no-scaling
           --output DIR             where results.json goes (default artifacts/bench)
         """;
@@ -41,7 +44,7 @@ internal sealed record BenchmarkOptions(
     public static BenchmarkOptions Parse(string[] args, string repository)
     {
         var options = new BenchmarkOptions(100_000, 16, TimeSpan.FromSeconds(15), TimeSpan.FromSeconds(60), true, 1_000_000, 20_000,
-            RequestFanOutScenario.DefaultCustomers, RequestFanOutScenario.DefaultDisclosures, 1000, null,
+            RequestFanOutScenario.DefaultCustomers, RequestFanOutScenario.DefaultDisclosures, 1000, RetentionSweepScenario.DefaultRecords, null,
             Path.Combine(repository, "artifacts", "bench"));
         for (var i = 0; i < args.Length; i++)
         {
@@ -58,6 +61,7 @@ internal sealed record BenchmarkOptions(
                 "--fan-out-customers" => options with { FanOutCustomers = int.Parse(Next(), CultureInfo.InvariantCulture) },
                 "--fan-out-disclosures" => options with { FanOutDisclosures = long.Parse(Next(), CultureInfo.InvariantCulture) },
                 "--fan-out-requests" => options with { FanOutRequests = int.Parse(Next(), CultureInfo.InvariantCulture) },
+                "--sweep-records" => options with { SweepRecords = int.Parse(Next(), CultureInfo.InvariantCulture) },
                 "--only" => options with { Only = Next().Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries) },
                 "--output" => options with { Output = Path.GetFullPath(Next()) },
                 _ => throw new ArgumentException($"Unknown option {args[i]}.\n{Usage}"),
@@ -92,6 +96,11 @@ internal sealed record BenchmarkOptions(
         if (options.FanOutRequests is < 1 or > RequestFanOutScenario.MaxRequests)
         {
             throw new ArgumentException($"--fan-out-requests must be 1–{RequestFanOutScenario.MaxRequests}.\n{Usage}");
+        }
+
+        if (options.SweepRecords < RetentionSweepScenario.BatchSize)
+        {
+            throw new ArgumentException($"--sweep-records must be at least {RetentionSweepScenario.BatchSize} (one batch).\n{Usage}");
         }
 
         if (options.Only?.FirstOrDefault(name => Harness.Scenarios.All(s => s.Name != name)) is { } unknown)

@@ -23,6 +23,7 @@ internal static class Harness
         new PartnerFeedPagingScenario(),
         new OutboxRelayScenario(),
         new RequestFanOutScenario(),
+        new RetentionSweepScenario(),
     ];
 
     /// <summary>Fixed server settings, so runs compare.</summary>
