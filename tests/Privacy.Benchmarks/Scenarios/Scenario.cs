@@ -3,7 +3,7 @@ using Privacy.Benchmarks.Tools;
 namespace Privacy.Benchmarks.Scenarios;
 
 /// <summary>
-/// One benchmark scenario. To add one (retention sweep…): implement
+/// One benchmark scenario. To add one: implement
 /// this, measure the service and its baseline in the same run through the <see cref="BenchContext"/>, and add it
 /// to <see cref="Harness.Scenarios"/>.
 /// </summary>
