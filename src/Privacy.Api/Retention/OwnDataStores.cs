@@ -92,10 +92,12 @@ public static class OwnDataStores
     {
         var statements = store.Apply.Split(';', StringSplitOptions.TrimEntries | StringSplitOptions.RemoveEmptyEntries);
         var sql = $"""
-            WITH due AS MATERIALIZED (SELECT * FROM ({store.Due(trigger)}) d WHERE $4::{store.KeyType} IS NULL OR d.k > $4::{store.KeyType} ORDER BY d.k LIMIT $5)
+            WITH due AS MATERIALIZED (SELECT * FROM ({store.Due(trigger)}) d WHERE d.k > $4::{store.KeyType} ORDER BY d.k LIMIT $5)
             {string.Concat(statements.Select((s, i) => $", changed{i} AS ({s} RETURNING 1)\n"))}
             SELECT (SELECT count(*) FROM changed0)::int, (SELECT k FROM due ORDER BY k DESC LIMIT 1)
             """;
+        // A plain "k > cursor" from the smallest key on (no "cursor IS NULL OR"): a generic plan keeps it as an index condition.
+        after ??= store.KeyType switch { "uuid" => Guid.Empty, "bigint" => long.MinValue, _ => "" };
         await using var command = BatchCommands.Command(connection, sql, at.Ended, at.ExpiredConsentEnded, now, after, batchSize);
         command.Transaction = transaction;
         await using var reader = await command.ExecuteReaderAsync(cancellationToken);

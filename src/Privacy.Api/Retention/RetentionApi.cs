@@ -20,6 +20,7 @@ public static class RetentionApi
     {
         services.AddOptions<RetentionOptions>().BindConfiguration(RetentionOptions.Section)
             .Validate(o => o.Interval >= TimeSpan.FromSeconds(1), "Retention:Interval must be at least a second.")
+            .Validate(o => o.StoreInterval >= TimeSpan.FromSeconds(1), "Retention:StoreInterval must be at least a second.")
             .Validate(o => o.SubjectBatchSize is >= 1 and <= 1000, "Retention:SubjectBatchSize must be 1–1000.")
             .Validate(o => o.StoreBatchSize is >= 1 and <= 100_000, "Retention:StoreBatchSize must be 1–100000.")
             .ValidateOnStart();
@@ -361,7 +362,7 @@ public static class RetentionApi
 
     public static async Task<Ok<RetentionSweepResult>> Sweep(IServiceScopeFactory scopes, IOptions<RetentionOptions> options, CancellationToken cancellationToken)
     {
-        var (subjects, stores) = await RetentionSweeper.SweepOnceAsync(scopes, options.Value, cancellationToken);
+        var (subjects, stores) = await RetentionSweeper.SweepOnceAsync(scopes, options.Value, stores: true, cancellationToken);
         return TypedResults.Ok(new RetentionSweepResult(subjects, stores));
     }
 

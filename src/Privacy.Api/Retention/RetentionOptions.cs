@@ -11,6 +11,13 @@ public sealed class RetentionOptions
     /// <summary>Pause between sweeps when nothing is due (default one minute).</summary>
     public TimeSpan Interval { get; set; } = TimeSpan.FromMinutes(1);
 
+    /// <summary>
+    /// How often a replica sweeps the service's own stores (default one hour). Their periods are months and days, and a
+    /// pass reads every row whose clock may have run (for consent proofs, up to a validity period of them), so once an
+    /// hour is plenty and keeps an idle pass from costing every minute.
+    /// </summary>
+    public TimeSpan StoreInterval { get; set; } = TimeSpan.FromHours(1);
+
     /// <summary>Customers evaluated and swept per transaction (default 50).</summary>
     public int SubjectBatchSize { get; set; } = 50;
 

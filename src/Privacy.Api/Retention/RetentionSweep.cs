@@ -165,11 +165,14 @@ public sealed class RetentionSweeper(IServiceScopeFactory scopes, IOptions<Reten
             return;
         }
 
+        DateTimeOffset? storesSwept = null;
         while (!stoppingToken.IsCancellationRequested)
         {
             try
             {
-                await SweepOnceAsync(scopes, options.Value, stoppingToken);
+                var stores = storesSwept is null || time.GetUtcNow() - storesSwept >= options.Value.StoreInterval;
+                await SweepOnceAsync(scopes, options.Value, stores, stoppingToken);
+                storesSwept = stores ? time.GetUtcNow() : storesSwept;
             }
             catch (Exception exception) when (!stoppingToken.IsCancellationRequested)
             {
@@ -181,9 +184,9 @@ public sealed class RetentionSweeper(IServiceScopeFactory scopes, IOptions<Reten
         }
     }
 
-    /// <summary>One full sweep: every due customer (a scope per batch), then the own stores.</summary>
+    /// <summary>One full sweep: every due customer (a scope per batch), then (when <paramref name="stores"/>) the own stores.</summary>
     public static async Task<(int Subjects, IReadOnlyList<StoreSweep> Stores)> SweepOnceAsync(
-        IServiceScopeFactory scopes, RetentionOptions options, CancellationToken cancellationToken)
+        IServiceScopeFactory scopes, RetentionOptions options, bool stores, CancellationToken cancellationToken)
     {
         var subjects = 0;
         while (true)
@@ -197,7 +200,12 @@ public sealed class RetentionSweeper(IServiceScopeFactory scopes, IOptions<Reten
             }
         }
 
-        await using var stores = scopes.CreateAsyncScope();
-        return (subjects, await stores.ServiceProvider.GetRequiredService<RetentionSweep>().SweepStoresAsync(null, cancellationToken));
+        if (!stores)
+        {
+            return (subjects, []);
+        }
+
+        await using var storeScope = scopes.CreateAsyncScope();
+        return (subjects, await storeScope.ServiceProvider.GetRequiredService<RetentionSweep>().SweepStoresAsync(null, cancellationToken));
     }
 }
