@@ -72,12 +72,16 @@ public sealed class RetentionSweep(
             swept.Add(new SweptSubject(customer, categories));
         }
 
-        audit.Record("retention.subjects_swept", "retention", "subjects", new
+        if (swept.Any(s => s.Categories.Count > 0)) // each request is audited itself; this ties the batch together
         {
-            evaluated = customers.Count,
-            categories = swept.Sum(s => s.Categories.Count),
-            requests = swept.SelectMany(s => s.Categories).Select(c => c.RequestId).Distinct().Count(),
-        }, Platform.Security.Actor.Service);
+            audit.Record("retention.subjects_swept", "retention", "subjects", new
+            {
+                evaluated = customers.Count,
+                categories = swept.Sum(s => s.Categories.Count),
+                requests = swept.SelectMany(s => s.Categories).Select(c => c.RequestId).Distinct().Count(),
+            }, Platform.Security.Actor.Service);
+        }
+
         await db.SaveChangesAsync(cancellationToken);
         await transaction.CommitAsync(cancellationToken);
         return swept;
