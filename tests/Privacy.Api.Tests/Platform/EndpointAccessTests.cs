@@ -32,12 +32,16 @@ public sealed class EndpointAccessTests(PrivacyApiFactory factory) : IClassFixtu
             var methods = endpoint.Metadata.GetMetadata<IHttpMethodMetadata>()?.HttpMethods ?? [];
             var policies = endpoint.Metadata.GetOrderedMetadata<IAuthorizeData>().Select(a => a.Policy).OfType<string>().ToList();
             Assert.True(policies.Count > 0, $"{endpoint.DisplayName} has no role policy: add .RequireAuthorization(Policies.X).");
-            var allowed = policies.Select(p => Policies.AllowedRoles.TryGetValue(p, out var roles) ? roles : throw new InvalidOperationException($"{endpoint.DisplayName}: unknown policy {p}"))
+            var declared = policies.Select(p => Policies.AllowedRoles.TryGetValue(p, out var roles) ? roles : throw new InvalidOperationException($"{endpoint.DisplayName}: unknown policy {p}"))
                 .Aggregate((a, b) => [.. a.Intersect(b)]);
             var takesBody = endpoint.Metadata.GetMetadata<IAcceptsMetadata>() is not null;
             foreach (var method in methods)
             {
-                routes.Add(new Route(method, Concrete(endpoint.RoutePattern), allowed, takesBody, endpoint.DisplayName ?? ""));
+                // The stated matrix is what the requests below check; the declared policy must say the same.
+                var stated = AccessMatrix.RolesFor(method, endpoint.RoutePattern.RawText!);
+                Assert.True(stated.Order().SequenceEqual(declared.Order()),
+                    $"{method} {endpoint.RoutePattern.RawText}: AccessMatrix says {string.Join(", ", stated)}, the endpoint's policy allows {string.Join(", ", declared)}");
+                routes.Add(new Route(method, Concrete(endpoint.RoutePattern), stated, takesBody, endpoint.DisplayName ?? ""));
             }
         }
 
@@ -61,6 +65,18 @@ public sealed class EndpointAccessTests(PrivacyApiFactory factory) : IClassFixtu
         Assert.Contains(routes, r => r is { Method: "POST", Path: "/registry/categories" });
         Assert.Contains(routes, r => r is { Method: "GET", Path: "/audit/verify" });
         Assert.True(routes.Count >= 30, $"only {routes.Count} routes found");
+    }
+
+    [Fact]
+    public void EveryEndpointHasAnEntryInTheAccessMatrixAndEveryEntryAnEndpoint()
+    {
+        var mapped = factory.Services.GetRequiredService<EndpointDataSource>().Endpoints.OfType<RouteEndpoint>()
+            .Where(e => e.Metadata.GetMetadata<IAllowAnonymous>() is null)
+            .SelectMany(e => (e.Metadata.GetMetadata<IHttpMethodMetadata>()?.HttpMethods ?? []).Select(m => $"{m} {e.RoutePattern.RawText}"))
+            .ToHashSet();
+        Assert.Empty(mapped.Except(AccessMatrix.Allowed.Keys).Select(r => $"{r}: no entry in AccessMatrix"));
+        Assert.Empty(AccessMatrix.Allowed.Keys.Except(mapped).Select(r => $"{r}: in AccessMatrix but not mapped"));
+        Assert.All(AccessMatrix.Allowed.Values.SelectMany(v => v.Split(' ')), role => Assert.Contains(role, Roles.All));
     }
 
     [Fact]
