@@ -22,8 +22,10 @@ public static class NotifierApi
             .Validate(o => o.RetrySchedule.Length > 0 && o.RetrySchedule.All(d => d > TimeSpan.Zero), "Notifier:RetrySchedule needs positive delays.")
             .Validate(o => o.ImmediateRetries is >= 0 and <= 5 && o.AttemptTimeout > TimeSpan.Zero && o.PollInterval > TimeSpan.Zero,
                 "Notifier:ImmediateRetries must be 0–5, AttemptTimeout and PollInterval positive.")
-            .Validate(o => o.ClaimLease > o.AttemptTimeout * (o.ImmediateRetries + 2),
-                "Notifier:ClaimLease must outlast a whole delivery (AttemptTimeout × (ImmediateRetries + 2)).")
+            // The relay hands a batch back when the lease would end before a delivery could: a shorter lease never delivers.
+            .Validate(o => o.ClaimLease > o.DeliveryBudget(),
+                "Notifier:ClaimLease must outlast a whole delivery: AttemptTimeout × (ImmediateRetries + 1) plus the backoff, " +
+                "ImmediateRetryDelay × 2^(ImmediateRetries + 1) × 1.5.")
             .Validate(o => o.BreakerMinimumThroughput >= 2 && o.BreakerFailureRatio is > 0 and <= 1
                            && o.BreakerSamplingDuration >= TimeSpan.FromMilliseconds(500) && o.BreakerBreakDuration >= TimeSpan.FromMilliseconds(500),
                 "Notifier:Breaker* settings are out of range (throughput ≥ 2, ratio in (0, 1], durations ≥ 0.5 s).")

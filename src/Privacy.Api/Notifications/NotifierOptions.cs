@@ -27,6 +27,13 @@ public sealed class NotifierOptions
     public TimeSpan ImmediateRetryDelay { get; set; } = TimeSpan.FromSeconds(1);
 
     /// <summary>
+    /// The longest one delivery can take: every attempt timing out, plus the backoff between the quick retries (doubling,
+    /// with jitter up to half again). A claim must outlast it, or a relay would hand back every message unsent.
+    /// </summary>
+    public TimeSpan DeliveryBudget() =>
+        AttemptTimeout * (ImmediateRetries + 1) + ImmediateRetryDelay * (Math.Pow(2, ImmediateRetries + 1) * 1.5);
+
+    /// <summary>
     /// Delays between failed deliveries, kept in the database so they survive restarts (with ±10 % jitter;
     /// the last repeats). Default: 5 s, 5 min, 30 min, 2 h, 5 h, 10 h, 14 h, 20 h, 24 h.
     /// </summary>

@@ -357,11 +357,7 @@ public sealed partial class OutboxRelay(
     }
 
     /// <summary>The longest one delivery can take: every attempt timing out, with the backoff between them.</summary>
-    private TimeSpan AttemptBudget()
-    {
-        var o = options.Value;
-        return o.AttemptTimeout * (o.ImmediateRetries + 1) + o.ImmediateRetryDelay * (Math.Pow(2, o.ImmediateRetries + 1) * 1.5);
-    }
+    private TimeSpan AttemptBudget() => options.Value.DeliveryBudget();
 
     private TimeSpan? RetryAfter(HttpResponseMessage response) => response.Headers.RetryAfter switch
     {

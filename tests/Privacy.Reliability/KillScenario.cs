@@ -1,0 +1,292 @@
+using System.Collections.Concurrent;
+using System.Net;
+using System.Net.Http.Json;
+using System.Text.Json;
+using Npgsql;
+using Privacy.Benchmarks;
+
+namespace Privacy.Reliability;
+
+/// <summary>What one kind of operation came to: tried, acknowledged (a 2xx reached the caller), found afterwards, delivered.</summary>
+internal sealed record Tally(string Operation, int Attempted, int Acknowledged, long Found, long? Delivered)
+{
+    public long Lost => Acknowledged - Found + (Delivered is { } delivered ? Found - delivered : 0);
+}
+
+/// <summary>
+/// Three instances against one PostgreSQL with website, ops and partner traffic flowing; one instance at a time is killed
+/// with SIGKILL and replaced, again and again. Callers retry a failed call on another instance with the same
+/// Idempotency-Key, as a client behind a load balancer would. Afterwards: every acknowledged consent decision, disclosure,
+/// follow-up and rights request is in the database, every message to the partner was delivered at least once and never
+/// twice at the same time, and no rights request or task exists twice.
+/// </summary>
+internal sealed class KillScenario(Options options, string dll, string connectionString)
+{
+    private static readonly JsonSerializerOptions Json = new(JsonSerializerDefaults.Web);
+
+    private readonly ConcurrentBag<Guid> _receipts = [];
+    private readonly ConcurrentBag<string> _disclosed = [];
+    private readonly ConcurrentBag<long> _followUps = [];
+    private readonly ConcurrentBag<Guid> _requests = [];
+    private readonly ConcurrentDictionary<string, int> _attempted = new();
+    private readonly ConcurrentDictionary<string, int> _failed = new();
+
+    public async Task<(IReadOnlyList<Tally> Tallies, IReadOnlyList<string> Findings)> RunAsync(CancellationToken cancellationToken)
+    {
+        await using var partner = await DeliveryLog.StartAsync(TimeSpan.FromMilliseconds(20));
+        var settings = new Dictionary<string, string>
+        {
+            // A killed relay's claims come free after ten seconds, not two minutes; a delivery (4 attempts) must fit in the lease.
+            ["Notifier__ClaimLease"] = "00:00:10",
+            ["Notifier__AttemptTimeout"] = "00:00:02",
+            ["Notifier__ImmediateRetryDelay"] = "00:00:00.200",
+            ["Retention__SweepEnabled"] = "false",
+        };
+        await using var fleet = new Fleet(dll, connectionString, settings);
+        await fleet.StartAsync(options.Instances, cancellationToken);
+        using var http = new HttpClient { Timeout = TimeSpan.FromSeconds(30) };
+        using (var register = await Send(http, fleet, HttpMethod.Put, "/notifier/endpoints/card-provider", "bench-ops", new { url = partner.Url },
+                   idempotent: false, cancellationToken))
+        {
+            register.EnsureSuccessStatusCode();
+        }
+
+        using var stop = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+        stop.CancelAfter(TimeSpan.FromSeconds(options.Seconds));
+        var workers = Enumerable.Range(0, options.Workers).Select(_ => Task.Run(() => WorkAsync(http, fleet, stop.Token), CancellationToken.None)).ToList();
+        while (!stop.IsCancellationRequested)
+        {
+            try
+            {
+                await Task.Delay(TimeSpan.FromSeconds(options.KillEvery), stop.Token);
+                await fleet.KillOneAndReplaceAsync(cancellationToken);
+                Console.Error.WriteLine($"  killed an instance with SIGKILL ({fleet.Kills} so far) and started another");
+            }
+            catch (OperationCanceledException) when (stop.IsCancellationRequested)
+            {
+            }
+        }
+
+        await Task.WhenAll(workers);
+        Console.Error.WriteLine("  load stopped; waiting for the outbox to drain…");
+        await using var db = new NpgsqlDataSourceBuilder(connectionString).Build();
+        var drained = await DrainAsync(db, cancellationToken);
+        var findings = Findings(partner, fleet.Kills, drained);
+        if (!drained)
+        {
+            await using var why = db.CreateCommand("""
+                SELECT coalesce(last_error, '(no error)') || ' × ' || count(*) FROM privacy.outbox_messages
+                WHERE recipient_key = 'card-provider' AND delivered_at IS NULL GROUP BY last_error ORDER BY count(*) DESC LIMIT 5
+                """);
+            await using var reader = await why.ExecuteReaderAsync(cancellationToken);
+            while (await reader.ReadAsync(cancellationToken))
+            {
+                findings.Add("undelivered: " + reader.GetString(0));
+            }
+        }
+
+        return (await TallyAsync(db, partner), findings);
+    }
+
+    private async Task WorkAsync(HttpClient http, Fleet fleet, CancellationToken stop)
+    {
+        var round = 0;
+        while (!stop.IsCancellationRequested)
+        {
+            var customer = Random.Shared.NextInt64(1_000_000_000, 9_999_999_999).ToString(System.Globalization.CultureInfo.InvariantCulture);
+            var consent = await Ack<JsonElement>(http, fleet, "consent decisions", HttpMethod.Post, "/consent/decisions", "bench-frontend", new
+            {
+                subject = new { type = "customer", id = customer },
+                choices = new[] { new { purpose = "newsletter", status = "granted" }, new { purpose = "cookies.statistics", status = "denied" } },
+                policyVersion = "2022-02-08", channel = "banner", notice = new { id = "banner-v1-sv", text = "Vi använder kakor." }, language = "sv",
+                proof = new { ipAddress = "198.51.100.7", userAgent = "reliability" },
+            }, stop);
+            if (consent is { } c)
+            {
+                _receipts.Add(c.GetProperty("receiptId").GetGuid());
+            }
+
+            var disclosed = await Ack<JsonElement>(http, fleet, "disclosures", HttpMethod.Post, "/disclosures", "bench-ops", new
+            {
+                disclosures = new[]
+                {
+                    new { recipient = "card-provider", customerNumber = customer, categories = new[] { "user.name" }, purpose = "customer_obligations",
+                          legalGround = "contract", disclosedAt = DateTimeOffset.UtcNow },
+                },
+            }, stop);
+            if (disclosed is not null)
+            {
+                _disclosed.Add(customer);
+                var raised = await Ack<JsonElement>(http, fleet, "follow-ups", HttpMethod.Post, "/follow-ups", "bench-ops", new
+                {
+                    customerNumber = customer, action = "rectify", corrections = new Dictionary<string, string> { ["name"] = "Anna Andersson" },
+                    reason = "Reliability suite", reference = $"reliability:{customer}",
+                }, stop);
+                foreach (var followUp in raised?.GetProperty("followUps").EnumerateArray() ?? default)
+                {
+                    _followUps.Add(followUp.GetProperty("id").GetInt64());
+                }
+            }
+
+            if (round++ % 3 == 0)
+            {
+                var request = await Ack<JsonElement>(http, fleet, "rights requests", HttpMethod.Post, "/requests", "bench-frontend", new
+                {
+                    type = "erasure", subject = new { customerNumber = customer },
+                }, stop);
+                if (request is { } r)
+                {
+                    _requests.Add(r.GetProperty("id").GetGuid());
+                }
+            }
+        }
+    }
+
+    /// <summary>Calls until a 2xx, retrying on a dead instance or a 503 with the same Idempotency-Key; null when not acknowledged.</summary>
+    private async Task<T?> Ack<T>(HttpClient http, Fleet fleet, string operation, HttpMethod method, string path, string key, object body,
+        CancellationToken stop) where T : struct
+    {
+        _attempted.AddOrUpdate(operation, 1, (_, n) => n + 1);
+        var idempotencyKey = Guid.NewGuid().ToString();
+        for (var attempt = 0; attempt < 20; attempt++)
+        {
+            try
+            {
+                using var response = await Send(http, fleet, method, path, key, body, idempotent: true, CancellationToken.None, idempotencyKey);
+                if (response.IsSuccessStatusCode)
+                {
+                    return await response.Content.ReadFromJsonAsync<T>(Json, CancellationToken.None);
+                }
+
+                if (response.StatusCode != HttpStatusCode.ServiceUnavailable && (int)response.StatusCode < 500)
+                {
+                    Console.Error.WriteLine($"  {operation}: {(int)response.StatusCode} {await response.Content.ReadAsStringAsync(CancellationToken.None)}");
+                    break; // a 4xx is an answer, not a fault: counted as not acknowledged
+                }
+            }
+            catch (Exception e) when (e is HttpRequestException or TaskCanceledException)
+            {
+                // the instance died under the call, or hung: try another
+            }
+
+            if (stop.IsCancellationRequested && attempt > 5)
+            {
+                break;
+            }
+
+            await Task.Delay(TimeSpan.FromMilliseconds(100 * (attempt + 1)), CancellationToken.None);
+        }
+
+        _failed.AddOrUpdate(operation, 1, (_, n) => n + 1);
+        return null;
+    }
+
+    private static async Task<HttpResponseMessage> Send(HttpClient http, Fleet fleet, HttpMethod method, string path, string key, object body,
+        bool idempotent, CancellationToken cancellationToken, string? idempotencyKey = null)
+    {
+        using var request = new HttpRequestMessage(method, fleet.AnyUrl() + path) { Content = JsonContent.Create(body, options: Json) };
+        request.Headers.Add("X-Api-Key", ServiceUnderTest.Keys[key].Key);
+        if (idempotent)
+        {
+            request.Headers.Add("Idempotency-Key", idempotencyKey ?? Guid.NewGuid().ToString());
+        }
+
+        return await http.SendAsync(request, cancellationToken);
+    }
+
+    private static async Task<bool> DrainAsync(NpgsqlDataSource db, CancellationToken cancellationToken)
+    {
+        for (var second = 0; second < 180; second++)
+        {
+            await using var pending = db.CreateCommand("""
+                SELECT count(*) FROM privacy.outbox_messages WHERE recipient_key = 'card-provider' AND delivered_at IS NULL AND dead_lettered_at IS NULL
+                """);
+            if ((long)(await pending.ExecuteScalarAsync(cancellationToken))! == 0)
+            {
+                return true;
+            }
+
+            await Task.Delay(TimeSpan.FromSeconds(1), cancellationToken);
+        }
+
+        return false;
+    }
+
+    private async Task<IReadOnlyList<Tally>> TallyAsync(NpgsqlDataSource db, DeliveryLog partner)
+    {
+        async Task<long> Count(string sql, object parameter)
+        {
+            await using var command = db.CreateCommand(sql);
+            command.Parameters.AddWithValue(parameter);
+            return (long)(await command.ExecuteScalarAsync())!;
+        }
+
+        var delivered = partner.Deliveries.Select(d => d.Id).ToHashSet();
+        var messages = new List<Guid>();
+        await using (var command = db.CreateCommand("SELECT message_id FROM privacy.follow_ups WHERE id = ANY($1)"))
+        {
+            command.Parameters.AddWithValue(_followUps.ToArray());
+            await using var reader = await command.ExecuteReaderAsync();
+            while (await reader.ReadAsync())
+            {
+                messages.Add(reader.GetGuid(0));
+            }
+        }
+
+        var allToPartner = new List<Guid>();
+        await using (var command = db.CreateCommand("SELECT message_id FROM privacy.outbox_messages WHERE recipient_key = 'card-provider'"))
+        await using (var reader = await command.ExecuteReaderAsync())
+        {
+            while (await reader.ReadAsync())
+            {
+                allToPartner.Add(reader.GetGuid(0));
+            }
+        }
+
+        int Attempted(string operation) => _attempted.GetValueOrDefault(operation);
+        return
+        [
+            new("consent decisions", Attempted("consent decisions"), _receipts.Count,
+                await Count("SELECT count(*) FROM privacy.consent_events WHERE id = ANY($1)", _receipts.ToArray()), null),
+            new("disclosures", Attempted("disclosures"), _disclosed.Count,
+                await Count("SELECT count(DISTINCT customer_number) FROM privacy.disclosures WHERE customer_number = ANY($1)", _disclosed.ToArray()), null),
+            new("follow-ups → partner webhook", Attempted("follow-ups"), _followUps.Count, messages.Count,
+                messages.Count(m => delivered.Contains(m.ToString()))),
+            new("all messages to the partner", allToPartner.Count, allToPartner.Count, allToPartner.Count,
+                allToPartner.Count(m => delivered.Contains(m.ToString()))),
+            new("rights requests", Attempted("rights requests"), _requests.Count,
+                await Count("SELECT count(*) FROM privacy.rights_requests WHERE id = ANY($1)", _requests.ToArray()), null),
+        ];
+    }
+
+    private List<string> Findings(DeliveryLog partner, int kills, bool drained)
+    {
+        var findings = new List<string>
+        {
+            $"instances: {options.Instances}, killed with SIGKILL and replaced: {kills}, load: {options.Seconds} s with {options.Workers} callers",
+            $"calls not acknowledged after retries (not counted as lost: the caller knows): " +
+            string.Join(", ", _failed.Select(f => $"{f.Key} {f.Value}").DefaultIfEmpty("none")),
+            $"partner deliveries: {partner.Deliveries.Count}, redelivered (at least once allows it): {partner.Redeliveries()}",
+            $"CONCURRENT DUPLICATE deliveries: {partner.ConcurrentDuplicates()}",
+        };
+        if (!drained)
+        {
+            findings.Add("OUTBOX NOT DRAINED within three minutes");
+        }
+
+        return findings;
+    }
+
+    /// <summary>Rights requests duplicated by a retried call, and tasks created twice for one request and target.</summary>
+    public async Task<(long Requests, long Tasks)> DuplicatesAsync(CancellationToken cancellationToken)
+    {
+        await using var db = new NpgsqlDataSourceBuilder(connectionString).Build();
+        await using var requests = db.CreateCommand("""
+            SELECT count(*) FROM (SELECT customer_number FROM privacy.rights_requests WHERE channel = 'Web' GROUP BY customer_number HAVING count(*) > 1) d
+            """);
+        await using var tasks = db.CreateCommand("""
+            SELECT count(*) FROM (SELECT request_id, target FROM privacy.rights_request_tasks GROUP BY request_id, target HAVING count(*) > 1) d
+            """);
+        return ((long)(await requests.ExecuteScalarAsync(cancellationToken))!, (long)(await tasks.ExecuteScalarAsync(cancellationToken))!);
+    }
+}
