@@ -44,6 +44,7 @@ public sealed partial class ManifestTests
             Assert.True(keys.ContainsKey(Str(reference["key"])!), $"{kind} {Str(reference["name"])} has no key {Str(reference["key"])}");
         }
 
+        // References resolve only within a namespace: every object, and the Secrets, in privacy.
         Assert.All(objects.Where(o => Str(o["kind"]) != "Namespace"), o => Assert.Equal("privacy", Str(o["metadata"]!["namespace"])));
         Assert.All(secrets, s => Assert.Equal("privacy", Str(s["metadata"]!["namespace"])));
     }
