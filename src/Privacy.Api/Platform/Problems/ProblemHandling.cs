@@ -148,7 +148,9 @@ internal sealed class ProblemExceptionHandler(ILogger<ProblemExceptionHandler> l
         for (var e = exception; e is not null; e = e.InnerException)
         {
             if (e is NpgsqlException { IsTransient: true } or System.Net.Sockets.SocketException or TimeoutException
-                || e is PostgresException { SqlState: PostgresErrorCodes.AdminShutdown or PostgresErrorCodes.CannotConnectNow or PostgresErrorCodes.CrashShutdown })
+                || e is PostgresException { SqlState: PostgresErrorCodes.AdminShutdown or PostgresErrorCodes.CannotConnectNow or PostgresErrorCodes.CrashShutdown }
+                // A write that reached a standby, or a primary being demoted, during a failover: retry shortly.
+                || e is PostgresException { SqlState: PostgresErrorCodes.ReadOnlySqlTransaction })
             {
                 return true;
             }
