@@ -19,6 +19,7 @@ public sealed class LocalPostgresCluster : IDisposable
     private readonly string _binDirectory;
     private readonly string? _runAs;
     private bool _stopped;
+    private IReadOnlyDictionary<string, string> _settings = new Dictionary<string, string>();
 
     private LocalPostgresCluster(string root, string binDirectory, string? runAs, int port, string password)
     {
@@ -89,15 +90,14 @@ public sealed class LocalPostgresCluster : IDisposable
             }
         }
 
-        var cluster = new LocalPostgresCluster(root, bin, runAs, RunningPort(dataDirectory) ?? FreePort(), File.ReadAllText(passwordFile).Trim());
+        var cluster = new LocalPostgresCluster(root, bin, runAs, RunningPort(dataDirectory) ?? FreePort(), File.ReadAllText(passwordFile).Trim())
+        {
+            _settings = settings ?? new Dictionary<string, string>(),
+        };
         if (RunningPort(dataDirectory) is null)
         {
             GiveToServerUser(root, runAs);
-            var options = $"-c listen_addresses=127.0.0.1 -p {cluster.Port} -c unix_socket_directories='' " +
-                          "-c max_connections=300 -c fsync=on" +
-                          string.Concat((settings ?? new Dictionary<string, string>()).Select(s => $" -c {s.Key}={s.Value}"));
-            Run(bin, runAs, "pg_ctl", "start", "-D", dataDirectory, "-w", "-t", "60", "-l",
-                Path.Combine(root, "postgres.log"), "-o", options);
+            cluster.StartServer();
         }
 
         cluster.EnsureDatabase(database);
@@ -131,7 +131,27 @@ public sealed class LocalPostgresCluster : IDisposable
         Run(_binDirectory, _runAs, "pg_ctl", "stop", "-D", DataDirectory, "-m", immediate ? "immediate" : "fast", "-w");
     }
 
+    /// <summary>
+    /// Stops the server (fast shutdown, or immediate: a crash without a checkpoint, recovered from the WAL at the next start),
+    /// leaves it down for <paramref name="downtime"/>, and starts it again on the same port: what the reliability suite does
+    /// to the database under load.
+    /// </summary>
+    public void Restart(bool immediate, TimeSpan downtime)
+    {
+        Stop(immediate);
+        Thread.Sleep(downtime);
+        StartServer();
+        _stopped = false;
+    }
+
     public void Dispose() => Stop();
+
+    private void StartServer()
+    {
+        var options = $"-c listen_addresses=127.0.0.1 -p {Port} -c unix_socket_directories='' -c max_connections=300 -c fsync=on" +
+                      string.Concat(_settings.Select(s => $" -c {s.Key}={s.Value}"));
+        Run(_binDirectory, _runAs, "pg_ctl", "start", "-D", DataDirectory, "-w", "-t", "60", "-l", Path.Combine(_root, "postgres.log"), "-o", options);
+    }
 
     private static string? FindBinaries()
     {

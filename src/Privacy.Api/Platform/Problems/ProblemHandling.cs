@@ -108,7 +108,7 @@ internal sealed class ProblemExceptionHandler(ILogger<ProblemExceptionHandler> l
                 await ProblemHandling.WriteProblem(context, StatusCodes.Status409Conflict, "Conflict",
                     "The entry was changed by someone else; read it again and retry.");
                 return true;
-            case var e when IsDatabaseUnavailable(e):
+            case var e when IsDatabaseUnavailable(e) || LostItsSession(e):
                 logger.LogWarning("The database is unavailable: {Error}", e.GetType().Name);
                 context.Response.Headers.RetryAfter = "5";
                 await ProblemHandling.WriteProblem(context, StatusCodes.Status503ServiceUnavailable, "Service unavailable",
@@ -142,6 +142,16 @@ internal sealed class ProblemExceptionHandler(ILogger<ProblemExceptionHandler> l
         // Binding messages name the parameter and the rule, never the value sent.
         _ => bad.Message,
     };
+
+    /// <summary>
+    /// The database session died under the request between two statements: Npgsql completes a broken session's transaction,
+    /// so the next statement fails with "Transaction is already completed" and no database error inside (the reliability
+    /// suite's PostgreSQL restarts found it). Nothing was committed: retry. The service never completes a transaction twice
+    /// itself, so from EF Core or Npgsql this message means the session is gone.
+    /// </summary>
+    private static bool LostItsSession(Exception exception) =>
+        exception is InvalidOperationException { Source: "Npgsql" or "Microsoft.EntityFrameworkCore.Relational" } invalid
+        && invalid.Message.Contains("already completed", StringComparison.OrdinalIgnoreCase);
 
     private static bool IsDatabaseUnavailable(Exception exception)
     {

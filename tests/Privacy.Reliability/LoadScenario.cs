@@ -14,13 +14,14 @@ internal sealed record Tally(string Operation, int Attempted, int Acknowledged, 
 }
 
 /// <summary>
-/// Three instances against one PostgreSQL with website, ops and partner traffic flowing; one instance at a time is killed
-/// with SIGKILL and replaced, again and again. Callers retry a failed call on another instance with the same
-/// Idempotency-Key, as a client behind a load balancer would. Afterwards: every acknowledged consent decision, disclosure,
-/// follow-up and rights request is in the database, every message to the partner was delivered at least once and never
-/// twice at the same time, and no rights request or task exists twice.
+/// Three instances against one PostgreSQL with website, ops and partner traffic flowing, and a fault injected again and again
+/// (<see cref="Fault"/>: an instance killed with SIGKILL, PostgreSQL restarted). Callers retry a failed call on another
+/// instance with the same Idempotency-Key, as a client behind a load balancer would. Afterwards: every acknowledged consent
+/// decision, disclosure, follow-up and rights request is in the database, every message to the partner was delivered at
+/// least once and never twice at the same time, and no rights request or task exists twice. While the faults last, every
+/// answer is counted by kind: a 503 problem document is expected, a 500 or a hang is a failure.
 /// </summary>
-internal sealed class KillScenario(Options options, string dll, string connectionString)
+internal sealed class LoadScenario(Options options, string dll, string connectionString, Fault fault)
 {
     private static readonly JsonSerializerOptions Json = new(JsonSerializerDefaults.Web);
 
@@ -30,6 +31,9 @@ internal sealed class KillScenario(Options options, string dll, string connectio
     private readonly ConcurrentBag<Guid> _requests = [];
     private readonly ConcurrentDictionary<string, int> _attempted = new();
     private readonly ConcurrentDictionary<string, int> _failed = new();
+    private readonly ConcurrentDictionary<string, int> _answers = new();
+    private readonly ConcurrentQueue<long> _successes = new();
+    private readonly ConcurrentQueue<long> _faultsOver = new();
 
     public async Task<(IReadOnlyList<Tally> Tallies, IReadOnlyList<string> Findings)> RunAsync(CancellationToken cancellationToken)
     {
@@ -44,7 +48,7 @@ internal sealed class KillScenario(Options options, string dll, string connectio
         };
         await using var fleet = new Fleet(dll, connectionString, settings);
         await fleet.StartAsync(options.Instances, cancellationToken);
-        using var http = new HttpClient { Timeout = TimeSpan.FromSeconds(30) };
+        using var http = new HttpClient { Timeout = TimeSpan.FromSeconds(15) }; // longer than any answer should take: a hang
         using (var register = await Send(http, fleet, HttpMethod.Put, "/notifier/endpoints/card-provider", "bench-ops", new { url = partner.Url },
                    idempotent: false, cancellationToken))
         {
@@ -54,13 +58,15 @@ internal sealed class KillScenario(Options options, string dll, string connectio
         using var stop = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
         stop.CancelAfter(TimeSpan.FromSeconds(options.Seconds));
         var workers = Enumerable.Range(0, options.Workers).Select(_ => Task.Run(() => WorkAsync(http, fleet, stop.Token), CancellationToken.None)).ToList();
+        var faults = 0;
         while (!stop.IsCancellationRequested)
         {
             try
             {
-                await Task.Delay(TimeSpan.FromSeconds(options.KillEvery), stop.Token);
-                await fleet.KillOneAndReplaceAsync(cancellationToken);
-                Console.Error.WriteLine($"  killed an instance with SIGKILL ({fleet.Kills} so far) and started another");
+                await Task.Delay(TimeSpan.FromSeconds(options.FaultEvery), stop.Token);
+                var what = await fault.InjectAsync(fleet, faults++, cancellationToken);
+                _faultsOver.Enqueue(System.Diagnostics.Stopwatch.GetTimestamp());
+                Console.Error.WriteLine($"  {what} ({faults} so far)");
             }
             catch (OperationCanceledException) when (stop.IsCancellationRequested)
             {
@@ -71,7 +77,7 @@ internal sealed class KillScenario(Options options, string dll, string connectio
         Console.Error.WriteLine("  load stopped; waiting for the outbox to drain…");
         await using var db = new NpgsqlDataSourceBuilder(connectionString).Build();
         var drained = await DrainAsync(db, cancellationToken);
-        var findings = Findings(partner, fleet.Kills, drained);
+        var findings = Findings(partner, faults, drained);
         if (!drained)
         {
             await using var why = db.CreateCommand("""
@@ -153,8 +159,10 @@ internal sealed class KillScenario(Options options, string dll, string connectio
             try
             {
                 using var response = await Send(http, fleet, method, path, key, body, idempotent: true, CancellationToken.None, idempotencyKey);
+                Count(response);
                 if (response.IsSuccessStatusCode)
                 {
+                    _successes.Enqueue(System.Diagnostics.Stopwatch.GetTimestamp());
                     return await response.Content.ReadFromJsonAsync<T>(Json, CancellationToken.None);
                 }
 
@@ -164,9 +172,13 @@ internal sealed class KillScenario(Options options, string dll, string connectio
                     break; // a 4xx is an answer, not a fault: counted as not acknowledged
                 }
             }
-            catch (Exception e) when (e is HttpRequestException or TaskCanceledException)
+            catch (HttpRequestException)
             {
-                // the instance died under the call, or hung: try another
+                _answers.AddOrUpdate("no answer: connection failed (instance gone)", 1, (_, n) => n + 1);
+            }
+            catch (TaskCanceledException)
+            {
+                _answers.AddOrUpdate("NO ANSWER WITHIN 15 s (a hang)", 1, (_, n) => n + 1);
             }
 
             if (stop.IsCancellationRequested && attempt > 5)
@@ -179,6 +191,18 @@ internal sealed class KillScenario(Options options, string dll, string connectio
 
         _failed.AddOrUpdate(operation, 1, (_, n) => n + 1);
         return null;
+    }
+
+    private void Count(HttpResponseMessage response)
+    {
+        var kind = (int)response.StatusCode switch
+        {
+            < 300 => "2xx",
+            503 when response.Content.Headers.ContentType?.MediaType == "application/problem+json" => "503 problem document (retry)",
+            >= 500 => $"{(int)response.StatusCode} WITHOUT A RETRYABLE PROBLEM",
+            _ => $"{(int)response.StatusCode}",
+        };
+        _answers.AddOrUpdate(kind, 1, (_, n) => n + 1);
     }
 
     private static async Task<HttpResponseMessage> Send(HttpClient http, Fleet fleet, HttpMethod method, string path, string key, object body,
@@ -259,11 +283,16 @@ internal sealed class KillScenario(Options options, string dll, string connectio
         ];
     }
 
-    private List<string> Findings(DeliveryLog partner, int kills, bool drained)
+    private List<string> Findings(DeliveryLog partner, int faults, bool drained)
     {
+        var recoveries = _faultsOver.Select(over => _successes.Where(t => t > over).DefaultIfEmpty(long.MaxValue).Min() - over)
+            .Where(d => d < long.MaxValue / 2).Select(d => d * 1000.0 / System.Diagnostics.Stopwatch.Frequency).ToList();
         var findings = new List<string>
         {
-            $"instances: {options.Instances}, killed with SIGKILL and replaced: {kills}, load: {options.Seconds} s with {options.Workers} callers",
+            $"instances: {options.Instances}; faults: {faults} × {fault.Description}; load: {options.Seconds} s with {options.Workers} callers",
+            "answers: " + string.Join(", ", _answers.OrderBy(a => a.Key).Select(a => $"{a.Key} × {a.Value}")),
+            recoveries.Count == 0 ? "recovery: no call succeeded after a fault" :
+                $"first success after each fault ended: max {recoveries.Max():F0} ms, median {recoveries.Order().ElementAt(recoveries.Count / 2):F0} ms",
             $"calls not acknowledged after retries (not counted as lost: the caller knows): " +
             string.Join(", ", _failed.Select(f => $"{f.Key} {f.Value}").DefaultIfEmpty("none")),
             $"partner deliveries: {partner.Deliveries.Count}, redelivered (at least once allows it): {partner.Redeliveries()}",
