@@ -53,6 +53,17 @@ public sealed class ProblemDocumentTests(PrivacyApiFactory factory) : IClassFixt
     }
 
     [Fact]
+    public async Task ANulCharacterInTextIsA400ProblemNotA500()
+    {
+        // PostgreSQL refuses U+0000 in text (22021); found by the hostile-input fuzzer.
+        using var query = await _ops.GetAsync("/registry/links?purpose=x%00y");
+        await query.AssertProblem(HttpStatusCode.BadRequest);
+        using var body = await _ops.PostAsync("/registry/links",
+            new StringContent("""{"purpose":"x\u0000y","category":"user.contact.email","recipient":"mail-service"}""", Encoding.UTF8, "application/json"));
+        await body.AssertProblem(HttpStatusCode.BadRequest);
+    }
+
+    [Fact]
     public async Task ProblemsCarryATraceIdAndNoInternals()
     {
         using var response = await _ops.PostAsync("/registry/links", new StringContent("{\"purpose\": [", Encoding.UTF8, "application/json"));

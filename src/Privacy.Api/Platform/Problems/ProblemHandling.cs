@@ -108,6 +108,11 @@ internal sealed class ProblemExceptionHandler(ILogger<ProblemExceptionHandler> l
                 await ProblemHandling.WriteProblem(context, StatusCodes.Status409Conflict, "Conflict",
                     "The entry was changed by someone else; read it again and retry.");
                 return true;
+            case var e when HasSqlState(e, PostgresErrorCodes.CharacterNotInRepertoire):
+                // U+0000 in a text value: PostgreSQL can neither store nor compare it. The caller's input, not our fault.
+                await ProblemHandling.WriteProblem(context, StatusCodes.Status400BadRequest, "Bad request",
+                    "A text value holds a character that is not allowed (U+0000).");
+                return true;
             case var e when IsDatabaseUnavailable(e) || LostItsSession(e):
                 logger.LogWarning("The database is unavailable: {Error}", e.GetType().Name);
                 context.Response.Headers.RetryAfter = "5";
@@ -152,6 +157,19 @@ internal sealed class ProblemExceptionHandler(ILogger<ProblemExceptionHandler> l
     private static bool LostItsSession(Exception exception) =>
         exception is InvalidOperationException { Source: "Npgsql" or "Microsoft.EntityFrameworkCore.Relational" } invalid
         && invalid.Message.Contains("already completed", StringComparison.OrdinalIgnoreCase);
+
+    private static bool HasSqlState(Exception exception, string sqlState)
+    {
+        for (var e = exception; e is not null; e = e.InnerException)
+        {
+            if (e is PostgresException postgres && postgres.SqlState == sqlState)
+            {
+                return true;
+            }
+        }
+
+        return false;
+    }
 
     private static bool IsDatabaseUnavailable(Exception exception)
     {
