@@ -164,8 +164,8 @@ internal sealed class ConsentDecisionRequestValidator : AbstractValidator<Consen
     {
         RuleFor(r => r.Subject).NotNull().SetValidator(new SubjectRequestValidator(options)!);
         RuleFor(r => r.Choices).NotEmpty()
-            .Must(c => c is null || c.Select(x => x.Purpose).Distinct().Count() == c.Count).WithMessage("'choices' must name each purpose once.");
-        RuleForEach(r => r.Choices).ChildRules(choice =>
+            .Must(c => c is null || c.Select(x => x?.Purpose).Distinct().Count() == c.Count).WithMessage("'choices' must name each purpose once.");
+        RuleForEach(r => r.Choices).NotNull().WithMessage("A choice must be an object.").ChildRules(choice =>
         {
             choice.RuleFor(c => c.Purpose).NotEmpty().MaximumLength(100);
             choice.RuleFor(c => c.Status).NotNull()

@@ -52,7 +52,7 @@ internal sealed class RecordDisclosuresRequestValidator : AbstractValidator<Reco
     {
         RuleFor(r => r.Disclosures).NotEmpty().Must(d => d is null || d.Count <= MaxBatch)
             .WithMessage($"'disclosures' must hold 1 to {MaxBatch} disclosures.");
-        RuleForEach(r => r.Disclosures).ChildRules(d =>
+        RuleForEach(r => r.Disclosures).NotNull().WithMessage("A disclosure must be an object.").ChildRules(d =>
         {
             d.RuleFor(x => x.Recipient).NotEmpty().MaximumLength(100);
             d.RuleFor(x => x.CustomerNumber).NotEmpty()

@@ -14,6 +14,8 @@ public sealed class ConsentValidationTests(PrivacyApiFactory factory) : IClassFi
     {
         { """{"subject":{"type":"customer","id":"1001"},"choices":[{"purpose":"horoscopes","status":"granted"}],"policyVersion":"2022-02-08","channel":"banner","notice":{"id":"n","text":"t"},"language":"sv"}""", "choices[0].purpose" },
         { """{"subject":{"type":"customer","id":"1001"},"choices":[{"purpose":"newsletter","status":"granted"}],"policyVersion":"1999-01-01","channel":"banner","notice":{"id":"n","text":"t"},"language":"sv"}""", "policyVersion" },
+        { """{"subject":{"type":"customer","id":"1001"},"choices":[null],"policyVersion":"2022-02-08","channel":"banner","notice":{"id":"n","text":"t"},"language":"sv"}""", "choices[0]" },
+        { """{"subject":{"type":"customer","id":"1001"},"choices":[null,null],"policyVersion":"2022-02-08","channel":"banner","notice":{"id":"n","text":"t"},"language":"sv"}""", "choices[1]" },
         { """{"subject":{"type":"customer","id":"1001"},"choices":[],"policyVersion":"2022-02-08","channel":"banner","notice":{"id":"n","text":"t"},"language":"sv"}""", "choices" },
         { """{"subject":{"type":"customer","id":"12-34<b>"},"choices":[{"purpose":"newsletter","status":"granted"}],"policyVersion":"2022-02-08","channel":"banner","notice":{"id":"n","text":"t"},"language":"sv"}""", "subject.id" },
         { """{"subject":{"type":"visitor","id":"short"},"choices":[{"purpose":"newsletter","status":"granted"}],"policyVersion":"2022-02-08","channel":"banner","notice":{"id":"n","text":"t"},"language":"sv"}""", "subject.id" },

@@ -20,6 +20,20 @@ public sealed class DisclosureTests(PrivacyApiFactory factory) : IClassFixture<P
     };
 
     [Fact]
+    public async Task ANullDisclosureInABatchIsNamedNotA500()
+    {
+        var customer = TestSubjects.NewCustomer();
+
+        using var response = await _system.PostAsJsonAsync("/disclosures", new
+        {
+            disclosures = new[] { Disclosure("card-provider", customer, "customer_obligations", "user.name"), null },
+        });
+
+        Assert.Equal(["disclosures[1]"], await response.AssertValidationErrors());
+        Assert.Equal(0, await factory.ScalarAsync("SELECT count(*) FROM privacy.disclosures WHERE customer_number = $1", customer));
+    }
+
+    [Fact]
     public async Task ABatchIsRecordedAndFoundByCustomerAndRecipient()
     {
         var customer = TestSubjects.NewCustomer();
