@@ -61,6 +61,9 @@ public sealed class ProblemDocumentTests(PrivacyApiFactory factory) : IClassFixt
         using var body = await _ops.PostAsync("/registry/links",
             new StringContent("""{"purpose":"x\u0000y","category":"user.contact.email","recipient":"mail-service"}""", Encoding.UTF8, "application/json"));
         await body.AssertProblem(HttpStatusCode.BadRequest);
+        using var audited = await _ops.PutAsync("/registry/categories/user.name",
+            new StringContent("""{"key":"user.name","name":"x\u0000y"}""", Encoding.UTF8, "application/json"));
+        await audited.AssertProblem(HttpStatusCode.BadRequest);
     }
 
     [Fact]

@@ -108,8 +108,9 @@ internal sealed class ProblemExceptionHandler(ILogger<ProblemExceptionHandler> l
                 await ProblemHandling.WriteProblem(context, StatusCodes.Status409Conflict, "Conflict",
                     "The entry was changed by someone else; read it again and retry.");
                 return true;
-            case var e when HasSqlState(e, PostgresErrorCodes.CharacterNotInRepertoire):
-                // U+0000 in a text value: PostgreSQL can neither store nor compare it. The caller's input, not our fault.
+            case var e when HasSqlState(e, PostgresErrorCodes.CharacterNotInRepertoire) || HasSqlState(e, PostgresErrorCodes.UntranslatableCharacter):
+                // U+0000 in a text value (22021) or in JSON stored as jsonb, e.g. audit details (22P05): PostgreSQL can
+                // neither store nor compare it. The caller's input, not our fault.
                 await ProblemHandling.WriteProblem(context, StatusCodes.Status400BadRequest, "Bad request",
                     "A text value holds a character that is not allowed (U+0000).");
                 return true;
