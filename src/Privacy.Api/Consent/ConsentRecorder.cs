@@ -58,7 +58,7 @@ public sealed class ConsentRecorder(
             var requested = status == ConsentStatus.Granted;
             if (!catalog.Purposes.TryGetValue(key, out var purpose))
             {
-                errors[$"choices[{i}].purpose"] = [$"'{key}' is not a purpose that takes consent (see GET /consent/purposes)."];
+                errors[$"choices[{i}].purpose"] = ["Not a purpose that takes consent (see GET /consent/purposes)."];
             }
             else if (purpose.AlwaysOn && !requested)
             {
@@ -73,7 +73,7 @@ public sealed class ConsentRecorder(
 
         if (catalog.ShownVersion is null)
         {
-            errors["policyVersion"] = [$"'{request.PolicyVersion}' is not a published policy version in effect."];
+            errors["policyVersion"] = ["'policyVersion' is not a published policy version in effect."];
         }
 
         var notice = request.Notice!;
@@ -107,7 +107,7 @@ public sealed class ConsentRecorder(
         {
             if (!withdrawable.Contains(keys[i]))
             {
-                errors[$"purposes[{i}]"] = [$"'{keys[i]}' is not a purpose whose consent can be withdrawn."];
+                errors[$"purposes[{i}]"] = ["Not a purpose whose consent can be withdrawn."];
             }
         }
 

@@ -72,7 +72,7 @@ public static class PolicyVersionApi
         if (found is null)
         {
             return TypedResults.Problem(statusCode: StatusCodes.Status404NotFound, title: "Not found",
-                detail: $"There is no policy version '{version}'.");
+                detail: "There is no such policy version.");
         }
 
         var current = await CurrentVersion(db, time.GetUtcNow(), cancellationToken);

@@ -82,7 +82,7 @@ public static class DisclosureApi
                 {
                     refused[$"disclosures[{i}].categories[{j}]"] =
                     [
-                        $"'{category}' is not registered to be disclosed to '{recipient}' for '{purpose}': the disclosure would break the policy.",
+                        "The registry links this category to no such recipient and purpose (GET /registry/links): the disclosure would break the policy.",
                     ];
                 }
             }

@@ -128,7 +128,7 @@ public static class NotifierApi
         if (!await registry.IsPartyAsync(recipient, cancellationToken))
         {
             return TypedResults.Problem(statusCode: StatusCodes.Status404NotFound, title: "Not found",
-                detail: $"There is no active recipient or internal system '{recipient}' in the registry.");
+                detail: "There is no active recipient or internal system with this key in the registry.");
         }
 
         var now = time.GetUtcNow();
@@ -309,7 +309,7 @@ public static class NotifierApi
     }
 
     private static ProblemHttpResult NoEndpoint(string recipient) =>
-        TypedResults.Problem(statusCode: StatusCodes.Status404NotFound, title: "Not found", detail: $"Recipient '{recipient}' has no webhook endpoint.");
+        TypedResults.Problem(statusCode: StatusCodes.Status404NotFound, title: "Not found", detail: "The recipient has no webhook endpoint.");
 
     private static WebhookEndpointResponse Response(WebhookEndpoint e) => Response(e, null);
 

@@ -78,18 +78,18 @@ public static class ProcessingLinkApi
         var errors = new Dictionary<string, string[]>();
         if (!await db.Set<Purpose>().AnyAsync(p => p.Key == request.Purpose && p.RetiredAt == null, cancellationToken))
         {
-            errors["purpose"] = [$"'{request.Purpose}' is not an active purpose of the registry."];
+            errors["purpose"] = ["'purpose' is not an active purpose of the registry."];
         }
 
         if (!await db.Set<DataCategory>().AnyAsync(c => c.Key == request.Category && c.RetiredAt == null, cancellationToken))
         {
-            errors["category"] = [$"'{request.Category}' is not an active data category of the registry."];
+            errors["category"] = ["'category' is not an active data category of the registry."];
         }
 
         if (request.Recipient is not null
             && !await db.Set<Recipient>().AnyAsync(r => r.Key == request.Recipient && r.RetiredAt == null, cancellationToken))
         {
-            errors["recipient"] = [$"'{request.Recipient}' is not an active recipient of the registry."];
+            errors["recipient"] = ["'recipient' is not an active recipient of the registry."];
         }
 
         if (errors.Count > 0)

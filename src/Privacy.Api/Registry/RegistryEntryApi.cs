@@ -195,5 +195,5 @@ public static class RegistryEntryApi<TKind, TEntity, TRequest, TResponse>
 
     private static ProblemHttpResult NotFound(string key) =>
         TypedResults.Problem(statusCode: StatusCodes.Status404NotFound, title: "Not found",
-            detail: $"There is no {TKind.Singular} with key '{key}'.");
+            detail: $"There is no {TKind.Singular} with this key.");
 }

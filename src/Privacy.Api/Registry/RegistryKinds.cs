@@ -202,7 +202,7 @@ public sealed class InternalSystems : IRegistryKind<InternalSystem, InternalSyst
         {
             if (!active.Contains(categories[i]))
             {
-                errors[$"categories[{i}]"] = [$"'{categories[i]}' is not an active data category of the registry."];
+                errors[$"categories[{i}]"] = ["Not an active data category of the registry."];
             }
         }
 

@@ -155,7 +155,7 @@ public static class RequestApi
             {
                 if (!known.Contains(request.Categories[i]))
                 {
-                    errors[$"categories[{i}]"] = [$"'{request.Categories[i]}' is not a category in the registry."];
+                    errors[$"categories[{i}]"] = ["Not a category in the registry."];
                 }
             }
         }
@@ -170,7 +170,7 @@ public static class RequestApi
             var purpose = (await registry.PurposesAsync(cancellationToken)).FirstOrDefault(p => p.Key == request.Purpose);
             if (purpose is null)
             {
-                return TypedResults.ValidationProblem(new Dictionary<string, string[]> { ["purpose"] = [$"'{request.Purpose}' is not a purpose in the registry."] });
+                return TypedResults.ValidationProblem(new Dictionary<string, string[]> { ["purpose"] = ["'purpose' is not a purpose in the registry."] });
             }
 
             if (purpose.LegalBasis is not (LegalBasis.LegitimateInterests or LegalBasis.PublicTask))

@@ -119,7 +119,7 @@ public static class RetentionApi
         if (!await db.Set<Purpose>().AnyAsync(p => p.Key == purpose && p.RetiredAt == null, cancellationToken)
             || !await db.Set<DataCategory>().AnyAsync(c => c.Key == category && c.RetiredAt == null, cancellationToken))
         {
-            return NotFound($"There is no active purpose '{purpose}' or category '{category}' in the registry.");
+            return NotFound("There is no active purpose or category with these keys in the registry.");
         }
 
         if (!await db.Set<ProcessingLink>().AnyAsync(l => l.PurposeKey == purpose && l.CategoryKey == category && l.RetiredAt == null, cancellationToken))
@@ -168,7 +168,7 @@ public static class RetentionApi
         var rule = await db.Set<RetentionRule>().SingleOrDefaultAsync(r => r.PurposeKey == purpose && r.CategoryKey == category, cancellationToken);
         if (rule is null)
         {
-            return NotFound($"There is no retention rule for '{category}' × '{purpose}'.");
+            return NotFound("There is no retention rule for this category and purpose.");
         }
 
         rule.RemovedAt = time.GetUtcNow();
@@ -240,7 +240,7 @@ public static class RetentionApi
     {
         if (request.Category is not null && !(await registry.CategoryKeysAsync(cancellationToken)).Contains(request.Category))
         {
-            return TypedResults.ValidationProblem(new Dictionary<string, string[]> { ["category"] = [$"'{request.Category}' is not a category in the registry."] });
+            return TypedResults.ValidationProblem(new Dictionary<string, string[]> { ["category"] = ["'category' is not a category in the registry."] });
         }
 
         var now = time.GetUtcNow();

@@ -67,6 +67,21 @@ public sealed class ProblemDocumentTests(PrivacyApiFactory factory) : IClassFixt
     }
 
     [Fact]
+    public async Task AProblemRepeatsNoValueTheCallerSent()
+    {
+        // Whatever is typed in place of a key may be personal data: neither the instance nor the detail repeats it.
+        using var path = await _ops.GetAsync("/registry/categories/anna.svensson@example.com");
+        var notFound = await path.AssertProblem(HttpStatusCode.NotFound);
+        Assert.Equal("/registry/categories/{key}", notFound.GetProperty("instance").GetString());
+        Assert.DoesNotContain("anna.svensson", notFound.ToString());
+        using var body = await _ops.PostAsync("/registry/links",
+            new StringContent("""{"purpose":"198112189876","category":"user.name","recipient":"203.0.113.77"}""", Encoding.UTF8, "application/json"));
+        var invalid = await body.AssertProblem(HttpStatusCode.BadRequest);
+        Assert.DoesNotContain("198112189876", invalid.ToString());
+        Assert.DoesNotContain("203.0.113.77", invalid.ToString());
+    }
+
+    [Fact]
     public async Task ProblemsCarryATraceIdAndNoInternals()
     {
         using var response = await _ops.PostAsync("/registry/links", new StringContent("{\"purpose\": [", Encoding.UTF8, "application/json"));

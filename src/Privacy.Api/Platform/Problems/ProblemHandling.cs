@@ -22,7 +22,11 @@ public static class ProblemHandling
     {
         builder.Services.AddProblemDetails(options => options.CustomizeProblemDetails = context =>
         {
-            context.ProblemDetails.Instance ??= context.HttpContext.Request.Path;
+            // The route template, not the path: a path holds the caller's values (customer numbers, whatever was typed
+            // in place of a key), and personal data has no place in an error. The trace id identifies the occurrence.
+            context.ProblemDetails.Instance ??= (context.HttpContext.GetEndpoint() as RouteEndpoint)?.RoutePattern.RawText is { } route
+                ? "/" + route.TrimStart('/')
+                : null;
             context.ProblemDetails.Extensions["traceId"] = context.HttpContext.TraceIdentifier;
         });
         builder.Services.AddExceptionHandler<ProblemExceptionHandler>();
