@@ -52,6 +52,10 @@ public sealed class HostileRequests(JsonElement document, long maxBodyBytes)
 
     private readonly JsonElement _schemas = document.TryGetProperty("components", out var c) && c.TryGetProperty("schemas", out var s) ? s : default;
 
+    /// <summary>The first string each field name holds in any documented example: a path parameter of that name takes it,
+    /// so a request reaches an entry that exists (e.g. <c>{purpose}</c> = the purpose of the link example).</summary>
+    private readonly Dictionary<string, string> _exampleValues = ExampleValues(document);
+
     /// <summary>Every operation of the document: (method, path template, operation).</summary>
     public IEnumerable<(string Method, string Path, JsonElement Operation)> Operations() =>
         document.GetProperty("paths").EnumerateObject()
@@ -476,7 +480,9 @@ public sealed class HostileRequests(JsonElement document, long maxBodyBytes)
         var location = element.GetProperty("in").GetString()!;
         var required = element.TryGetProperty("required", out var r) && r.GetBoolean();
         var schema = Describe(element.TryGetProperty("schema", out var s) ? s : default);
-        var sample = location == "header" ? null : SampleFor(name, schema, location, required);
+        var sample = location == "header" ? null
+            : location == "path" && schema.Type == "string" && schema.Enum.Count == 0 && schema.Format is null && _exampleValues.TryGetValue(name, out var known) ? known
+            : SampleFor(name, schema, location, required);
         return new Parameter(name, location, required, schema, sample);
     }
 
@@ -500,6 +506,48 @@ public sealed class HostileRequests(JsonElement document, long maxBodyBytes)
             _ when name.Contains("customer", StringComparison.OrdinalIgnoreCase) || name == "subjectId" => "100234",
             _ => "fuzz-no-such-entry",
         };
+    }
+
+    private static Dictionary<string, string> ExampleValues(JsonElement document)
+    {
+        var values = new Dictionary<string, string>(StringComparer.Ordinal);
+        void Walk(JsonElement element)
+        {
+            if (element.ValueKind == JsonValueKind.Object)
+            {
+                foreach (var property in element.EnumerateObject())
+                {
+                    if (property.Value.ValueKind == JsonValueKind.String)
+                    {
+                        values.TryAdd(property.Name, property.Value.GetString()!);
+                    }
+
+                    Walk(property.Value);
+                }
+            }
+            else if (element.ValueKind == JsonValueKind.Array)
+            {
+                foreach (var item in element.EnumerateArray())
+                {
+                    Walk(item);
+                }
+            }
+        }
+
+        foreach (var path in document.GetProperty("paths").EnumerateObject())
+        {
+            foreach (var operation in path.Value.EnumerateObject().Where(o => o.Value.ValueKind == JsonValueKind.Object))
+            {
+                if (operation.Value.TryGetProperty("requestBody", out var body)
+                    && body.GetProperty("content").TryGetProperty("application/json", out var json)
+                    && json.TryGetProperty("example", out var example))
+                {
+                    Walk(example);
+                }
+            }
+        }
+
+        return values;
     }
 
     private JsonElement Resolve(JsonElement schema)
