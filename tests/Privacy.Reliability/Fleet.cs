@@ -8,8 +8,6 @@ internal sealed class Fleet(string dll, string connectionString, IReadOnlyDictio
     private readonly List<ServiceUnderTest> _live = [];
     private readonly Lock _lock = new();
 
-    public int Kills { get; private set; }
-
     public async Task StartAsync(int instances, CancellationToken cancellationToken)
     {
         var started = await Task.WhenAll(Enumerable.Range(0, instances).Select(_ => ServiceUnderTest.StartAsync(dll, connectionString, cancellationToken, settings)));
@@ -44,7 +42,6 @@ internal sealed class Fleet(string dll, string connectionString, IReadOnlyDictio
         }
 
         await victim.DisposeAsync(); // SIGKILL: no graceful shutdown, open transactions and claims die with it
-        Kills++;
         var replacement = await ServiceUnderTest.StartAsync(dll, connectionString, cancellationToken, settings);
         lock (_lock)
         {
