@@ -1,7 +1,7 @@
 using Privacy.Benchmarks;
 
 // The benchmark harness: see docs/performance.md. Run it with tests/Privacy.Benchmarks/run.
-var repository = FindRepository(AppContext.BaseDirectory);
+var repository = Privacy.Benchmarks.Tools.Loopback.Repository(AppContext.BaseDirectory);
 BenchmarkOptions options;
 try
 {
@@ -20,16 +20,3 @@ Console.CancelKeyPress += (_, e) =>
     cancel.Cancel();
 };
 return await Harness.RunAsync(options, repository, cancel.Token);
-
-static string FindRepository(string start)
-{
-    for (var directory = new DirectoryInfo(start); directory is not null; directory = directory.Parent)
-    {
-        if (File.Exists(Path.Combine(directory.FullName, "Privacy.slnx")))
-        {
-            return directory.FullName;
-        }
-    }
-
-    throw new InvalidOperationException("Run the harness from inside the repository.");
-}

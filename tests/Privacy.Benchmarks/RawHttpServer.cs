@@ -22,24 +22,14 @@ internal sealed class RawHttpServer : IAsyncDisposable
 
     public static async Task<RawHttpServer> StartAsync()
     {
-        int port;
-        using (var listener = new TcpListener(IPAddress.Loopback, 0))
-        {
-            listener.Start();
-            port = ((IPEndPoint)listener.LocalEndpoint).Port;
-        }
-
-        var builder = WebApplication.CreateSlimBuilder();
-        builder.Logging.ClearProviders();
-        builder.WebHost.UseUrls($"http://127.0.0.1:{port}");
-        var app = builder.Build();
+        var (app, baseUrl) = Tools.Loopback.SlimApp();
         app.Run(context =>
         {
             context.Response.ContentType = "application/json";
             return context.Response.WriteAsync("""{"keyId":"raw","role":"none","recipient":null}""");
         });
         await app.StartAsync();
-        return new RawHttpServer(app, $"http://127.0.0.1:{port}");
+        return new RawHttpServer(app, baseUrl);
     }
 
     public async ValueTask DisposeAsync() => await _app.DisposeAsync();

@@ -40,7 +40,7 @@ internal sealed class ServiceUnderTest : IAsyncDisposable
     public static async Task<ServiceUnderTest> StartAsync(string dll, string connectionString, CancellationToken cancellationToken,
         IReadOnlyDictionary<string, string>? settings = null)
     {
-        var port = FreePort();
+        var port = Loopback.FreePort();
         var start = new ProcessStartInfo("dotnet")
         {
             UseShellExecute = false,
@@ -139,13 +139,6 @@ internal sealed class ServiceUnderTest : IAsyncDisposable
         }
 
         throw new TimeoutException("The service did not become ready within two minutes.");
-    }
-
-    private static int FreePort()
-    {
-        using var listener = new TcpListener(IPAddress.Loopback, 0);
-        listener.Start();
-        return ((IPEndPoint)listener.LocalEndpoint).Port;
     }
 
     public async ValueTask DisposeAsync()

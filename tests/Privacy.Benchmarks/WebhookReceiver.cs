@@ -32,17 +32,7 @@ internal sealed class WebhookReceiver : IAsyncDisposable
 
     public static async Task<WebhookReceiver> StartAsync()
     {
-        int port;
-        using (var listener = new TcpListener(IPAddress.Loopback, 0))
-        {
-            listener.Start();
-            port = ((IPEndPoint)listener.LocalEndpoint).Port;
-        }
-
-        var builder = WebApplication.CreateSlimBuilder();
-        builder.Logging.ClearProviders();
-        builder.WebHost.UseUrls($"http://127.0.0.1:{port}");
-        var app = builder.Build();
+        var (app, baseUrl) = Tools.Loopback.SlimApp();
         WebhookReceiver? receiver = null;
         app.Run(async context =>
         {
@@ -60,7 +50,7 @@ internal sealed class WebhookReceiver : IAsyncDisposable
                 bytes, headers.ContainsKey("webhook-signature")));
             context.Response.StatusCode = HttpMethods.IsPost(context.Request.Method) ? StatusCodes.Status204NoContent : StatusCodes.Status405MethodNotAllowed;
         });
-        receiver = new WebhookReceiver(app, $"http://127.0.0.1:{port}");
+        receiver = new WebhookReceiver(app, baseUrl);
         await app.StartAsync();
         return receiver;
     }

@@ -33,17 +33,7 @@ internal sealed class DeliveryLog : IAsyncDisposable
 
     public static async Task<DeliveryLog> StartAsync(TimeSpan handlingTime)
     {
-        int port;
-        using (var listener = new TcpListener(IPAddress.Loopback, 0))
-        {
-            listener.Start();
-            port = ((IPEndPoint)listener.LocalEndpoint).Port;
-        }
-
-        var builder = WebApplication.CreateSlimBuilder();
-        builder.Logging.ClearProviders();
-        builder.WebHost.UseUrls($"http://127.0.0.1:{port}");
-        var app = builder.Build();
+        var (app, baseUrl) = Privacy.Benchmarks.Tools.Loopback.SlimApp();
         DeliveryLog? log = null;
         app.Run(async context =>
         {
@@ -54,7 +44,7 @@ internal sealed class DeliveryLog : IAsyncDisposable
             log!._deliveries.Enqueue(new Delivery(id, start, Stopwatch.GetTimestamp()));
             context.Response.StatusCode = StatusCodes.Status204NoContent;
         });
-        log = new DeliveryLog(app, $"http://127.0.0.1:{port}/webhooks");
+        log = new DeliveryLog(app, $"{baseUrl}/webhooks");
         await app.StartAsync();
         return log;
     }

@@ -4,7 +4,7 @@ using Privacy.Benchmarks;
 using Privacy.Reliability;
 
 // The reliability suite: see docs/reliability.md. Run it with tests/Privacy.Reliability/run [--seconds N] [--kill-every N] …
-var repository = FindRepository(AppContext.BaseDirectory);
+var repository = Privacy.Benchmarks.Tools.Loopback.Repository(AppContext.BaseDirectory);
 Options options;
 try
 {
@@ -74,16 +74,3 @@ await File.WriteAllTextAsync(Path.Combine(options.Output, "results.md"), text + 
 Console.Error.WriteLine(failed ? "FAILED: something acknowledged was lost or duplicated, delivered twice at once, answered 5xx without a retry or not at all."
     : "Passed: nothing lost.");
 return failed ? 1 : 0;
-
-static string FindRepository(string start)
-{
-    for (var directory = new DirectoryInfo(start); directory is not null; directory = directory.Parent)
-    {
-        if (File.Exists(Path.Combine(directory.FullName, "Privacy.slnx")))
-        {
-            return directory.FullName;
-        }
-    }
-
-    throw new InvalidOperationException("Run the suite from inside the repository.");
-}
