@@ -17,7 +17,7 @@ internal sealed record Tally(string Operation, int Attempted, int Acknowledged, 
 /// Three instances against one PostgreSQL with website, ops and partner traffic flowing, and a fault injected again and again
 /// (<see cref="Fault"/>: an instance killed with SIGKILL, PostgreSQL restarted). Callers retry a failed call on another
 /// instance with the same Idempotency-Key, as a client behind a load balancer would. Afterwards: every acknowledged consent
-/// decision, disclosure, follow-up and rights request is in the database, every message to the partner was delivered at
+/// decision, disclosure, follow-up and rights request is in the database, every message to the partners was delivered at
 /// least once and never twice at the same time, and no rights request or task exists twice. While the faults last, every
 /// answer is counted by kind: a 503 problem document is expected, a 500 or a hang is a failure.
 /// </summary>
@@ -37,21 +37,29 @@ internal sealed class LoadScenario(Options options, string dll, string connectio
 
     public async Task<(IReadOnlyList<Tally> Tallies, IReadOnlyList<string> Findings)> RunAsync(CancellationToken cancellationToken)
     {
-        await using var partner = await DeliveryLog.StartAsync(TimeSpan.FromMilliseconds(20));
+        await using var card = await DeliveryLog.StartAsync(TimeSpan.FromMilliseconds(20));
+        await using var invoicing = await DeliveryLog.StartAsync(TimeSpan.FromMilliseconds(20));
+        var partners = new Partners(card, invoicing);
         var settings = new Dictionary<string, string>
         {
             // A killed relay's claims come free after ten seconds, not two minutes; a delivery (4 attempts) must fit in the lease.
             ["Notifier__ClaimLease"] = "00:00:10",
             ["Notifier__AttemptTimeout"] = "00:00:02",
             ["Notifier__ImmediateRetryDelay"] = "00:00:00.200",
+            // A short persistent schedule (the last delay repeats), so that what failed during a fault arrives within the run.
+            ["Notifier__RetrySchedule__0"] = "00:00:01",
+            ["Notifier__RetrySchedule__1"] = "00:00:02",
+            ["Notifier__RetrySchedule__2"] = "00:00:05",
             ["Retention__SweepEnabled"] = "false",
+            ["Logging__LogLevel__Default"] = "Error", // the faults make warnings by the thousand; errors (a 500) still show
         };
         await using var fleet = new Fleet(dll, connectionString, settings);
         await fleet.StartAsync(options.Instances, cancellationToken);
         using var http = new HttpClient { Timeout = TimeSpan.FromSeconds(15) }; // longer than any answer should take: a hang
-        using (var register = await Send(http, fleet, HttpMethod.Put, "/notifier/endpoints/card-provider", "bench-ops", new { url = partner.Url },
-                   idempotent: false, cancellationToken))
+        foreach (var (recipient, endpoint) in new[] { ("card-provider", card), ("invoicing-partner", invoicing) })
         {
+            using var register = await Send(http, fleet, HttpMethod.Put, $"/notifier/endpoints/{recipient}", "bench-ops", new { url = endpoint.Url },
+                idempotent: false, cancellationToken);
             register.EnsureSuccessStatusCode();
         }
 
@@ -64,7 +72,7 @@ internal sealed class LoadScenario(Options options, string dll, string connectio
             try
             {
                 await Task.Delay(TimeSpan.FromSeconds(options.FaultEvery), stop.Token);
-                var what = await fault.InjectAsync(fleet, faults++, cancellationToken);
+                var what = await fault.InjectAsync(fleet, partners, faults++, stop.Token, cancellationToken);
                 _faultsOver.Enqueue(System.Diagnostics.Stopwatch.GetTimestamp());
                 Console.Error.WriteLine($"  {what} ({faults} so far)");
             }
@@ -77,12 +85,12 @@ internal sealed class LoadScenario(Options options, string dll, string connectio
         Console.Error.WriteLine("  load stopped; waiting for the outbox to drain…");
         await using var db = new NpgsqlDataSourceBuilder(connectionString).Build();
         var drained = await DrainAsync(db, cancellationToken);
-        var findings = Findings(partner, faults, drained);
+        var findings = Findings(partners, faults, drained);
         if (!drained)
         {
             await using var why = db.CreateCommand("""
                 SELECT coalesce(last_error, '(no error)') || ' × ' || count(*) FROM privacy.outbox_messages
-                WHERE recipient_key = 'card-provider' AND delivered_at IS NULL GROUP BY last_error ORDER BY count(*) DESC LIMIT 5
+                WHERE recipient_key IN ('card-provider', 'invoicing-partner') AND delivered_at IS NULL GROUP BY last_error ORDER BY count(*) DESC LIMIT 5
                 """);
             await using var reader = await why.ExecuteReaderAsync(cancellationToken);
             while (await reader.ReadAsync(cancellationToken))
@@ -91,7 +99,7 @@ internal sealed class LoadScenario(Options options, string dll, string connectio
             }
         }
 
-        return (await TallyAsync(db, partner), findings);
+        return (await TallyAsync(db, partners), findings);
     }
 
     private async Task WorkAsync(HttpClient http, Fleet fleet, CancellationToken stop)
@@ -117,6 +125,8 @@ internal sealed class LoadScenario(Options options, string dll, string connectio
                 disclosures = new[]
                 {
                     new { recipient = "card-provider", customerNumber = customer, categories = new[] { "user.name" }, purpose = "customer_obligations",
+                          legalGround = "contract", disclosedAt = DateTimeOffset.UtcNow },
+                    new { recipient = "invoicing-partner", customerNumber = customer, categories = new[] { "user.name" }, purpose = "billing",
                           legalGround = "contract", disclosedAt = DateTimeOffset.UtcNow },
                 },
             }, stop);
@@ -223,7 +233,8 @@ internal sealed class LoadScenario(Options options, string dll, string connectio
         for (var second = 0; second < 180; second++)
         {
             await using var pending = db.CreateCommand("""
-                SELECT count(*) FROM privacy.outbox_messages WHERE recipient_key = 'card-provider' AND delivered_at IS NULL AND dead_lettered_at IS NULL
+                SELECT count(*) FROM privacy.outbox_messages
+                WHERE recipient_key IN ('card-provider', 'invoicing-partner') AND delivered_at IS NULL AND dead_lettered_at IS NULL
                 """);
             if ((long)(await pending.ExecuteScalarAsync(cancellationToken))! == 0)
             {
@@ -236,7 +247,7 @@ internal sealed class LoadScenario(Options options, string dll, string connectio
         return false;
     }
 
-    private async Task<IReadOnlyList<Tally>> TallyAsync(NpgsqlDataSource db, DeliveryLog partner)
+    private async Task<IReadOnlyList<Tally>> TallyAsync(NpgsqlDataSource db, Partners partners)
     {
         async Task<long> Count(string sql, object parameter)
         {
@@ -245,7 +256,7 @@ internal sealed class LoadScenario(Options options, string dll, string connectio
             return (long)(await command.ExecuteScalarAsync())!;
         }
 
-        var delivered = partner.Deliveries.Select(d => d.Id).ToHashSet();
+        var delivered = partners.Card.Deliveries.Concat(partners.Invoicing.Deliveries).Select(d => d.Id).ToHashSet();
         var messages = new List<Guid>();
         await using (var command = db.CreateCommand("SELECT message_id FROM privacy.follow_ups WHERE id = ANY($1)"))
         {
@@ -257,16 +268,22 @@ internal sealed class LoadScenario(Options options, string dll, string connectio
             }
         }
 
-        var allToPartner = new List<Guid>();
-        await using (var command = db.CreateCommand("SELECT message_id FROM privacy.outbox_messages WHERE recipient_key = 'card-provider'"))
-        await using (var reader = await command.ExecuteReaderAsync())
+        async Task<List<Guid>> MessagesTo(string recipient)
         {
+            var ids = new List<Guid>();
+            await using var command = db.CreateCommand("SELECT message_id FROM privacy.outbox_messages WHERE recipient_key = $1");
+            command.Parameters.AddWithValue(recipient);
+            await using var reader = await command.ExecuteReaderAsync();
             while (await reader.ReadAsync())
             {
-                allToPartner.Add(reader.GetGuid(0));
+                ids.Add(reader.GetGuid(0));
             }
+
+            return ids;
         }
 
+        var toCard = await MessagesTo("card-provider");
+        var toInvoicing = await MessagesTo("invoicing-partner");
         int Attempted(string operation) => _attempted.GetValueOrDefault(operation);
         return
         [
@@ -274,16 +291,17 @@ internal sealed class LoadScenario(Options options, string dll, string connectio
                 await Count("SELECT count(*) FROM privacy.consent_events WHERE id = ANY($1)", _receipts.ToArray()), null),
             new("disclosures", Attempted("disclosures"), _disclosed.Count,
                 await Count("SELECT count(DISTINCT customer_number) FROM privacy.disclosures WHERE customer_number = ANY($1)", _disclosed.ToArray()), null),
-            new("follow-ups → partner webhook", Attempted("follow-ups"), _followUps.Count, messages.Count,
+            new("follow-ups (one per partner) → webhooks", Attempted("follow-ups") * 2, _followUps.Count, messages.Count,
                 messages.Count(m => delivered.Contains(m.ToString()))),
-            new("all messages to the partner", allToPartner.Count, allToPartner.Count, allToPartner.Count,
-                allToPartner.Count(m => delivered.Contains(m.ToString()))),
+            new("all messages to the card partner", toCard.Count, toCard.Count, toCard.Count, toCard.Count(m => delivered.Contains(m.ToString()))),
+            new("all messages to the invoicing partner", toInvoicing.Count, toInvoicing.Count, toInvoicing.Count,
+                toInvoicing.Count(m => delivered.Contains(m.ToString()))),
             new("rights requests", Attempted("rights requests"), _requests.Count,
                 await Count("SELECT count(*) FROM privacy.rights_requests WHERE id = ANY($1)", _requests.ToArray()), null),
         ];
     }
 
-    private List<string> Findings(DeliveryLog partner, int faults, bool drained)
+    private List<string> Findings(Partners partners, int faults, bool drained)
     {
         var recoveries = _faultsOver.Select(over => _successes.Where(t => t > over).DefaultIfEmpty(long.MaxValue).Min() - over)
             .Where(d => d < long.MaxValue / 2).Select(d => d * 1000.0 / System.Diagnostics.Stopwatch.Frequency).ToList();
@@ -295,12 +313,19 @@ internal sealed class LoadScenario(Options options, string dll, string connectio
                 $"first success after each fault ended: max {recoveries.Max():F0} ms, median {recoveries.Order().ElementAt(recoveries.Count / 2):F0} ms",
             $"calls not acknowledged after retries (not counted as lost: the caller knows): " +
             string.Join(", ", _failed.Select(f => $"{f.Key} {f.Value}").DefaultIfEmpty("none")),
-            $"partner deliveries: {partner.Deliveries.Count}, redelivered (at least once allows it): {partner.Redeliveries()}",
-            $"CONCURRENT DUPLICATE deliveries: {partner.ConcurrentDuplicates()}",
+            $"partner deliveries: card {partners.Card.Deliveries.Count}, invoicing {partners.Invoicing.Deliveries.Count}; redelivered (at least " +
+            $"once allows it): {partners.Card.Redeliveries() + partners.Invoicing.Redeliveries()}",
+            $"CONCURRENT DUPLICATE deliveries: {partners.Card.ConcurrentDuplicates() + partners.Invoicing.ConcurrentDuplicates()}",
         };
         if (!drained)
         {
             findings.Add("OUTBOX NOT DRAINED within three minutes");
+        }
+
+        if (!partners.DeliveredDuringFaults.IsEmpty)
+        {
+            findings.Add($"the healthy partner's deliveries while the other was faulty: {string.Join(", ", partners.DeliveredDuringFaults)}" +
+                         (partners.DeliveredDuringFaults.Any(n => n == 0) ? " — HEALTHY PARTNER STALLED during a fault" : ""));
         }
 
         return findings;

@@ -38,7 +38,7 @@ using var cluster = LocalPostgresCluster.Start(clusterRoot, "postgres");
 
 var report = new List<string>();
 var failed = false;
-foreach (var fault in new Fault[] { new KillAnInstance(), new RestartPostgres(cluster, TimeSpan.FromSeconds(3)) }
+foreach (var fault in new Fault[] { new KillAnInstance(), new RestartPostgres(cluster, TimeSpan.FromSeconds(3)), new PartnerFaults(TimeSpan.FromSeconds(3)) }
              .Where(f => options.Only is null || options.Only == f.Name))
 {
     // Each scenario on a database of its own, so its counts are its own.
@@ -64,7 +64,7 @@ foreach (var fault in new Fault[] { new KillAnInstance(), new RestartPostgres(cl
     // Upper case in a finding marks a failure: lost, duplicated, concurrent, undrained, a 5xx other than a retryable 503, a hang.
     failed |= tallies.Any(t => t.Lost != 0) || duplicatedRequests != 0 || duplicatedTasks != 0
               || findings.Any(f => f.Contains("NOT DRAINED", StringComparison.Ordinal) || f.Contains("WITHOUT A RETRYABLE", StringComparison.Ordinal)
-                                   || f.Contains("NO ANSWER WITHIN", StringComparison.Ordinal))
+                                   || f.Contains("NO ANSWER WITHIN", StringComparison.Ordinal) || f.Contains("STALLED", StringComparison.Ordinal))
               || !findings.Contains("CONCURRENT DUPLICATE deliveries: 0");
 }
 

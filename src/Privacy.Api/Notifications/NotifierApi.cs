@@ -19,7 +19,7 @@ public static class NotifierApi
         var services = builder.Services;
         services.AddOptions<NotifierOptions>().BindConfiguration(NotifierOptions.Section)
             .Validate(o => o.BatchSize is >= 1 and <= 1000, "Notifier:BatchSize must be 1–1000.")
-            .Validate(o => o.RetrySchedule.Length > 0 && o.RetrySchedule.All(d => d > TimeSpan.Zero), "Notifier:RetrySchedule needs positive delays.")
+            .Validate(o => o.RetrySchedule.All(d => d > TimeSpan.Zero), "Notifier:RetrySchedule needs positive delays.")
             .Validate(o => o.ImmediateRetries is >= 0 and <= 5 && o.AttemptTimeout > TimeSpan.Zero && o.PollInterval > TimeSpan.Zero,
                 "Notifier:ImmediateRetries must be 0–5, AttemptTimeout and PollInterval positive.")
             // The relay hands a batch back when the lease would end before a delivery could: a shorter lease never delivers.

@@ -33,15 +33,23 @@ public sealed class NotifierOptions
     public TimeSpan DeliveryBudget() =>
         AttemptTimeout * (ImmediateRetries + 1) + ImmediateRetryDelay * (Math.Pow(2, ImmediateRetries + 1) * 1.5);
 
-    /// <summary>
-    /// Delays between failed deliveries, kept in the database so they survive restarts (with ±10 % jitter;
-    /// the last repeats). Default: 5 s, 5 min, 30 min, 2 h, 5 h, 10 h, 14 h, 20 h, 24 h.
-    /// </summary>
-    public TimeSpan[] RetrySchedule { get; set; } =
+    /// <summary>The persistent schedule when none is configured: 5 s, 5 min, 30 min, 2 h, 5 h, 10 h, 14 h, 20 h, 24 h.</summary>
+    public static readonly TimeSpan[] DefaultRetrySchedule =
     [
         TimeSpan.FromSeconds(5), TimeSpan.FromMinutes(5), TimeSpan.FromMinutes(30), TimeSpan.FromHours(2), TimeSpan.FromHours(5),
         TimeSpan.FromHours(10), TimeSpan.FromHours(14), TimeSpan.FromHours(20), TimeSpan.FromHours(24),
     ];
+
+    /// <summary>
+    /// Delays between failed deliveries, kept in the database so they survive restarts (with ±10 % jitter; the last
+    /// repeats). Empty (the default): <see cref="DefaultRetrySchedule"/>. A configured schedule replaces the default whole:
+    /// the configuration binder adds configured elements to an array that already has some, so the defaults are not the
+    /// property's initial value (the reliability suite found its short schedule appended behind the defaults).
+    /// </summary>
+    public TimeSpan[] RetrySchedule { get; set; } = [];
+
+    /// <summary>The schedule in force: the configured one, or the default.</summary>
+    public TimeSpan[] EffectiveRetrySchedule => RetrySchedule.Length > 0 ? RetrySchedule : DefaultRetrySchedule;
 
     /// <summary>A message not delivered this long after it was written is dead-lettered (default 3 days).</summary>
     public TimeSpan RetryHorizon { get; set; } = TimeSpan.FromDays(3);

@@ -374,7 +374,7 @@ public sealed partial class OutboxRelay(
         if (!outcome.Delivered)
         {
             var attempt = message.Attempts + 1;
-            var schedule = options.Value.RetrySchedule;
+            var schedule = options.Value.EffectiveRetrySchedule;
             var planned = schedule[Math.Min(attempt, schedule.Length) - 1] * (0.9 + Random.Shared.NextDouble() * 0.2);
             var delay = outcome.RetryAfter is { } asked && asked > planned ? Min(asked, TimeSpan.FromDays(1)) : planned;
             if (outcome.StatusCode == StatusCodes.Status410Gone)

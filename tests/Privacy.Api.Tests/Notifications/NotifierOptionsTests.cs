@@ -1,4 +1,5 @@
 using Microsoft.AspNetCore.Hosting;
+using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Options;
 using Privacy.Api.Notifications;
 using Privacy.Api.Tests.Infrastructure;
@@ -29,5 +30,20 @@ public sealed class NotifierOptionsTests
         var refused = Assert.Throws<OptionsValidationException>(() => configured.Services);
 
         Assert.Contains("Notifier:ClaimLease must outlast a whole delivery", refused.Message);
+    }
+
+    [Fact]
+    public async Task AConfiguredRetryScheduleReplacesTheDefaultWhole()
+    {
+        var database = await TestPostgres.CreateDatabaseAsync("notifieroptions");
+        await using var factory = new PrivacyApiFactory().UsingConnectionString(database);
+        await using var configured = factory.WithWebHostBuilder(b => b
+            .UseSetting("Notifier:RetrySchedule:0", "00:00:01")
+            .UseSetting("Notifier:RetrySchedule:1", "00:00:02"));
+
+        var options = configured.Services.GetRequiredService<IOptions<NotifierOptions>>().Value;
+
+        Assert.Equal([TimeSpan.FromSeconds(1), TimeSpan.FromSeconds(2)], options.EffectiveRetrySchedule);
+        Assert.Equal(NotifierOptions.DefaultRetrySchedule, new NotifierOptions().EffectiveRetrySchedule);
     }
 }
