@@ -52,6 +52,7 @@ internal sealed class LoadScenario(Options options, string dll, string connectio
             ["Notifier__RetrySchedule__2"] = "00:00:05",
             ["Retention__SweepEnabled"] = "false",
             ["Logging__LogLevel__Default"] = "Error", // the faults make warnings by the thousand; errors (a 500) still show
+            ["Logging__LogLevel__Microsoft.EntityFrameworkCore"] = "Critical", // its connection errors while PostgreSQL is down
         };
         await using var fleet = new Fleet(dll, connectionString, settings);
         await fleet.StartAsync(options.Instances, cancellationToken);
