@@ -222,3 +222,63 @@ public sealed class RetentionDryRunTests(PrivacyApiFactory factory) : IClassFixt
         Assert.All(after.GetProperty("stores").EnumerateArray(), s => Assert.Equal(0, s.GetProperty("rows").GetInt64()));
     }
 }
+
+/// <summary>The clock jumps forward across many ends at once (a host suspended, a clock corrected), then two sweeps run.</summary>
+public sealed class ClockJumpTests(PrivacyApiFactory factory) : IClassFixture<PrivacyApiFactory>
+{
+    [Fact]
+    public async Task AJumpAcrossManyEndsAndDeadlinesSweepsEachItemOnceAndSkipsNone()
+    {
+        var start = factory.Time.GetUtcNow();
+        var customers = Enumerable.Range(0, 12).Select(_ => TestSubjects.NewCustomer()).ToList();
+        for (var i = 0; i < customers.Count; i++)
+        {
+            factory.Time.SetUtcNow(start.AddDays(i)); // relationships ending on twelve days: profile ends on twelve days a month later
+            await factory.ReportClock(customers[i], "relationship_ended", factory.Time.GetUtcNow());
+            if (i % 3 == 0)
+            {
+                await factory.ReportClock(customers[i], "transaction", factory.Time.GetUtcNow()); // and accounting data, 7 years on
+            }
+        }
+
+        using (var submitted = await factory.Client(Roles.Frontend).PostJson("/requests", new { type = "access", subject = new { customerNumber = customers[0] } }))
+        {
+            submitted.EnsureSuccessStatusCode(); // due a month from now: overdue after the jump
+        }
+
+        // Act: the clock jumps four years at once, past every profile's end and every request's deadline; two sweeps race.
+        factory.Time.SetUtcNow(start.AddYears(4));
+        var sweeps = await Task.WhenAll(Enumerable.Range(0, 2).Select(_ => factory.Client(Roles.Ops).PostAsync("/retention/sweeps", null)));
+        foreach (var sweep in sweeps)
+        {
+            sweep.EnsureSuccessStatusCode();
+        }
+
+        await factory.Sweep();
+
+        // Assert: every category whose end was passed is swept once, none skipped, none early.
+        object ids = customers.ToArray();
+        Assert.Equal(customers.Count, await factory.ScalarAsync(
+            "SELECT count(*) FROM privacy.retention_items WHERE customer_number = ANY($1) AND category_key = 'user.demographic.profile'", ids));
+        Assert.Equal(0, await factory.ScalarAsync("""
+            SELECT count(*) FROM (SELECT customer_number, category_key, due_at FROM privacy.retention_items WHERE customer_number = ANY($1)
+                                  GROUP BY 1, 2, 3 HAVING count(*) > 1) d
+            """, ids));
+        // National identity numbers: billing's three years have run for all; the Bookkeeping Act's seven for none, so only the
+        // customers without a transaction have theirs swept.
+        object withTransactions = customers.Where((_, i) => i % 3 == 0).ToArray();
+        Assert.Equal(customers.Count - 4, await factory.ScalarAsync(
+            "SELECT count(*) FROM privacy.retention_items WHERE customer_number = ANY($1) AND category_key = 'user.government_id.national_identification_number'", ids));
+        Assert.Equal(0, await factory.ScalarAsync(
+            "SELECT count(*) FROM privacy.retention_items WHERE customer_number = ANY($1) AND category_key = 'user.government_id.national_identification_number'",
+            withTransactions));
+        foreach (var customer in customers)
+        {
+            var schedule = await factory.Schedule(customer);
+            Assert.DoesNotContain(schedule.GetProperty("categories").EnumerateArray(), c => c.GetProperty("state").GetString() == "due");
+        }
+
+        var overdue = await factory.Client(Roles.Ops).GetFromJsonAsync<JsonElement>("/requests?due=overdue&limit=1000");
+        Assert.Contains(overdue.GetProperty("items").EnumerateArray(), r => r.GetProperty("type").GetString() == "access");
+    }
+}
