@@ -8,6 +8,12 @@ internal sealed class BenchContext(BenchmarkOptions options, ServiceUnderTest se
 {
     private int _run;
 
+    /// <summary>Where load goes: the service itself, or a proxy in front of <see cref="_instances"/>.</summary>
+    private string _serviceUrl = service.BaseUrl;
+
+    /// <summary>The instances whose CPU time a measurement counts.</summary>
+    private IReadOnlyList<ServiceUnderTest> _instances = [service];
+
     public BenchmarkOptions Options { get; } = options;
 
     public ServiceUnderTest Service { get; } = service;
@@ -40,12 +46,19 @@ internal sealed class BenchContext(BenchmarkOptions options, ServiceUnderTest se
     /// </summary>
     public BenchContext For(ServiceUnderTest instance, int subjects) => new(Options, instance, Database, Raw, serviceDll) { Subjects = subjects };
 
+    /// <summary>
+    /// The same harness driving <paramref name="instances"/> (the first is <see cref="Service"/> or another of this database's)
+    /// through a reverse proxy at <paramref name="proxyUrl"/>; a measurement counts the CPU time of all of them (not the proxy's).
+    /// </summary>
+    public BenchContext Behind(string proxyUrl, IReadOnlyList<ServiceUnderTest> instances) =>
+        new(Options, instances[0], Database, Raw, serviceDll) { Subjects = Subjects, _serviceUrl = proxyUrl, _instances = instances };
+
     /// <summary>Drives the service with a wrk script and records the service's CPU time per request.</summary>
     public async Task<Measurement> LoadServiceAsync(string name, string script, TimeSpan duration, int connections,
         IDictionary<string, string>? environment = null, CancellationToken cancellationToken = default)
     {
         // Warm-up: JIT tiers, prepared statements and pooled connections settle before anything is counted.
-        await Wrk.RunAsync(name, Service.BaseUrl, script, connections, TimeSpan.FromSeconds(3), Environment(environment), cancellationToken);
+        await Wrk.RunAsync(name, _serviceUrl, script, connections, TimeSpan.FromSeconds(3), Environment(environment), cancellationToken);
         return await MeasureServiceAsync(name, script, duration, connections, environment, cancellationToken);
     }
 
@@ -53,9 +66,9 @@ internal sealed class BenchContext(BenchmarkOptions options, ServiceUnderTest se
     public async Task<Measurement> MeasureServiceAsync(string name, string script, TimeSpan duration, int connections,
         IDictionary<string, string>? environment = null, CancellationToken cancellationToken = default)
     {
-        var cpuBefore = Service.CpuTime();
-        var measurement = await Wrk.RunAsync(name, Service.BaseUrl, script, connections, duration, Environment(environment), cancellationToken);
-        var cpu = Service.CpuTime() - cpuBefore;
+        var cpuBefore = CpuTime();
+        var measurement = await Wrk.RunAsync(name, _serviceUrl, script, connections, duration, Environment(environment), cancellationToken);
+        var cpu = CpuTime() - cpuBefore;
         Console.Error.WriteLine($"  {Describe(measurement)}");
         return measurement.WithCpu(measurement.Requests == 0 ? null : cpu.TotalMilliseconds / measurement.Requests);
     }
@@ -75,6 +88,8 @@ internal sealed class BenchContext(BenchmarkOptions options, ServiceUnderTest se
         Console.Error.WriteLine($"  {Describe(measurement)}");
         return measurement;
     }
+
+    private TimeSpan CpuTime() => _instances.Aggregate(TimeSpan.Zero, (sum, instance) => sum + instance.CpuTime());
 
     private Dictionary<string, string> Environment(IDictionary<string, string>? extra)
     {

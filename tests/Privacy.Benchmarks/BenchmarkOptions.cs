@@ -9,6 +9,7 @@ internal sealed record BenchmarkOptions(
     int Connections,
     TimeSpan Duration,
     TimeSpan MixedDuration,
+    int Replicas,
     bool Scaling,
     int FeedEntries,
     int OutboxMessages,
@@ -20,13 +21,15 @@ internal sealed record BenchmarkOptions(
     string Output)
 {
     public const string Usage = """
-        Usage: tests/Privacy.Benchmarks/run [--scale N] [--connections N] [--duration S] [--mixed-duration S] [--no-scaling]
-                                         [--feed-entries N] [--outbox-messages N] [--fan-out-customers N] [--fan-out-disclosures N]
-                                         [--fan-out-requests N] [--sweep-records N] [--only NAME[,NAME…]] [--output DIR]
+        Usage: tests/Privacy.Benchmarks/run [--scale N] [--connections N] [--duration S] [--mixed-duration S] [--replicas N]
+                                         [--no-scaling] [--feed-entries N] [--outbox-messages N] [--fan-out-customers N]
+                                         [--fan-out-disclosures N] [--fan-out-requests N] [--sweep-records N] [--only NAME[,NAME…]] [--output DIR]
           --scale N                subjects with consent histories (default 100000; e.g. 1000000)
           --connections N          concurrent HTTP connections and pgbench clients (default 16)
           --duration S             seconds per measurement (default 15)
           --mixed-duration S       seconds of the mixed frontend scenario (default 60)
+          --replicas N             instances of the service the mixed frontend scenario drives, behind a local nginx when
+                                   more than one (default 1); it then also measures one instance alone for --duration S
           --no-scaling             skip the 10,000 vs 1,000,000 subjects latency comparison
           --feed-entries N         disclosures to card-provider paged through the partner feed (default 1000000; e.g. 50000)
           --outbox-messages N      outbox messages the relay delivers in each outbox-relay run (default 20000; e.g. 2000)
@@ -43,7 +46,7 @@ internal sealed record BenchmarkOptions(
 
     public static BenchmarkOptions Parse(string[] args, string repository)
     {
-        var options = new BenchmarkOptions(100_000, 16, TimeSpan.FromSeconds(15), TimeSpan.FromSeconds(60), true, 1_000_000, 20_000,
+        var options = new BenchmarkOptions(100_000, 16, TimeSpan.FromSeconds(15), TimeSpan.FromSeconds(60), 1, true, 1_000_000, 20_000,
             RequestFanOutScenario.DefaultCustomers, RequestFanOutScenario.DefaultDisclosures, 1000, RetentionSweepScenario.DefaultRecords, null,
             Path.Combine(repository, "artifacts", "bench"));
         for (var i = 0; i < args.Length; i++)
@@ -55,6 +58,7 @@ internal sealed record BenchmarkOptions(
                 "--connections" => options with { Connections = int.Parse(Next(), CultureInfo.InvariantCulture) },
                 "--duration" => options with { Duration = TimeSpan.FromSeconds(int.Parse(Next(), CultureInfo.InvariantCulture)) },
                 "--mixed-duration" => options with { MixedDuration = TimeSpan.FromSeconds(int.Parse(Next(), CultureInfo.InvariantCulture)) },
+                "--replicas" => options with { Replicas = int.Parse(Next(), CultureInfo.InvariantCulture) },
                 "--no-scaling" => options with { Scaling = false },
                 "--feed-entries" => options with { FeedEntries = int.Parse(Next(), CultureInfo.InvariantCulture) },
                 "--outbox-messages" => options with { OutboxMessages = int.Parse(Next(), CultureInfo.InvariantCulture) },
@@ -71,6 +75,11 @@ internal sealed record BenchmarkOptions(
         if (options.Scale < 10_000)
         {
             throw new ArgumentException($"--scale must be at least 10000.\n{Usage}");
+        }
+
+        if (options.Replicas is < 1 or > 16)
+        {
+            throw new ArgumentException($"--replicas must be 1–16.\n{Usage}");
         }
 
         if (options.FeedEntries < 1)

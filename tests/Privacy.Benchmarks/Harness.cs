@@ -52,6 +52,12 @@ internal static class Harness
             }
         }
 
+        if (options.Replicas > 1 && !Nginx.Exists())
+        {
+            Console.Error.WriteLine("--replicas needs nginx in front of the instances (Debian: apt-get install nginx).");
+            return 2;
+        }
+
         Directory.CreateDirectory(options.Output);
         var started = DateTimeOffset.UtcNow;
         Console.Error.WriteLine("Publishing the service in Release…");
