@@ -75,17 +75,21 @@ internal static class NotifierTestSupport
         NotifierFactory.Eventually(async () => (await MessageAsync(factory, messageId)).Delivered, $"message {messageId} is delivered");
 
     /// <summary>Writes <paramref name="count"/> messages to the card provider straight into the outbox, for <paramref name="subjects"/> subjects.</summary>
-    public static async Task InsertMessagesAsync(PrivacyApiFactory factory, int count, int subjects)
+    /// <param name="claimedUntil">Inserted already claimed by a relay that is gone, until then (none: free to claim at once).</param>
+    public static async Task InsertMessagesAsync(PrivacyApiFactory factory, int count, int subjects, DateTimeOffset? claimedUntil = null)
     {
         await using var connection = await factory.OpenDatabaseAsync();
         await using var insert = new Npgsql.NpgsqlCommand($$"""
-            INSERT INTO privacy.outbox_messages (message_id, recipient_key, event_type, payload, ordering_key, created_at, next_attempt_at, attempts)
-            SELECT gen_random_uuid(), '{{Recipient}}', 'test.load', jsonb_build_object('n', g), 'subject-' || (g % $2), $3, $3, 0
+            INSERT INTO privacy.outbox_messages (message_id, recipient_key, event_type, payload, ordering_key, created_at, next_attempt_at, attempts,
+                                                 claimed_by, claimed_until)
+            SELECT gen_random_uuid(), '{{Recipient}}', 'test.load', jsonb_build_object('n', g), 'subject-' || (g % $2), $3, $3, 0,
+                   CASE WHEN $4::timestamptz IS NULL THEN NULL ELSE gen_random_uuid() END, $4::timestamptz
             FROM generate_series(1, $1) g
             """, connection);
         insert.Parameters.AddWithValue(count);
         insert.Parameters.AddWithValue(subjects);
         insert.Parameters.AddWithValue(factory.Time.GetUtcNow());
+        insert.Parameters.Add(new Npgsql.NpgsqlParameter { Value = (object?)claimedUntil ?? DBNull.Value, NpgsqlDbType = NpgsqlTypes.NpgsqlDbType.TimestampTz });
         await insert.ExecuteNonQueryAsync();
     }
 
