@@ -178,7 +178,7 @@ public sealed partial class OutboxRelay(
         for (var i = 0; i < messages.Count; i++)
         {
             var message = messages[i];
-            if (cancellationToken.IsCancellationRequested || time.GetUtcNow() + AttemptBudget() > leaseEnd)
+            if (cancellationToken.IsCancellationRequested || time.GetUtcNow() + options.Value.DeliveryBudget() > leaseEnd)
             {
                 // Stopping, or the lease would end mid-delivery: hand the rest back instead of racing another relay.
                 await ReleaseAsync(messages.Skip(i), time.GetUtcNow());
@@ -357,8 +357,6 @@ public sealed partial class OutboxRelay(
     }
 
     /// <summary>The longest one delivery can take: every attempt timing out, with the backoff between them.</summary>
-    private TimeSpan AttemptBudget() => options.Value.DeliveryBudget();
-
     private TimeSpan? RetryAfter(HttpResponseMessage response) => response.Headers.RetryAfter switch
     {
         { Delta: { } delta } => delta,

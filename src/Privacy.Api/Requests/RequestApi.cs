@@ -404,13 +404,12 @@ public static class RequestApi
     public static async Task<Results<Ok<SystemTaskPage>, ValidationProblem, ProblemHttpResult>> ListSystemTasks(
         HttpContext http, PrivacyDbContext db, string? system, long? after, int? limit, CancellationToken cancellationToken)
     {
-        if (http.User.GetActor().System is { } own && system is not null && system != own)
+        system = http.User.GetActor().SpeaksFor(system, out var refused);
+        if (refused is not null)
         {
-            return TypedResults.Problem(statusCode: StatusCodes.Status403Forbidden, title: "Forbidden",
-                detail: $"This key speaks for the internal system '{own}' only.");
+            return refused;
         }
 
-        system ??= http.User.GetActor().System;
         if (Paging.CheckLimit(limit, out var size) is { } invalid)
         {
             return invalid;

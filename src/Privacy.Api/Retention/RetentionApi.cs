@@ -187,14 +187,12 @@ public static class RetentionApi
     public static async Task<Results<Ok<ClockEventsAccepted>, ValidationProblem, ProblemHttpResult>> ReportClockEvents(
         ClockEventBatch batch, HttpContext http, PrivacyDbContext db, RegistryCatalog registry, TimeProvider time, CancellationToken cancellationToken)
     {
-        var actor = http.User.GetActor();
-        if (actor.System is { } own && batch.System is not null && batch.System != own)
+        var system = http.User.GetActor().SpeaksFor(batch.System, out var refused);
+        if (refused is not null)
         {
-            return TypedResults.Problem(statusCode: StatusCodes.Status403Forbidden, title: "Another system's events",
-                detail: $"This key speaks for the internal system '{own}' only.");
+            return refused;
         }
 
-        var system = batch.System ?? actor.System;
         if (system is null || !(await registry.SystemsAsync(cancellationToken)).Any(s => s.System == system))
         {
             return TypedResults.ValidationProblem(new Dictionary<string, string[]> { ["system"] = ["'system' must name an internal system in the registry."] });
@@ -219,12 +217,7 @@ public static class RetentionApi
             SET occurred_at = excluded.occurred_at, reported_by = excluded.reported_by, reported_at = excluded.reported_at
             WHERE excluded.occurred_at > retention_clocks.occurred_at
             """, latest.Select(e => e.Item1).ToArray(), latest.Select(e => e.Value.ToString()).ToArray(), latest.Select(e => e.At).ToArray(), system, now));
-        write.BatchCommands.Add(BatchCommands.Create("""
-            INSERT INTO privacy.retention_subjects (customer_number, next_due_at)
-            SELECT s.customer, s.at FROM unnest($1::text[], $2::timestamptz[]) AS s(customer, at)
-            ON CONFLICT (customer_number) DO UPDATE SET next_due_at = excluded.next_due_at
-            WHERE excluded.next_due_at < retention_subjects.next_due_at OR retention_subjects.next_due_at IS NULL
-            """, earliest.Select(e => e.Customer).ToArray(), earliest.Select(e => e.At).ToArray()));
+        write.BatchCommands.Add(BatchCommands.Create(LookAgainSql, earliest.Select(e => e.Customer).ToArray(), earliest.Select(e => e.At).ToArray()));
         await write.ExecuteNonQueryAsync(cancellationToken);
         if (transaction is not null)
         {
@@ -253,9 +246,7 @@ public static class RetentionApi
         db.Add(hold);
         await db.SaveChangesAsync(cancellationToken);
         // Known to the sweep from now on, so the dry run lists what the hold keeps even before any clock event.
-        await db.Database.ExecuteSqlAsync($"""
-            INSERT INTO privacy.retention_subjects (customer_number, next_due_at) VALUES ({hold.CustomerNumber}, NULL) ON CONFLICT (customer_number) DO NOTHING
-            """, cancellationToken);
+        await LookAgainAsync(db, hold.CustomerNumber, null, cancellationToken);
         // The hold's own row names the customer; the audit entry only the hold.
         audit.Record("retention.hold.placed", "legal_hold", hold.Id.ToString(), new { category = hold.CategoryKey, hold.EndsAt });
         await db.SaveChangesAsync(cancellationToken);
@@ -307,10 +298,7 @@ public static class RetentionApi
         hold.ReleasedBy = http.User.GetActor().KeyId;
         audit.Record("retention.hold.released", "legal_hold", hold.Id.ToString(), new { reason = request.Reason });
         await db.SaveChangesAsync(cancellationToken);
-        await db.Database.ExecuteSqlAsync($"""
-            INSERT INTO privacy.retention_subjects (customer_number, next_due_at) VALUES ({hold.CustomerNumber}, {now})
-            ON CONFLICT (customer_number) DO UPDATE SET next_due_at = LEAST(retention_subjects.next_due_at, excluded.next_due_at)
-            """, cancellationToken);
+        await LookAgainAsync(db, hold.CustomerNumber, now, cancellationToken);
         await transaction.CommitAsync(cancellationToken);
         return TypedResults.Ok(RetentionSchedules.Response(hold, now));
     }
@@ -379,6 +367,26 @@ public static class RetentionApi
         };
         return rules.Where(r => triggers.Contains(r.Trigger) && !OwnDataStores.Purposes.Contains(r.PurposeKey))
             .Select(r => (DateTimeOffset?)IsoPeriod.Parse(r.Period).AddTo(start)).Min();
+    }
+
+    /// <summary>
+    /// Customers ($1) the sweep must look at no later than the given instants ($2): a customer not yet known is added, an
+    /// earlier instant replaces a later one, and a null instant only makes the customer known.
+    /// </summary>
+    private const string LookAgainSql = """
+        INSERT INTO privacy.retention_subjects (customer_number, next_due_at)
+        SELECT s.customer, s.at FROM unnest($1::text[], $2::timestamptz[]) AS s(customer, at)
+        ON CONFLICT (customer_number) DO UPDATE SET next_due_at = excluded.next_due_at
+        WHERE excluded.next_due_at < retention_subjects.next_due_at OR retention_subjects.next_due_at IS NULL
+        """;
+
+    /// <summary>One customer through <see cref="LookAgainSql"/>, in the request's transaction.</summary>
+    private static async Task LookAgainAsync(PrivacyDbContext db, string customer, DateTimeOffset? at, CancellationToken cancellationToken)
+    {
+        await using var command = BatchCommands.Command((NpgsqlConnection)db.Database.GetDbConnection(), LookAgainSql,
+            new[] { customer }, new[] { at });
+        command.Transaction = (NpgsqlTransaction?)db.Database.CurrentTransaction?.GetDbTransaction();
+        await command.ExecuteNonQueryAsync(cancellationToken);
     }
 
     /// <summary>Rules changed: every customer's schedule is evaluated again at the next sweep.</summary>

@@ -91,7 +91,7 @@ internal sealed partial class RequestFanOutScenario : IScenario
     {
         var options = context.Options;
         var perCustomer = (int)(options.FanOutDisclosures / options.FanOutCustomers);
-        var connectionString = await CreateDatabaseAsync(context.Database.ConnectionString, cancellationToken);
+        var connectionString = await context.Database.RecreateAsync(DatabaseName, cancellationToken);
         Console.Error.WriteLine($"  starting an instance of the service on {DatabaseName} (relay off)…");
         await using var service = await context.StartServiceAsync(connectionString,
             new Dictionary<string, string> { ["Notifier__RelayEnabled"] = "false" }, cancellationToken);
@@ -117,22 +117,6 @@ internal sealed partial class RequestFanOutScenario : IScenario
             new ResultRow(Name, large.Measurement, small.Measurement, ratio,
                 $"p50 at {options.FanOutCustomers:N0} customers ≤ 1.3× p50 at {SmallCustomers:N0}; as above", ratio <= 1.3 && large.Complete && small.Complete),
         ];
-    }
-
-    /// <summary>(Re)creates the scenario's database; the service applies the migrations and seeds when it starts.</summary>
-    private static async Task<string> CreateDatabaseAsync(string mainConnectionString, CancellationToken cancellationToken)
-    {
-        await using (var connection = new NpgsqlConnection(mainConnectionString))
-        {
-            await connection.OpenAsync(cancellationToken);
-            foreach (var sql in new[] { $"DROP DATABASE IF EXISTS {DatabaseName} WITH (FORCE)", $"CREATE DATABASE {DatabaseName}" })
-            {
-                await using var command = new NpgsqlCommand(sql, connection) { CommandTimeout = 0 };
-                await command.ExecuteNonQueryAsync(cancellationToken);
-            }
-        }
-
-        return new NpgsqlConnectionStringBuilder(mainConnectionString) { Database = DatabaseName }.ConnectionString;
     }
 
     /// <summary>The tasks an erasure must answer with: every active internal system, the service itself, and both recipients.</summary>

@@ -94,7 +94,7 @@ internal sealed class RetentionSweepScenario : IScenario
     public async Task<IReadOnlyList<ResultRow>> RunAsync(BenchContext context, CancellationToken cancellationToken)
     {
         var records = context.Options.SweepRecords;
-        var connectionString = await CreateDatabaseAsync(context.Database.ConnectionString, cancellationToken);
+        var connectionString = await context.Database.RecreateAsync(DatabaseName, cancellationToken);
         Console.Error.WriteLine($"  starting an instance of the service on {DatabaseName} (sweeper, relay and consent-state cache off)…");
         await using var service = await context.StartServiceAsync(connectionString, new Dictionary<string, string>
         {
@@ -150,22 +150,6 @@ internal sealed class RetentionSweepScenario : IScenario
                 busy.P99Ms / idle.P99Ms, "p99 during ÷ idle; errors = 0, the sweep ran throughout and erased every proof once; no latency target yet",
                 busy.Errors == 0 && idle.Errors == 0 && throughout && underReads.Complete),
         ];
-    }
-
-    /// <summary>(Re)creates the scenario's database; the service applies the migrations and seeds when it starts.</summary>
-    private static async Task<string> CreateDatabaseAsync(string mainConnectionString, CancellationToken cancellationToken)
-    {
-        await using (var connection = new NpgsqlConnection(mainConnectionString))
-        {
-            await connection.OpenAsync(cancellationToken);
-            foreach (var sql in new[] { $"DROP DATABASE IF EXISTS {DatabaseName} WITH (FORCE)", $"CREATE DATABASE {DatabaseName}" })
-            {
-                await using var command = new NpgsqlCommand(sql, connection) { CommandTimeout = 0 };
-                await command.ExecuteNonQueryAsync(cancellationToken);
-            }
-        }
-
-        return new NpgsqlConnectionStringBuilder(mainConnectionString) { Database = DatabaseName }.ConnectionString;
     }
 
     /// <summary>

@@ -70,4 +70,23 @@ internal static partial class Pgbench
 internal sealed record Database(int Port, string User, string Password, string Name)
 {
     public string ConnectionString => $"Host=127.0.0.1;Port={Port};Username={User};Password={Password};Database={Name}";
+
+    /// <summary>
+    /// Drops and creates another database <paramref name="name"/> in the same cluster (a scenario's own; the service applies
+    /// the migrations and seeds when it starts there) and returns its connection string.
+    /// </summary>
+    public async Task<string> RecreateAsync(string name, CancellationToken cancellationToken)
+    {
+        await using (var connection = new Npgsql.NpgsqlConnection(ConnectionString))
+        {
+            await connection.OpenAsync(cancellationToken);
+            foreach (var sql in new[] { $"DROP DATABASE IF EXISTS {name} WITH (FORCE)", $"CREATE DATABASE {name}" })
+            {
+                await using var command = new Npgsql.NpgsqlCommand(sql, connection) { CommandTimeout = 0 };
+                await command.ExecuteNonQueryAsync(cancellationToken);
+            }
+        }
+
+        return (this with { Name = name }).ConnectionString;
+    }
 }

@@ -163,32 +163,21 @@ internal sealed class ProblemExceptionHandler(ILogger<ProblemExceptionHandler> l
         exception is InvalidOperationException { Source: "Npgsql" or "Microsoft.EntityFrameworkCore.Relational" } invalid
         && invalid.Message.Contains("already completed", StringComparison.OrdinalIgnoreCase);
 
-    private static bool HasSqlState(Exception exception, string sqlState)
+    private static bool HasSqlState(Exception exception, string sqlState) =>
+        Chain(exception).Any(e => e is PostgresException postgres && postgres.SqlState == sqlState);
+
+    private static bool IsDatabaseUnavailable(Exception exception) => Chain(exception).Any(e =>
+        e is NpgsqlException { IsTransient: true } or System.Net.Sockets.SocketException or TimeoutException
+        || e is PostgresException { SqlState: PostgresErrorCodes.AdminShutdown or PostgresErrorCodes.CannotConnectNow or PostgresErrorCodes.CrashShutdown }
+        // A write that reached a standby, or a primary being demoted, during a failover: retry shortly.
+        || e is PostgresException { SqlState: PostgresErrorCodes.ReadOnlySqlTransaction });
+
+    /// <summary>The exception and its inner exceptions, outermost first.</summary>
+    private static IEnumerable<Exception> Chain(Exception exception)
     {
-        for (var e = exception; e is not null; e = e.InnerException)
+        for (Exception? e = exception; e is not null; e = e.InnerException)
         {
-            if (e is PostgresException postgres && postgres.SqlState == sqlState)
-            {
-                return true;
-            }
+            yield return e;
         }
-
-        return false;
-    }
-
-    private static bool IsDatabaseUnavailable(Exception exception)
-    {
-        for (var e = exception; e is not null; e = e.InnerException)
-        {
-            if (e is NpgsqlException { IsTransient: true } or System.Net.Sockets.SocketException or TimeoutException
-                || e is PostgresException { SqlState: PostgresErrorCodes.AdminShutdown or PostgresErrorCodes.CannotConnectNow or PostgresErrorCodes.CrashShutdown }
-                // A write that reached a standby, or a primary being demoted, during a failover: retry shortly.
-                || e is PostgresException { SqlState: PostgresErrorCodes.ReadOnlySqlTransaction })
-            {
-                return true;
-            }
-        }
-
-        return false;
     }
 }

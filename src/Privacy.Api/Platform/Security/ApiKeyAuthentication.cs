@@ -64,6 +64,19 @@ public sealed record Actor(string KeyId, string Role, string? Recipient, string?
 {
     /// <summary>The service itself (seeding, background jobs).</summary>
     public static readonly Actor Service = new("privacy-service", "service", null);
+
+    /// <summary>
+    /// The internal system a call speaks for: the one it names, or else the one the key is bound to. A key bound to one
+    /// system naming another is refused (403) in <paramref name="refused"/>.
+    /// </summary>
+    public string? SpeaksFor(string? named, out Microsoft.AspNetCore.Http.HttpResults.ProblemHttpResult? refused)
+    {
+        refused = System is { } own && named is not null && named != own
+            ? Microsoft.AspNetCore.Http.TypedResults.Problem(statusCode: Microsoft.AspNetCore.Http.StatusCodes.Status403Forbidden,
+                title: "Another system's work", detail: $"This key speaks for the internal system '{own}' only.")
+            : null;
+        return named ?? System;
+    }
 }
 
 /// <summary>Authenticates <c>X-Api-Key</c> against the configured hashes; answers 401/403 as problem documents.</summary>
