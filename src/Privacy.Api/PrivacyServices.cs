@@ -2,6 +2,7 @@ using System.Text.Json;
 using System.Text.Json.Serialization;
 using Microsoft.AspNetCore.Diagnostics.HealthChecks;
 using Privacy.Api.Audit;
+using Privacy.Api.Banner;
 using Privacy.Api.Consent;
 using Privacy.Api.Disclosures;
 using Privacy.Api.Notifications;
@@ -35,6 +36,7 @@ public static class PrivacyServices
         builder.Services.AddAudit();
         builder.Services.AddRegistry();
         builder.Services.AddConsent();
+        builder.Services.AddBanner();
         builder.Services.AddDisclosures();
         builder.AddNotifications();
         builder.Services.AddRequests();
@@ -46,7 +48,9 @@ public static class PrivacyServices
     {
         app.UseProblemHandling();
         app.UsePrivacyOpenApi();
+        app.UseCors(); // the website's pages calling with the banner key (Banner:AllowedOrigins)
         app.UseAuthentication();
+        app.UseRateLimiter(); // after authentication: only the banner's public key is limited, per client address
         app.UseAuthorization();
         app.UseIdempotencyBuffering();
         if (app.Environment.IsDevelopment())
@@ -64,6 +68,7 @@ public static class PrivacyServices
         app.MapCallerApi();
         app.MapRegistryApi();
         app.MapConsentApi();
+        app.MapBannerApi();
         app.MapDisclosureApi();
         app.MapFollowUpApi();
         app.MapPartnerFeedApi();

@@ -54,15 +54,20 @@ public static class ConsentApi
             .WithRequestExample(Examples.Decision)
             .WithValidation<ConsentDecisionRequest>()
             .WithIdempotency()
-            .RequireAuthorization(Policies.FrontendOrOps);
+            .ProducesProblem(StatusCodes.Status403Forbidden)
+            .RequireCors(Banner.BannerApi.CorsPolicy)
+            .RequireAuthorization(Policies.ConsentRecorders);
         consent.MapGet("/subjects/{subjectType}/{subjectId}", GetState)
             .WithName("GetConsentState")
             .WithSummary("Read a subject's current consent per purpose")
             .WithDescription("`subjectType` is `customer` (customer number) or `visitor` (the consent cookie's id). Per purpose: granted, " +
                              "denied or never asked, since when, under which policy version, `reconsentRequired` after a material policy " +
                              "change, `expired` after the validity period; `active` is what the website may rely on; `askAgain` tells " +
-                             "the banner to show. A customer's state includes the visitors linked to them.")
-            .RequireAuthorization(Policies.NotPartner);
+                             "the banner to show. A customer's state includes the visitors linked to them. " +
+                             "A banner key reads visitors only, by the id it presents.")
+            .ProducesProblem(StatusCodes.Status403Forbidden)
+            .RequireCors(Banner.BannerApi.CorsPolicy)
+            .RequireAuthorization(Policies.ConsentReaders);
         consent.MapPost("/subjects/{subjectType}/{subjectId}/withdrawals", Withdraw)
             .WithName("WithdrawConsent")
             .WithSummary("Withdraw consent for some purposes or all (Art 7(3))")
@@ -71,7 +76,9 @@ public static class ConsentApi
                 new ProofRequest("198.51.100.23", "Mozilla/5.0 (Macintosh; Intel Mac OS X 14_5) AppleWebKit/605.1.15 Safari/605.1.15")))
             .WithValidation<ConsentWithdrawalRequest>()
             .WithIdempotency()
-            .RequireAuthorization(Policies.FrontendOrOps);
+            .ProducesProblem(StatusCodes.Status403Forbidden)
+            .RequireCors(Banner.BannerApi.CorsPolicy)
+            .RequireAuthorization(Policies.ConsentRecorders);
         consent.MapGet("/subjects/{subjectType}/{subjectId}/history", GetHistory)
             .WithName("GetConsentHistory")
             .WithSummary("Read a subject's full consent history with proofs")
@@ -121,23 +128,36 @@ public static class ConsentApi
             .Select(p => new ConsentPurposeResponse(p.Key, p.Name, p.Description, p.AlwaysOn, p.LimitedByGpc))
             .ToListAsync(cancellationToken));
 
-    public static async Task<Results<Created<ConsentRecordedResponse>, ValidationProblem>> RecordDecision(
+    public static async Task<Results<Created<ConsentRecordedResponse>, ValidationProblem, ProblemHttpResult>> RecordDecision(
         ConsentDecisionRequest request, HttpContext http, ConsentRecorder recorder, CancellationToken cancellationToken)
     {
+        if (BannerKeyScope.Refuse(http.User, request.Subject!.Type!.Value, request.Proof) is { } refused)
+        {
+            return refused;
+        }
+
         var (recorded, errors) = await recorder.RecordDecisionAsync(request, http, cancellationToken);
         return recorded is null
             ? TypedResults.ValidationProblem(errors)
             : TypedResults.Created($"/consent/receipts/{recorded.ReceiptId}", recorded);
     }
 
-    public static async Task<Results<Ok<ConsentStateResponse>, ValidationProblem>> GetState(
-        string subjectType, string subjectId, ConsentStateReader states, IOptions<ConsentOptions> options, CancellationToken cancellationToken)
+    public static async Task<Results<Ok<ConsentStateResponse>, ValidationProblem, ProblemHttpResult>> GetState(
+        string subjectType, string subjectId, HttpContext http, ConsentStateReader states, IOptions<ConsentOptions> options,
+        CancellationToken cancellationToken)
     {
         var (type, errors) = ParseSubject(subjectType, subjectId, options.Value);
-        return type is null ? TypedResults.ValidationProblem(errors) : TypedResults.Ok(await states.ReadAsync(type.Value, subjectId, cancellationToken));
+        if (type is null)
+        {
+            return TypedResults.ValidationProblem(errors);
+        }
+
+        return BannerKeyScope.Refuse(http.User, type.Value, null) is { } refused
+            ? refused
+            : TypedResults.Ok(await states.ReadAsync(type.Value, subjectId, cancellationToken));
     }
 
-    public static async Task<Results<Created<ConsentRecordedResponse>, ValidationProblem>> Withdraw(
+    public static async Task<Results<Created<ConsentRecordedResponse>, ValidationProblem, ProblemHttpResult>> Withdraw(
         string subjectType, string subjectId, ConsentWithdrawalRequest request, HttpContext http, ConsentRecorder recorder,
         IOptions<ConsentOptions> options, CancellationToken cancellationToken)
     {
@@ -145,6 +165,11 @@ public static class ConsentApi
         if (type is null)
         {
             return TypedResults.ValidationProblem(errors);
+        }
+
+        if (BannerKeyScope.Refuse(http.User, type.Value, request.Proof) is { } refused)
+        {
+            return refused;
         }
 
         var (recorded, recordErrors) = await recorder.RecordWithdrawalAsync(type.Value, subjectId, request, http, cancellationToken);

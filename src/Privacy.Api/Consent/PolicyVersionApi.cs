@@ -123,6 +123,11 @@ public static class PolicyVersionApi
         PublishedBy = publishedBy,
     };
 
+    /// <summary>The policy version in effect at <paramref name="now"/>, with its texts (null before the first one).</summary>
+    internal static Task<PolicyVersion?> CurrentAsync(PrivacyDbContext db, DateTimeOffset now, CancellationToken cancellationToken) =>
+        db.Set<PolicyVersion>().AsNoTracking().Where(v => v.EffectiveFrom <= now).OrderByDescending(v => v.EffectiveFrom)
+            .FirstOrDefaultAsync(cancellationToken);
+
     private static Task<string?> CurrentVersion(PrivacyDbContext db, DateTimeOffset now, CancellationToken cancellationToken) =>
         db.Set<PolicyVersion>().AsNoTracking().Where(v => v.EffectiveFrom <= now).OrderByDescending(v => v.EffectiveFrom)
             .Select(v => v.Version).FirstOrDefaultAsync(cancellationToken);

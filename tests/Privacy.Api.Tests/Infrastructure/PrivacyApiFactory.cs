@@ -22,6 +22,7 @@ public class PrivacyApiFactory : WebApplicationFactory<Program>, IAsyncLifetime
         [Roles.Frontend] = "test-frontend-key-93a2d7",
         [Roles.System] = "test-system-key-c44e18",
         [Roles.Partner] = "test-partner-key-0d7be2",
+        [Roles.Banner] = "test-banner-key-2f88c1",
     };
 
     /// <summary>A second partner, bound to the invoicing partner (the role key above is the card provider's).</summary>
@@ -96,6 +97,7 @@ public class PrivacyApiFactory : WebApplicationFactory<Program>, IAsyncLifetime
         builder.UseEnvironment("Testing");
         builder.UseSetting("ConnectionStrings:Privacy", ConnectionString);
         builder.UseSetting("Retention:SweepEnabled", "false"); // tests sweep when they choose (POST /retention/sweeps)
+        builder.UseSetting("Banner:RateLimitPermits", "1000000"); // the walks over every endpoint use the banner key too; BannerRateLimitTests limit it
         var index = 0;
         foreach (var (role, key) in Keys)
         {

@@ -4,8 +4,9 @@ namespace Privacy.Api.Tests.Platform;
 /// Who may call what, stated by hand for every endpoint (method and route pattern as mapped). The access tests check every
 /// role against every endpoint from this table, check it against the policies the endpoints declare, and fail when an
 /// endpoint has no entry: adding an endpoint means deciding here, in review, who may call it.
-/// Roles: frontend (the website's server, and the banner), partner (a recipient, its own data only), ops (staff through
-/// Swagger), system (internal back-end services). No endpoint but the health checks and Swagger answers without a key.
+/// Roles: frontend (the website's server), banner (the public key in the website's pages: its visitor's consent only),
+/// partner (a recipient, its own data only), ops (staff through Swagger), system (internal back-end services). No endpoint
+/// but the health checks, Swagger and the banner's public files (script, stylesheet, policy text, demo) answers without a key.
 /// </summary>
 public static class AccessMatrix
 {
@@ -42,9 +43,10 @@ public static class AccessMatrix
         ["GET /registry/record-of-processing"] =                           "ops system",
         ["GET /registry/record-of-processing.csv"] =                       "ops system",
         ["GET /consent/purposes"] =                                        "frontend ops system",
-        ["POST /consent/decisions"] =                                      "frontend ops",
-        ["GET /consent/subjects/{subjectType}/{subjectId}"] =              "frontend ops system",
-        ["POST /consent/subjects/{subjectType}/{subjectId}/withdrawals"] = "frontend ops",
+        ["POST /consent/decisions"] =                                      "frontend ops banner",
+        ["GET /consent/subjects/{subjectType}/{subjectId}"] =              "frontend ops system banner",
+        ["POST /consent/subjects/{subjectType}/{subjectId}/withdrawals"] = "frontend ops banner",
+        ["GET /banner/v1/config"] =                                        "frontend ops banner",
         ["GET /consent/subjects/{subjectType}/{subjectId}/history"] =      "ops system",
         ["POST /consent/subjects/visitor/{visitorId}/link"] =              "frontend ops",
         ["GET /consent/receipts/{receiptId:guid}"] =                       "frontend ops system",

@@ -43,7 +43,9 @@ public static class ApiKeyAuthentication
             .AddRolePolicy(Policies.AnyCaller)
             .AddRolePolicy(Policies.FrontendOrOps)
             .AddRolePolicy(Policies.NotPartner)
-            .AddRolePolicy(Policies.Partner);
+            .AddRolePolicy(Policies.Partner)
+            .AddRolePolicy(Policies.ConsentRecorders)
+            .AddRolePolicy(Policies.ConsentReaders);
         return builder;
     }
 

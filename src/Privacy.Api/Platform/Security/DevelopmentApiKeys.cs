@@ -13,6 +13,7 @@ public static class DevelopmentApiKeys
         ("dev-system-key", "dev-system", Roles.System, null),
         ("dev-partner-card-key", "dev-partner-card", Roles.Partner, "card-provider"),
         ("dev-partner-invoicing-key", "dev-partner-invoicing", Roles.Partner, "invoicing-partner"),
+        ("dev-banner-key", "dev-banner", Roles.Banner, null),
     ];
 
     internal static void AddTo(ApiKeyOptions options)

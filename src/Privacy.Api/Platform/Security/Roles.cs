@@ -15,7 +15,16 @@ public static class Roles
     /// <summary>Internal back-end services (booking, accounting) reporting to this one.</summary>
     public const string System = "system";
 
-    public static readonly IReadOnlyList<string> All = [Frontend, Partner, Ops, System];
+    /// <summary>
+    /// The consent banner's public key, shipped inside the website's pages (R7): it records and reads consent only for the
+    /// visitor id it presents, and it is rate-limited per client address.
+    /// </summary>
+    public const string Banner = "banner";
+
+    /// <summary>The server-side roles: their keys never leave the company's or a partner's servers.</summary>
+    public static readonly IReadOnlyList<string> ServerSide = [Frontend, Partner, Ops, System];
+
+    public static readonly IReadOnlyList<string> All = [.. ServerSide, Banner];
 }
 
 /// <summary>Authorization policies: each names the roles that may call an endpoint.</summary>
@@ -27,7 +36,7 @@ public static class Policies
     /// <summary>Ops and internal systems.</summary>
     public const string OpsOrSystem = "ops-or-system";
 
-    /// <summary>Every authenticated caller.</summary>
+    /// <summary>Every authenticated server-side caller (not the banner's public key).</summary>
     public const string AnyCaller = "any-caller";
 
     /// <summary>The website and ops: record consent on a person's behalf.</summary>
@@ -39,13 +48,21 @@ public static class Policies
     /// <summary>Everyone but partners: partners never see consent data.</summary>
     public const string NotPartner = "not-partner";
 
+    /// <summary>Those who record consent decisions: the website (server or banner, the banner for its visitor only) and ops.</summary>
+    public const string ConsentRecorders = "consent-recorders";
+
+    /// <summary>Those who read a subject's consent state: every caller but partners (the banner for its visitor only).</summary>
+    public const string ConsentReaders = "consent-readers";
+
     internal static readonly IReadOnlyDictionary<string, string[]> AllowedRoles = new Dictionary<string, string[]>
     {
         [Ops] = [Roles.Ops],
         [OpsOrSystem] = [Roles.Ops, Roles.System],
-        [AnyCaller] = [.. Roles.All],
+        [AnyCaller] = [.. Roles.ServerSide],
         [FrontendOrOps] = [Roles.Frontend, Roles.Ops],
         [NotPartner] = [Roles.Frontend, Roles.Ops, Roles.System],
         [Partner] = [Roles.Partner],
+        [ConsentRecorders] = [Roles.Frontend, Roles.Ops, Roles.Banner],
+        [ConsentReaders] = [Roles.Frontend, Roles.Ops, Roles.System, Roles.Banner],
     };
 }
