@@ -9,9 +9,9 @@ internal static class BannerTexts
     private static readonly Dictionary<(string Purpose, string Language), (string Name, string Description)> Texts = new()
     {
         [("cookies.necessary", "sv")] = ("Nödvändiga kakor",
-            "Behövs för att webbplatsen ska fungera: inloggning, varukorg och att komma ihåg ditt val här. Alltid på."),
+            "Behövs för att webbplatsen ska fungera: inloggning, varukorg och att komma ihåg ditt val här."),
         [("cookies.necessary", "en")] = ("Strictly necessary cookies",
-            "Needed for the website to work: signing in, the basket and remembering your choice here. Always on."),
+            "Needed for the website to work: signing in, the basket and remembering your choice here."),
         [("cookies.preferences", "sv")] = ("Inställningar",
             "Kommer ihåg dina inställningar, till exempel språk, mellan besöken."),
         [("cookies.preferences", "en")] = ("Preferences",

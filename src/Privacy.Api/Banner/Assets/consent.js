@@ -217,9 +217,11 @@
     });
   }
 
+  /** Withdraws what the banner asked for (not, say, a newsletter consent given elsewhere). */
   function withdrawAll() {
+    var asked = config.purposes.filter(function (p) { return !p.alwaysOn; }).map(function (p) { return p.key; });
     return call('POST', '/consent/subjects/visitor/' + visitor + '/withdrawals',
-      { all: true, channel: 'settings_page', language: language }).then(function (recorded) {
+      { purposes: asked, channel: 'settings_page', language: language }).then(function (recorded) {
       apply(recorded.state);
       return recorded;
     });
