@@ -28,7 +28,6 @@ public static class BannerApi
             .Validate(o => o.RateLimitPermits >= 1, "Banner:RateLimitPermits must be at least 1.")
             .Validate(o => o.RateLimitWindow >= TimeSpan.FromSeconds(1), "Banner:RateLimitWindow must be at least one second.")
             .Validate(o => o.AllowedOrigins.All(IsOrigin), "Banner:AllowedOrigins must be origins such as https://www.example.se (scheme, host, port; no path).")
-            .Validate(o => o.Purposes.Count > 0, "Banner:Purposes must name at least one purpose.")
             .ValidateOnStart();
         services.AddCors();
         services.AddOptions<CorsOptions>().Configure<IOptions<BannerOptions>>((cors, banner) => cors.AddPolicy(CorsPolicy, policy => policy
@@ -151,7 +150,7 @@ public static class BannerApi
             return LanguageProblem();
         }
 
-        var keys = options.Value.Purposes;
+        var keys = options.Value.EffectivePurposes.ToList();
         var purposes = await db.Set<Purpose>().AsNoTracking()
             .Where(p => keys.Contains(p.Key) && p.RetiredAt == null && (p.LegalBasis == LegalBasis.Consent || p.AlwaysOn))
             .Select(p => new { p.Key, p.Name, p.Description, p.AlwaysOn, p.LimitedByGpc })

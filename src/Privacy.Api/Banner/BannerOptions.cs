@@ -11,8 +11,16 @@ public sealed class BannerOptions
     /// </summary>
     public List<string> AllowedOrigins { get; set; } = [];
 
-    /// <summary>The purposes the banner asks about, in this order (default the three cookie purposes of the policy).</summary>
-    public List<string> Purposes { get; set; } = ["cookies.necessary", "cookies.preferences", "cookies.statistics"];
+    /// <summary>
+    /// The purposes the banner asks about, in this order. Empty: <see cref="DefaultPurposes"/>, the three cookie purposes of
+    /// the policy (a configured list replaces them; the binder would append to a list that started with them).
+    /// </summary>
+    public List<string> Purposes { get; set; } = [];
+
+    public static readonly IReadOnlyList<string> DefaultPurposes = ["cookies.necessary", "cookies.preferences", "cookies.statistics"];
+
+    /// <summary>What the banner asks about: the configured purposes, or the default ones.</summary>
+    public IReadOnlyList<string> EffectivePurposes => Purposes.Count > 0 ? Purposes : DefaultPurposes;
 
     /// <summary>
     /// Where the banner links for the policy; <c>{lang}</c> and <c>{version}</c> are replaced. Default: the current policy
