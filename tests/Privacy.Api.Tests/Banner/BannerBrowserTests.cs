@@ -160,9 +160,28 @@ public sealed class BannerBrowserTests(BrowsablePrivacyApiFactory factory, ITest
         Assert.Equal(1, await Factory.ScalarAsync(
             "SELECT count(*) FROM privacy.consent_events WHERE subject_id = $1 AND channel = 'SettingsPage'", VisitorId()!));
     }
+
+    [Fact]
+    public async Task GlobalPrivacyControlIsSentWithTheDecisionAndShown()
+    {
+        // Chromium has no GPC setting; the signal is what a browser that sends it exposes to pages.
+        ((OpenQA.Selenium.Chromium.ChromiumDriver)Page).ExecuteCdpCommand("Page.addScriptToEvaluateOnNewDocument", new Dictionary<string, object?>
+        {
+            ["source"] = "Object.defineProperty(Navigator.prototype, 'globalPrivacyControl', { get: () => true });",
+        });
+        Open("en");
+
+        var banner = Banner();
+        Assert.Contains("Global Privacy Control", banner.Text);
+        banner.FindElement(By.CssSelector("[data-action='accept-all']")).Click();
+
+        Browser.Until(_ => !BannerShown(), "the banner to close");
+        Assert.Equal(1, await Factory.ScalarAsync(
+            "SELECT count(*) FROM privacy.consent_events WHERE subject_id = $1 AND gpc AND gpc_source = 'flag'", VisitorId()!));
+    }
 }
 
-/// <summary>A material policy change in its own service (it changes the current policy version for every later test).</summary>
+/// <summary>A material policy change and an expired consent, in their own service (they move its clock and its current policy).</summary>
 public sealed class BannerPolicyChangeBrowserTests(BrowsablePrivacyApiFactory factory, ITestOutputHelper output)
     : BannerPage(factory, output), IClassFixture<BrowsablePrivacyApiFactory>
 {
@@ -186,6 +205,22 @@ public sealed class BannerPolicyChangeBrowserTests(BrowsablePrivacyApiFactory fa
         Assert.Contains("Vår integritetspolicy har ändrats", banner.Text);
         Assert.False(Has("cookies.statistics")); // consent under the old policy is no longer relied on
         Saved("banner-policy-changed");
+    }
+
+    [Fact]
+    public void AnExpiredConsentAsksAgain()
+    {
+        Open("en");
+        Banner().FindElement(By.CssSelector("[data-action='accept-all']")).Click();
+        Browser.Until(_ => !BannerShown(), "the banner to close");
+
+        Factory.Time.Advance(TimeSpan.FromDays(366)); // Consent:ValidityMonths is 12
+        Page.Navigate().Refresh();
+
+        var banner = Browser.Until(d => d.FindElement(By.CssSelector(".smc-banner[data-reason='expired']")), "the banner to ask again");
+        Assert.Contains("It is a year since you chose", banner.Text);
+        Assert.False(Has("cookies.statistics"));
+        Assert.Equal("not loaded", Page.FindElement(By.Id("statistics")).Text);
     }
 }
 
