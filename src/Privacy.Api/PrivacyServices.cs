@@ -94,6 +94,7 @@ public static class PrivacyServices
         var url = app.Urls.FirstOrDefault(u => u.StartsWith("http://", StringComparison.Ordinal)) ?? app.Urls.FirstOrDefault();
         Console.WriteLine();
         Console.WriteLine($"  Swagger UI:  {url}/swagger");
+        Console.WriteLine($"  Banner demo: {url}/banner/demo");
         Console.WriteLine("  Development API keys (header X-Api-Key; use Authorize in Swagger UI):");
         foreach (var (key, id, role, recipient) in DevelopmentApiKeys.Keys)
         {
