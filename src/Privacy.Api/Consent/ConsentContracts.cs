@@ -66,7 +66,10 @@ public sealed record SubjectRef(SubjectType Type, string Id);
 public sealed record ConsentPurposeResponse(string Key, string Name, string? Description, bool AlwaysOn, bool LimitedByGpc);
 
 /// <summary>A subject's consent now, per purpose.</summary>
-/// <param name="AskAgain">True when the banner should ask: a purpose never asked, expired, or needing re-consent.</param>
+/// <param name="AskAgain">
+/// True when the banner should ask: one of the purposes it asks about (<c>Banner:Purposes</c>) never asked, expired, or needing
+/// re-consent. Other consent purposes (the newsletter) are asked where they are offered, so they never make the banner show.
+/// </param>
 public sealed record ConsentStateResponse(
     SubjectRef Subject, string? CurrentPolicyVersion, bool AskAgain, IReadOnlyList<PurposeConsentState> Purposes);
 

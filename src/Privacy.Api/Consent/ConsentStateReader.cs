@@ -10,8 +10,11 @@ namespace Privacy.Api.Consent;
 /// policy version in effect, re-consent after a material change) is computed at every read.
 /// </summary>
 public sealed class ConsentStateReader(NpgsqlDataSource dataSource, ConsentStateCache cache, TimeProvider time,
-    IOptions<ConsentOptions> options)
+    IOptions<ConsentOptions> options, IOptions<Banner.BannerOptions> banner)
 {
+    /// <summary>What the banner asks about: only these decide <c>askAgain</c> (a newsletter never asked is not the banner's to ask).</summary>
+    private readonly HashSet<string> _bannerPurposes = [.. banner.Value.EffectivePurposes];
+
     /// <summary>
     /// The statement, also run by the benchmark harness through pgbench as the database's own limit.
     /// For a customer, the visitors linked to them count as the same person. Every row repeats the policy
@@ -151,7 +154,8 @@ public sealed class ConsentStateReader(NpgsqlDataSource dataSource, ConsentState
         }
 
         var purposes = stored.Purposes.Select(p => ToState(p, materialSince, now)).ToList();
-        var askAgain = purposes.Any(p => !p.AlwaysOn && (p.Status == ConsentStatus.NeverAsked || p.Expired || p.ReconsentRequired));
+        var askAgain = purposes.Any(p => !p.AlwaysOn && _bannerPurposes.Contains(p.Purpose)
+                                         && (p.Status == ConsentStatus.NeverAsked || p.Expired || p.ReconsentRequired));
         return new ConsentStateResponse(new SubjectRef(type, id), currentVersion, askAgain, purposes);
     }
 

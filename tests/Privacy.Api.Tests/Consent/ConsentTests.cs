@@ -16,6 +16,20 @@ public sealed class ConsentTests(PrivacyApiFactory factory) : IClassFixture<Priv
     private readonly HttpClient _ops = factory.Client(Roles.Ops);
 
     [Fact]
+    public async Task AnsweringTheBannersPurposesStopsItAskingThoughTheNewsletterWasNeverAsked()
+    {
+        var visitor = NewVisitorId();
+
+        var recorded = await _frontend.Record(Decision("visitor", visitor, [("cookies.preferences", "denied"), ("cookies.statistics", "granted")]));
+        var other = NewVisitorId();
+        await _frontend.Record(Decision("visitor", other, [("cookies.statistics", "granted")]));
+
+        Assert.False(recorded.GetProperty("state").GetProperty("askAgain").GetBoolean());
+        Assert.Equal("never_asked", recorded.GetProperty("state").Purpose("newsletter").GetProperty("status").GetString());
+        Assert.True((await _frontend.State("visitor", other)).GetProperty("askAgain").GetBoolean()); // preferences still unanswered
+    }
+
+    [Fact]
     public async Task AFirstVisitorHasNeverBeenAskedAndTheBannerShouldShow()
     {
         var state = await _frontend.State("visitor", NewVisitorId());
