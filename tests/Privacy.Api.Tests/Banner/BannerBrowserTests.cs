@@ -161,6 +161,23 @@ public sealed class BannerBrowserTests(BrowsablePrivacyApiFactory factory, ITest
             "SELECT count(*) FROM privacy.consent_events WHERE subject_id = $1 AND channel = 'SettingsPage'", VisitorId()!));
     }
 
+    [Theory]
+    [InlineData("sv")]
+    [InlineData("en")]
+    public void TheBannerAndTheSettingsDialogMeetWcag21AA(string lang)
+    {
+        Open(lang);
+        Banner();
+
+        var banner = Browser.AccessibilityViolations(".smc-banner");
+        Banner().FindElement(By.CssSelector("[data-action='choose']")).Click();
+        Browser.Until(d => d.FindElement(By.CssSelector(".smc-dialog")), "the settings dialog");
+        var dialog = Browser.AccessibilityViolations(".smc-dialog");
+
+        Assert.Empty(banner); // contrast, names, roles, labels (axe-core's WCAG 2.1 A and AA rules)
+        Assert.Empty(dialog);
+    }
+
     [Fact]
     public async Task GlobalPrivacyControlIsSentWithTheDecisionAndShown()
     {

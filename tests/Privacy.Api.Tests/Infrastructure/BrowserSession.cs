@@ -57,6 +57,27 @@ public sealed class BrowserSession : IDisposable
         service.SuppressInitialDiagnosticInformation = true;
         Driver = new ChromeDriver(service, options, TimeSpan.FromSeconds(60));
         Driver.Manage().Timeouts().PageLoad = TimeSpan.FromSeconds(30);
+        Driver.Manage().Timeouts().AsynchronousJavaScript = TimeSpan.FromSeconds(30);
+    }
+
+    /// <summary>
+    /// Runs axe-core (Deque's accessibility engine, bundled in its NuGet package) on the elements <paramref name="selector"/>
+    /// matches, against WCAG 2.1 A and AA, and returns each violation as "rule (impact): element".
+    /// </summary>
+    public IReadOnlyList<string> AccessibilityViolations(string selector)
+    {
+        Driver.ExecuteScript(new Deque.AxeCore.Commons.BundledAxeScriptProvider().GetScript());
+        var result = (string?)Driver.ExecuteAsyncScript("""
+            var done = arguments[arguments.length - 1];
+            axe.run(arguments[0], { runOnly: { type: 'tag', values: ['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa'] } })
+              .then(function (r) {
+                done(JSON.stringify(r.violations.flatMap(function (v) {
+                  return v.nodes.map(function (n) { return v.id + ' (' + v.impact + '): ' + n.target.join(' '); });
+                })));
+              })
+              .catch(function (e) { done(JSON.stringify(['axe failed: ' + e])); });
+            """, selector);
+        return System.Text.Json.JsonSerializer.Deserialize<string[]>(result ?? "[\"axe returned nothing\"]")!;
     }
 
     public ChromeDriver Driver { get; }

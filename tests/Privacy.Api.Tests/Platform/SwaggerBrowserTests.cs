@@ -29,6 +29,7 @@ public sealed class SwaggerBrowserTests(BrowsablePrivacyApiFactory factory, ITes
         dialog.FindElement(By.CssSelector(".auth-btn-wrapper .authorize")).Click();
         _browser.Until(d => d.FindElement(By.CssSelector(".modal-ux .auth-btn-wrapper .btn-done")), "the key to be accepted").Click();
         _browser.Until(d => d.FindElements(By.CssSelector(".modal-ux")).Count == 0, "the dialog to close");
+        output.WriteLine($"Screenshot: {_browser.Screenshot("swagger-authorized")}");
 
         // Run the export.
         ((IJavaScriptExecutor)page).ExecuteScript("arguments[0].scrollIntoView({block: 'center'});", export);
