@@ -8,8 +8,13 @@ namespace Privacy.Api.Consent;
 /// <summary>Granted or denied, and for state reads also never asked.</summary>
 public enum ConsentStatus
 {
+    /// <summary>The person consented to the purpose.</summary>
     Granted = 1,
+
+    /// <summary>The person refused, or withdrew, consent to the purpose (or Global Privacy Control denied it).</summary>
     Denied,
+
+    /// <summary>Only in state reads: no decision has been recorded for the purpose.</summary>
     NeverAsked,
 }
 

@@ -36,7 +36,10 @@ public sealed class PolicyVersion
 /// <summary>Whose consent: a customer (customer number) or an anonymous visitor (opaque id from the cookie).</summary>
 public enum SubjectType
 {
+    /// <summary>A customer, by customer number.</summary>
     Customer = 1,
+
+    /// <summary>An anonymous website visitor, by the opaque id in the consent cookie.</summary>
     Visitor,
 }
 
@@ -52,10 +55,19 @@ public enum ConsentEventKind
 /// <summary>Where the person made the decision.</summary>
 public enum ConsentChannel
 {
+    /// <summary>The cookie and consent banner on the website.</summary>
     Banner = 1,
+
+    /// <summary>The privacy settings page of the website or the customer account.</summary>
     SettingsPage,
+
+    /// <summary>A form where the person signed up (account, newsletter).</summary>
     SignupForm,
+
+    /// <summary>A link in an e-mail (e.g. unsubscribe).</summary>
     EmailLink,
+
+    /// <summary>Recorded by staff on the person's behalf (e.g. a request by phone or letter).</summary>
     Ops,
 }
 

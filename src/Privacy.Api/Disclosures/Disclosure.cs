@@ -7,11 +7,16 @@ namespace Privacy.Api.Disclosures;
 /// <summary>The ground on which personal data was disclosed (policy §"Utlämning").</summary>
 public enum LegalGround
 {
+    /// <summary>Needed to perform a contract with the customer (Art 6(1)(b)).</summary>
     Contract = 1,
+
+    /// <summary>Required by law (Art 6(1)(c)), e.g. bookkeeping or reports to authorities.</summary>
     LegalObligation,
 
     /// <summary>To establish, exercise or defend legal claims, incl. fraud prevention and credit risk.</summary>
     LegalClaims,
+
+    /// <summary>The customer consented to the disclosure (Art 6(1)(a)).</summary>
     Consent,
 }
 

@@ -28,6 +28,8 @@ public enum FollowUpStatus
 {
     /// <summary>Not acknowledged yet.</summary>
     Pending = 1,
+
+    /// <summary>The recipient reports it has done what was asked; final.</summary>
     Done,
 
     /// <summary>The recipient could not do it; <c>acknowledgementReason</c> says why.</summary>

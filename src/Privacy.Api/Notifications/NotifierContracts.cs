@@ -26,6 +26,8 @@ public enum MessageState
 
     /// <summary>Attempted and failed; the next attempt is scheduled.</summary>
     Retrying,
+
+    /// <summary>The recipient's endpoint accepted it (2xx).</summary>
     Delivered,
 
     /// <summary>Given up after the retry horizon; replay it once the recipient is fixed.</summary>

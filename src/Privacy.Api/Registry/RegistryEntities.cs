@@ -116,15 +116,23 @@ public enum LegalBasis
 /// <summary>Categories of data subjects.</summary>
 public enum DataSubjectType
 {
+    /// <summary>Customers: people with a customer number.</summary>
     Customer = 1,
+
+    /// <summary>Website visitors who are not (known to be) customers.</summary>
     Visitor,
 }
 
 /// <summary>Kinds of recipient (Art 4(9), 4(10), 28).</summary>
 public enum RecipientKind
 {
+    /// <summary>Processes the data on the company's behalf and instructions (Art 4(8), 28).</summary>
     Processor = 1,
+
+    /// <summary>Another controller that decides itself how it uses the data (Art 4(10)).</summary>
     ThirdParty,
+
+    /// <summary>An authority the data is given to, e.g. under a legal obligation.</summary>
     PublicAuthority,
 }
 

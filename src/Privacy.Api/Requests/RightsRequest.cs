@@ -33,22 +33,38 @@ public enum RequestType
 
 public enum RequestStatus
 {
+    /// <summary>Submitted; waiting for the requester's identity to be confirmed (Art 12(6)).</summary>
     Received = 1,
+
+    /// <summary>The identity is confirmed; the work has not started yet.</summary>
     IdentityVerified,
+
+    /// <summary>The tasks went out to the internal systems and recipients; waiting for their outcomes.</summary>
     InProgress,
+
+    /// <summary>Every task is done.</summary>
     Completed,
 
     /// <summary>Done except for what the law requires to keep (each kept thing with its legal ground and end date).</summary>
     PartiallyCompleted,
+
+    /// <summary>Rejected: identity not confirmed, or manifestly unfounded or excessive (Art 12(5)).</summary>
     Rejected,
 }
 
 /// <summary>How the request reached the company.</summary>
 public enum RequestChannel
 {
+    /// <summary>The website, for a signed-in customer.</summary>
     Web = 1,
+
+    /// <summary>By e-mail, entered by ops.</summary>
     Email,
+
+    /// <summary>By letter, entered by ops.</summary>
     Letter,
+
+    /// <summary>By phone, entered by ops.</summary>
     Phone,
 
     /// <summary>Not a data subject's request: the retention sweep erasing or anonymising data whose period ended (R6).</summary>
@@ -145,9 +161,16 @@ public enum TaskTargetKind
 /// <summary>What a task asks of its target.</summary>
 public enum TaskAction
 {
+    /// <summary>Erase the subject's data (Art 17).</summary>
     Erase = 1,
+
+    /// <summary>Keep the data only in a form that no longer identifies the subject.</summary>
     Anonymise,
+
+    /// <summary>Correct or complete the data with the request's changes (Art 16).</summary>
     Rectify,
+
+    /// <summary>Keep the data but stop processing it (Art 18).</summary>
     Restrict,
 
     /// <summary>Stop processing for the objected purpose.</summary>
@@ -159,8 +182,13 @@ public enum TaskAction
 
 public enum RequestTaskStatus
 {
+    /// <summary>Not reported yet.</summary>
     Pending = 1,
+
+    /// <summary>Reported done (for access and portability, with the data).</summary>
     Done,
+
+    /// <summary>Reported failed, with the reason; may be reported again.</summary>
     Failed,
 }
 

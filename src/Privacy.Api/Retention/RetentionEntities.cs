@@ -32,17 +32,29 @@ public enum RetentionTrigger
 /// <summary>What happens to the data when the period has run.</summary>
 public enum RetentionAction
 {
+    /// <summary>Erase the data when its period ends.</summary>
     Erase = 1,
+
+    /// <summary>Anonymise the data when its period ends, keeping what no longer identifies the subject.</summary>
     Anonymise,
 }
 
 /// <summary>Events internal systems report about a subject; each starts the clocks of the rules that wait for it.</summary>
 public enum ClockEventKind
 {
+    /// <summary>Data about the customer was collected (starts `collected` rules).</summary>
     Collected = 1,
+
+    /// <summary>The customer was last active (starts `last_activity` rules; a later one than `relationship_ended` means the relationship resumed).</summary>
     LastActivity,
+
+    /// <summary>The customer relationship ended (starts `relationship_ended` rules).</summary>
     RelationshipEnded,
+
+    /// <summary>A case the customer's data belongs to was closed (starts `completed` rules).</summary>
     CaseClosed,
+
+    /// <summary>A transaction with the customer; the end of its calendar year starts `end_of_transaction_year` rules (Bokföringslagen).</summary>
     Transaction,
 }
 
