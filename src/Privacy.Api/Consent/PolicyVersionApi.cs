@@ -30,6 +30,8 @@ public static class PolicyVersionApi
         group.MapGet("/{version}", Get)
             .WithName("GetPolicyVersion")
             .WithSummary("Read one policy version with its texts")
+            .WithDescription("Any published version, earlier, current or still to come, with its Swedish and English texts and their " +
+                             "SHA-256 hashes; `current` says whether it is the version in effect now.")
             .ProducesProblem(StatusCodes.Status404NotFound)
             .RequireAuthorization(Policies.NotPartner);
         group.MapPost("/", Publish)

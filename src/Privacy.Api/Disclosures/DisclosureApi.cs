@@ -30,6 +30,7 @@ public static class DisclosureApi
                 "customer_obligations", LegalGround.Contract, new DateTimeOffset(2026, 11, 25, 10, 0, 0, TimeSpan.Zero), "ORDER-88213")]))
             .WithValidation<RecordDisclosuresRequest>()
             .WithIdempotency()
+            .ProducesProblem(StatusCodes.Status422UnprocessableEntity)
             .RequireAuthorization(Policies.OpsOrSystem);
         disclosures.MapGet("/", List)
             .WithName("ListDisclosures")

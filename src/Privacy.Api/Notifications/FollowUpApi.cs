@@ -31,6 +31,8 @@ public static class FollowUpApi
             .WithDescription("`status`: pending, done or failed. `action`: rectify, erase, anonymise, restrict or consent_withdrawn. " +
                              "Oldest first, paged by id: pass a page's `next` as `after`. `webhookDeliveredAt` is when the recipient's " +
                              "endpoint accepted it (null while pending or when it only polls).")
+            .WithQueryValues<FollowUpStatus>("status")
+            .WithQueryValues<FollowUpAction>("action")
             .RequireAuthorization(Policies.OpsOrSystem);
         return routes;
     }

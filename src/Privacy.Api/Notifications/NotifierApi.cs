@@ -64,10 +64,14 @@ public static class NotifierApi
         var notifier = routes.MapGroup("/notifier").WithTags("Notifier").RequireAuthorization(Policies.Ops);
         notifier.MapGet("/endpoints", ListEndpoints)
             .WithName("ListWebhookEndpoints")
-            .WithSummary("List the recipients' webhook endpoints (never their secrets)");
+            .WithSummary("List the recipients' webhook endpoints (never their secrets)")
+            .WithDescription("Every registered endpoint, by recipient or internal system key: the URL, whether it is enabled (and why " +
+                             "not, e.g. after 410 Gone), and the id and validity of each signing secret. A secret's value is shown once only, " +
+                             "when it is created.");
         notifier.MapGet("/endpoints/{recipient}", GetEndpoint)
             .WithName("GetWebhookEndpoint")
             .WithSummary("Show a recipient's webhook endpoint and its secrets' validity (never their values)")
+            .WithDescription("404 when the recipient has no webhook endpoint (it may still poll its partner feed).")
             .ProducesProblem(StatusCodes.Status404NotFound);
         notifier.MapPut("/endpoints/{recipient}", SetEndpoint)
             .WithName("SetWebhookEndpoint")
@@ -82,6 +86,8 @@ public static class NotifierApi
         notifier.MapDelete("/endpoints/{recipient}", DeleteEndpoint)
             .WithName("DeleteWebhookEndpoint")
             .WithSummary("Stop sending webhooks to a recipient (it can still poll its feed); its secrets are destroyed")
+            .WithDescription("Removes the endpoint and its signing secrets (audited). Follow-ups stay in the recipient's partner feed; " +
+                             "registering an endpoint again creates a new secret.")
             .ProducesProblem(StatusCodes.Status404NotFound);
         notifier.MapPost("/endpoints/{recipient}/secrets", RotateSecret)
             .WithName("RotateWebhookSecret")
@@ -93,14 +99,21 @@ public static class NotifierApi
             .ProducesProblem(StatusCodes.Status404NotFound);
         notifier.MapGet("/status", Status)
             .WithName("GetNotifierStatus")
-            .WithSummary("The relay per recipient: pending, retrying and dead-lettered messages, the last error, and the lag");
+            .WithSummary("The relay per recipient: pending, retrying and dead-lettered messages, the last error, and the lag")
+            .WithDescription("One row per active recipient and internal system (and any retired one that still has an endpoint): its " +
+                             "endpoint and whether it is enabled, pending, retrying and dead-lettered messages, the oldest undelivered one, " +
+                             "the lag (seconds the most overdue message has waited past its due time), the last delivery and the last " +
+                             "error. The totals come first: the first place to look when a partner says it missed something.");
         notifier.MapGet("/messages", ListMessages)
             .WithName("ListOutboxMessages")
             .WithSummary("Outbox messages by recipient and state (pending, retrying, delivered, dead_lettered), with the last error")
-            .WithDescription("Oldest first, paged by id: pass a page's `next` as `after`.");
+            .WithDescription("Oldest first, paged by id: pass a page's `next` as `after`.")
+            .WithQueryValues<MessageState>("state");
         notifier.MapPost("/messages/{id:long}/replay", Replay)
             .WithName("ReplayOutboxMessage")
             .WithSummary("Send a dead-lettered message again (same webhook-id), from now on a fresh retry schedule")
+            .WithDescription("Only a dead letter can be replayed (409 while it is still retried or once delivered). It keeps its " +
+                             "`webhook-id`, so a recipient that did store it can drop the duplicate; the retry horizon counts from now. Audited.")
             .ProducesProblem(StatusCodes.Status404NotFound)
             .ProducesProblem(StatusCodes.Status409Conflict);
         return routes;

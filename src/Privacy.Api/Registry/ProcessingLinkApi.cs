@@ -26,7 +26,9 @@ public static class ProcessingLinkApi
         group.MapGet("/", List)
             .WithName("ListProcessingLinks")
             .WithSummary("List purpose × category × recipient links")
-            .WithDescription("Filter by purpose, category or recipient key. A link without a recipient is internal processing only.")
+            .WithDescription("Filter by purpose, category or recipient key. A link without a recipient is internal processing only. " +
+                             "Active links only, unless `includeRetired=true`.")
+            .ProducesProblem(StatusCodes.Status400BadRequest)
             .RequireAuthorization(Policies.AnyCaller);
         group.MapPost("/", Create)
             .WithName("CreateProcessingLink")

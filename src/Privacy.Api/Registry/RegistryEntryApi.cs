@@ -31,10 +31,12 @@ public static class RegistryEntryApi<TKind, TEntity, TRequest, TResponse>
             .WithName("List" + pluralName)
             .WithSummary($"List {plural}")
             .WithDescription($"Active {plural}, ordered by key; `includeRetired=true` adds retired ones.")
+            .ProducesProblem(StatusCodes.Status400BadRequest)
             .RequireAuthorization(Policies.AnyCaller);
         group.MapGet("/{key}", Get)
             .WithName("Get" + TKind.OperationName)
             .WithSummary($"Read one {TKind.Singular}")
+            .WithDescription($"The {TKind.Singular} with this key, active or retired (`retiredAt` is set once it is retired).")
             .ProducesProblem(StatusCodes.Status404NotFound)
             .RequireAuthorization(Policies.AnyCaller);
         group.MapPost("/", Create)

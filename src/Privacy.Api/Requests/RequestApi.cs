@@ -52,15 +52,23 @@ public static class RequestApi
             .WithSummary("Open, due-soon and overdue requests for ops")
             .WithDescription("`due`: open (every open request), due_soon (open and due within `Requests:DueSoonDays`, default 7 days) or " +
                              "overdue (open past its due date, the extension counted). `status` filters by status. Oldest first; pass `next` as `after`.")
+            .WithQueryValues<RequestStatus>("status")
+            .WithQueryValues("due", ("open", "Every open request."), ("due_soon", "Open and due within Requests:DueSoonDays (default 7 days)."),
+                ("overdue", "Open past its due date, the extension counted."))
             .RequireAuthorization(Policies.Ops);
         requests.MapGet("/{id:guid}", Get)
             .WithName("GetRightsRequest")
             .WithSummary("A request with its history (every transition, actor and time) and its tasks")
+            .WithDescription("`transitions` lists every status change with actor, time and reason; `tasks` what each internal system " +
+                             "and recipient was asked to do, with its outcome; `dueAt` and `extendedDueAt` the deadline (Art 12(3)).")
             .ProducesProblem(StatusCodes.Status404NotFound)
             .RequireAuthorization(Policies.FrontendOrOps);
         requests.MapPost("/{id:guid}/identity-verification", VerifyIdentity)
             .WithName("VerifyRequesterIdentity")
             .WithSummary("Confirm the requester's identity (Art 12(6)); the request then goes to every system and recipient holding the data")
+            .WithDescription("Only a `received` request (409 otherwise). `method` records how the identity was checked. The request " +
+                             "moves on and its tasks are created: one per internal system, and a follow-up per recipient in the subject's " +
+                             "disclosure log.")
             .WithRequestExample(new VerifyIdentityRequest("Signed letter checked against the customer record"))
             .WithValidation<VerifyIdentityRequest>()
             .ProducesProblem(StatusCodes.Status404NotFound)
@@ -69,6 +77,8 @@ public static class RequestApi
         requests.MapPost("/{id:guid}/rejection", Reject)
             .WithName("RejectRightsRequest")
             .WithSummary("Reject a request: identity not confirmed (Art 12(6)), or manifestly unfounded or excessive (Art 12(5))")
+            .WithDescription("`identity_not_confirmed` only while the request is `received`; `manifestly_unfounded` and `excessive` also " +
+                             "once the identity is verified (409 otherwise). The requester is told, with the ground and the reason.")
             .WithRequestExample(new RejectRightsRequest(RejectionGround.IdentityNotConfirmed, "No answer to two requests for identification"))
             .WithValidation<RejectRightsRequest>()
             .ProducesProblem(StatusCodes.Status404NotFound)
@@ -77,6 +87,8 @@ public static class RequestApi
         requests.MapPost("/{id:guid}/extension", Extend)
             .WithName("ExtendRightsRequest")
             .WithSummary("Extend the deadline once by one or two months with the reason the requester is told (Art 12(3))")
+            .WithDescription("Only an open request, and only once (409 otherwise). `extendedDueAt` becomes the deadline; the requester " +
+                             "is told the new date and the reason.")
             .WithRequestExample(new ExtendRightsRequest(2, "The request covers twelve years of bookings across three systems"))
             .WithValidation<ExtendRightsRequest>()
             .ProducesProblem(StatusCodes.Status404NotFound)
@@ -85,6 +97,8 @@ public static class RequestApi
         requests.MapPost("/{id:guid}/closure", Close)
             .WithName("CloseRightsRequest")
             .WithSummary("Close an in-progress request whose tasks have not all completed, with the reason")
+            .WithDescription("Only an `in_progress` request (409 otherwise). It ends `partially_completed` while a task is not done or " +
+                             "data is kept by law (`completed` otherwise), with the reason as its resolution; the requester is told.")
             .WithRequestExample(new CloseRightsRequest("The booking system was retired; its data was deleted with it"))
             .WithValidation<CloseRightsRequest>()
             .ProducesProblem(StatusCodes.Status404NotFound)
@@ -97,12 +111,15 @@ public static class RequestApi
                              "disclosure log) with dates, the source, the consent history, what the systems returned, the subject's rights " +
                              "and the right to complain to IMY. Only once the identity is confirmed (Art 12(6)).")
             .Produces<AccessReport>(StatusCodes.Status200OK, "application/json", "text/html")
+            .WithQueryValues("format", ("json", "The report as JSON (the default)."), ("html", "A readable page in the request's language."))
             .ProducesProblem(StatusCodes.Status404NotFound)
             .ProducesProblem(StatusCodes.Status409Conflict)
             .RequireAuthorization(Policies.FrontendOrOps);
         requests.MapGet("/{id:guid}/export", Export)
             .WithName("GetPortabilityExport")
             .WithSummary("The Art 20 export of a portability request: the data the subject provided and what the systems returned, as JSON")
+            .WithDescription("Only for a portability request whose requester's identity is confirmed (409 for another type of request, " +
+                             "or before confirmation). Machine-readable, for the subject to take elsewhere.")
             .ProducesProblem(StatusCodes.Status404NotFound)
             .ProducesProblem(StatusCodes.Status409Conflict)
             .RequireAuthorization(Policies.FrontendOrOps);
@@ -118,6 +135,9 @@ public static class RequestApi
         requests.MapPost("/tasks/{taskId:long}/outcome", ReportOutcome)
             .WithName("ReportTaskOutcome")
             .WithSummary("Report an internal system's task as done (with the data, for access and portability) or failed (with the reason)")
+            .WithDescription("Only an internal system's task: a recipient's completes with its follow-up's acknowledgement (404 here). " +
+                             "A key bound to a system answers only that system's tasks (another's: 404). 409 once the task is done or the " +
+                             "request closed; a failed task may be reported again. When every task is done the request completes.")
             .WithRequestExample(new TaskOutcomeRequest(RequestTaskStatus.Done, null, null))
             .WithValidation<TaskOutcomeRequest>()
             .ProducesProblem(StatusCodes.Status404NotFound)

@@ -37,6 +37,9 @@ public static class RetentionApi
         retention.MapGet("/rules", ListRules)
             .WithName("ListRetentionRules")
             .WithSummary("Every retention rule: category × purpose, period, what starts the clock, erase or anonymise, legal reference, note")
+            .WithDescription("Ordered by purpose, then category. `store` names the service's own store a rule applies to (consent " +
+                             "proofs, rights request records, notification delivery, request deduplication); null for data the internal " +
+                             "systems hold. Categories processed for a purpose without a rule are listed by GET /retention/gaps.")
             .RequireAuthorization(Policies.Ops);
         retention.MapPut("/rules/{purpose}/{category}", SetRule)
             .WithName("SetRetentionRule")
@@ -54,11 +57,15 @@ public static class RetentionApi
         retention.MapDelete("/rules/{purpose}/{category}", DeleteRule)
             .WithName("DeleteRetentionRule")
             .WithSummary("Remove a rule (audited): the category is then kept for that purpose and reported as a gap")
+            .WithDescription("The audit entry keeps the rule as it was; PUT sets it again. Every customer's schedule is evaluated again " +
+                             "at the next sweep.")
             .ProducesProblem(StatusCodes.Status404NotFound)
             .RequireAuthorization(Policies.Ops);
         retention.MapGet("/gaps", ListGaps)
             .WithName("ListRetentionGaps")
             .WithSummary("Categories processed for a purpose (active registry links) without a retention rule")
+            .WithDescription("Each gap is data kept for that purpose with no end: set a rule with PUT /retention/rules/{purpose}/{category}. " +
+                             "An empty list means every processed category has a period.")
             .RequireAuthorization(Policies.Ops);
         retention.MapPost("/clock-events", ReportClockEvents)
             .WithName("ReportClockEvents")
@@ -75,6 +82,8 @@ public static class RetentionApi
         retention.MapPost("/holds", PlaceHold)
             .WithName("PlaceLegalHold")
             .WithSummary("Place a legal hold on a customer's data (or one category): never swept while it lasts")
+            .WithDescription("Without `category` the hold covers all the customer's data; with `endsAt` it ends by itself, otherwise when " +
+                             "released. The dry run and the customer's schedule show what it keeps. Audited (the entry names the hold, not the customer).")
             .WithRequestExample(new PlaceLegalHold("100234", null, "Dispute over invoice 2026-118; claim filed with the district court", null))
             .WithValidation<PlaceLegalHold>()
             .WithIdempotency()
@@ -82,10 +91,13 @@ public static class RetentionApi
         retention.MapGet("/holds", ListHolds)
             .WithName("ListLegalHolds")
             .WithSummary("Legal holds, newest first; `customerNumber` to filter, `active=true` for those in force")
+            .WithDescription("At most 1,000. A hold is in force until it is released or its `endsAt` passes.")
+            .ProducesProblem(StatusCodes.Status400BadRequest)
             .RequireAuthorization(Policies.Ops);
         retention.MapPost("/holds/{id:long}/release", ReleaseHold)
             .WithName("ReleaseLegalHold")
             .WithSummary("Release a legal hold (audited): what it kept is swept at the next round if its period has ended")
+            .WithDescription("Only a hold in force (409 once released or ended). The reason goes into the audit log.")
             .WithRequestExample(new ReleaseLegalHold("The dispute was settled"))
             .WithValidation<ReleaseLegalHold>()
             .ProducesProblem(StatusCodes.Status404NotFound)
@@ -104,6 +116,10 @@ public static class RetentionApi
         retention.MapPost("/sweeps", Sweep)
             .WithName("RunRetentionSweep")
             .WithSummary("Run the sweep now (it also runs in the background every Retention:Interval)")
+            .WithDescription("Due customers become erasure or anonymisation requests on the `retention` channel (tasks to internal " +
+                             "systems, follow-ups to recipients), and the service's own stores drop what has expired, in bounded batches. " +
+                             "Answers what was done. Safe while the background sweep runs: each customer is taken by one sweep only. " +
+                             "GET /retention/dry-run shows the same without doing it.")
             .RequireAuthorization(Policies.Ops);
         return routes;
     }
