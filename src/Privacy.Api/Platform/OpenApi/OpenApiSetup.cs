@@ -173,6 +173,7 @@ public static class OpenApiSetup
 
             if (metadata.OfType<IAllowAnonymous>().Any())
             {
+                operation.Description = $"**No API key needed.**\n\n{operation.Description}".Trim();
                 return;
             }
 
