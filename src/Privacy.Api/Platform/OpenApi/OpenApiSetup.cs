@@ -66,7 +66,14 @@ public static class OpenApiSetup
                 Name = ApiKeyOptions.HeaderName,
                 Description = ApiKeyDescription,
             });
-            options.IncludeXmlComments(typeof(OpenApiSetup).Assembly);
+            // Record and enum docs become schema descriptions. The file is built and published with the service
+            // (GenerateDocumentationFile); without it the document just has fewer descriptions.
+            var xmlDocs = Path.ChangeExtension(typeof(OpenApiSetup).Assembly.Location, ".xml");
+            if (File.Exists(xmlDocs))
+            {
+                options.IncludeXmlComments(xmlDocs);
+            }
+
             options.SchemaFilter<EnumSchemaFilter>();
             options.DocumentFilter<FeatureTagsDocumentFilter>();
             options.OperationFilter<AuthorizationOperationFilter>();
