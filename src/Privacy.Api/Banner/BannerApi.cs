@@ -9,6 +9,7 @@ using Microsoft.Extensions.Options;
 using Privacy.Api.Consent;
 using Privacy.Api.Platform.Database;
 using Privacy.Api.Platform.Idempotency;
+using Privacy.Api.Platform.OpenApi;
 using Privacy.Api.Platform.Security;
 using Privacy.Api.Registry;
 
@@ -101,12 +102,14 @@ public static class BannerApi
                              "the visitor id in a first-party cookie, honours Global Privacy Control, and exposes `window.consent` " +
                              "(`has(purpose)`, `onChange(fn)`, `openSettings()`, the `consentchange` event). Public: no key needed to fetch it.")
             .Produces<string>(StatusCodes.Status200OK, "text/javascript")
+            .AnswersWithoutDatabase()
             .AllowAnonymous();
         banner.MapGet("/v1/consent.css", Stylesheet)
             .WithName("GetBannerStylesheet")
             .WithSummary("The consent banner's stylesheet")
             .WithDescription("Loaded by the script itself; all rules are scoped to `.smc-` classes so the site's own styles are untouched.")
             .Produces<string>(StatusCodes.Status200OK, "text/css")
+            .AnswersWithoutDatabase()
             .AllowAnonymous();
         banner.MapGet("/v1/config", GetConfig)
             .WithName("GetBannerConfig")
@@ -133,6 +136,7 @@ public static class BannerApi
             .Produces<string>(StatusCodes.Status200OK, "text/html")
             .ProducesValidationProblem()
             .ProducesProblem(StatusCodes.Status404NotFound)
+            .AnswersWithoutDatabase()
             .AllowAnonymous();
         return routes;
     }

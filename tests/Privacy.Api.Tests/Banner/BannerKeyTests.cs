@@ -108,6 +108,20 @@ public sealed class BannerKeyTests(BannerKeyTests.Factory factory) : IClassFixtu
     }
 
     [Fact]
+    public async Task SwaggerTellsWhichOperationsTheBannerKeyMayCallAndThatTheyAreRateLimited()
+    {
+        var paths = JsonDocument.Parse(await factory.Client(null).GetStringAsync("/swagger/v1/swagger.json")).RootElement.GetProperty("paths");
+
+        var limited = paths.EnumerateObject()
+            .SelectMany(p => p.Value.EnumerateObject().Select(o => (Name: $"{o.Name.ToUpperInvariant()} {p.Name}", Operation: o.Value)))
+            .Where(o => o.Operation.GetProperty("responses").TryGetProperty("429", out _))
+            .Select(o => o.Name).Order().ToArray();
+
+        Assert.Equal(["GET /banner/v1/config", "GET /consent/subjects/{subjectType}/{subjectId}", "POST /consent/decisions",
+            "POST /consent/subjects/{subjectType}/{subjectId}/withdrawals"], limited);
+    }
+
+    [Fact]
     public async Task TheScriptIsPublicCachedAndRevalidated()
     {
         var anonymous = factory.Client(null);

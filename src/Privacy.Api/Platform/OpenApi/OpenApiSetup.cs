@@ -21,6 +21,8 @@ public static class OpenApiSetup
                      "Ops change it; every caller may read it."),
         ("Consent", "Consent with proof (Art 7): the purposes the banner shows, decisions and withdrawals, a subject's current " +
                     "state and full history, visitor → customer links, receipts, and the published privacy policy versions."),
+        ("Banner", "The website's consent banner: the script and stylesheet a page includes with one tag, what the banner shows " +
+                   "(read with the public banner key), the policy page it links to, and a demo page in Development."),
         ("Disclosures", "The disclosure log: what personal data was given to which recipient, for which purpose and on which ground. " +
                         "Checked against the registry; append-only."),
         ("Follow-ups", "Art 19: telling the recipients that were given a customer's data to rectify, erase, anonymise or restrict it, " +
@@ -197,6 +199,12 @@ public static class OpenApiSetup
             operation.Responses.TryAdd("403", Problem(roles.Count > 0
                 ? $"The key's role may not call this endpoint (allowed: {string.Join(", ", roles)})."
                 : "The key's role may not call this endpoint."));
+            if (roles.Contains(Roles.Banner))
+            {
+                operation.Responses.TryAdd("429", Problem("With the public banner key only: this client address has used up its requests for " +
+                                                          "now (Banner:RateLimitPermits per Banner:RateLimitWindow); retry after `Retry-After` seconds."));
+            }
+
             if (roles.Count > 0)
             {
                 operation.Description = $"**Roles allowed: {string.Join(", ", roles)}.**\n\n{operation.Description}".Trim();
