@@ -8,6 +8,7 @@ using Privacy.Api.Disclosures;
 using Privacy.Api.Notifications;
 using Privacy.Api.Platform.Database;
 using Privacy.Api.Platform.Idempotency;
+using Privacy.Api.Platform.Logging;
 using Privacy.Api.Platform.OpenApi;
 using Privacy.Api.Platform.Problems;
 using Privacy.Api.Platform.Security;
@@ -23,6 +24,7 @@ public static class PrivacyServices
 {
     public static WebApplicationBuilder AddPrivacyServices(this WebApplicationBuilder builder)
     {
+        builder.AddPrivacyLogging();
         builder.Services.AddSingleton(TimeProvider.System);
         builder.Services.AddHttpContextAccessor();
         builder.Services.ConfigureHttpJsonOptions(options => ConfigureJson(options.SerializerOptions));
@@ -46,6 +48,7 @@ public static class PrivacyServices
 
     public static WebApplication UsePrivacyPipeline(this WebApplication app)
     {
+        app.UseRequestLogging();
         app.UseProblemHandling();
         app.UsePrivacyOpenApi();
         app.UseCors(); // the website's pages calling with the banner key (Banner:AllowedOrigins)

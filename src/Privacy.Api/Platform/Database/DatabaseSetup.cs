@@ -31,11 +31,13 @@ public static class DatabaseSetup
 
     /// <summary>
     /// Statements the service runs again and again are prepared once per physical connection
-    /// (Npgsql auto-prepare), unless the connection string says otherwise.
+    /// (Npgsql auto-prepare), unless the connection string says otherwise. PostgreSQL's error details are never
+    /// included, whatever the connection string says: they quote row values ("Key (email)=(…) already exists") and
+    /// exceptions get logged.
     /// </summary>
     private static string WithDefaults(string connectionString)
     {
-        var builder = new NpgsqlConnectionStringBuilder(connectionString);
+        var builder = new NpgsqlConnectionStringBuilder(connectionString) { IncludeErrorDetail = false };
         if (!connectionString.Contains("Max Auto Prepare", StringComparison.OrdinalIgnoreCase))
         {
             builder.MaxAutoPrepare = 64;
