@@ -122,6 +122,7 @@ public class PrivacyApiFactory : WebApplicationFactory<Program>, IAsyncLifetime
         builder.UseSetting($"ApiKeys:Keys:{index}:Hash", ApiKeyAuthentication.Hash(BookingSystemKey));
         builder.UseSetting($"ApiKeys:Keys:{index}:System", "booking");
 
+        builder.ConfigureLogging(SuiteLog.AddTo); // every record, for the suite-wide scan (Logging/LogScanTests)
         builder.ConfigureServices(services =>
         {
             services.RemoveAll<TimeProvider>();
