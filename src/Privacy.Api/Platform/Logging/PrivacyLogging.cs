@@ -49,7 +49,12 @@ public static partial class PrivacyLogging
             builder.Logging.AddFilter(category, LogLevel.None);
         }
 
-        if (!builder.Environment.IsDevelopment())
+        if (builder.Environment.IsDevelopment())
+        {
+            // Readable lines, each followed by its scopes (trace id, request id).
+            builder.Logging.AddSimpleConsole(options => options.IncludeScopes = true);
+        }
+        else
         {
             builder.Logging.AddJsonConsole(options =>
             {
