@@ -119,7 +119,8 @@ internal sealed class ProblemExceptionHandler(ILogger<ProblemExceptionHandler> l
                     "A text value holds a character that is not allowed (U+0000).");
                 return true;
             case var e when IsDatabaseUnavailable(e) || LostItsSession(e):
-                logger.LogWarning("The database is unavailable: {Error}", e.GetType().Name);
+                logger.LogWarning("The database is unavailable: {Error} {SqlState}", e.GetType().Name,
+                    Chain(e).OfType<PostgresException>().FirstOrDefault()?.SqlState);
                 context.Response.Headers.RetryAfter = "5";
                 await ProblemHandling.WriteProblem(context, StatusCodes.Status503ServiceUnavailable, "Service unavailable",
                     "The database is unavailable; retry shortly.");
@@ -167,7 +168,8 @@ internal sealed class ProblemExceptionHandler(ILogger<ProblemExceptionHandler> l
         Chain(exception).Any(e => e is PostgresException postgres && postgres.SqlState == sqlState);
 
     private static bool IsDatabaseUnavailable(Exception exception) => Chain(exception).Any(e =>
-        e is NpgsqlException { IsTransient: true } or System.Net.Sockets.SocketException or TimeoutException
+        e is NpgsqlException { IsTransient: true } or System.Net.Sockets.SocketException
+            or TimeoutException and not System.Text.RegularExpressions.RegexMatchTimeoutException // a pattern's bound is not the database
         || e is PostgresException { SqlState: PostgresErrorCodes.AdminShutdown or PostgresErrorCodes.CannotConnectNow or PostgresErrorCodes.CrashShutdown }
         // A write that reached a standby, or a primary being demoted, during a failover: retry shortly.
         || e is PostgresException { SqlState: PostgresErrorCodes.ReadOnlySqlTransaction });
