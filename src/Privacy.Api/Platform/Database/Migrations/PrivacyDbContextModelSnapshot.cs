@@ -696,6 +696,10 @@ namespace Privacy.Api.Platform.Database.Migrations
                     b.HasKey("Id")
                         .HasName("pk_outbox_messages");
 
+                    b.HasIndex("DeadLetteredAt")
+                        .HasDatabaseName("ix_outbox_messages_dead_lettered")
+                        .HasFilter("dead_lettered_at IS NOT NULL");
+
                     b.HasIndex("DeliveredAt")
                         .HasDatabaseName("ix_outbox_messages_delivered")
                         .HasFilter("delivered_at IS NOT NULL");
