@@ -6,6 +6,7 @@ using Privacy.Api.Banner;
 using Privacy.Api.Consent;
 using Privacy.Api.Disclosures;
 using Privacy.Api.Notifications;
+using Privacy.Api.Operations;
 using Privacy.Api.Platform.Database;
 using Privacy.Api.Platform.Idempotency;
 using Privacy.Api.Platform.Logging;
@@ -43,6 +44,7 @@ public static class PrivacyServices
         builder.AddNotifications();
         builder.Services.AddRequests();
         builder.Services.AddRetention();
+        builder.AddOperations();
         return builder;
     }
 
@@ -79,6 +81,7 @@ public static class PrivacyServices
         app.MapRequestApi();
         app.MapRetentionApi();
         app.MapAuditApi();
+        app.MapOperationsApi();
         return app;
     }
 

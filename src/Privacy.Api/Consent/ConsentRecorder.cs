@@ -7,6 +7,7 @@ using Microsoft.Extensions.Options;
 using Npgsql;
 using Privacy.Api.Audit;
 using Privacy.Api.Notifications;
+using Privacy.Api.Operations;
 using Privacy.Api.Platform.Database;
 using Privacy.Api.Platform.Security;
 using Privacy.Api.Registry;
@@ -24,6 +25,7 @@ public sealed class ConsentRecorder(
     AuditTrail audit,
     FollowUps followUps,
     TimeProvider time,
+    PrivacyMetrics metrics,
     IOptions<ConsentOptions> options)
 {
     public const string GpcHeader = "Sec-GPC";
@@ -207,6 +209,8 @@ public sealed class ConsentRecorder(
             after = await states.ReadAsync(reader, type, id, cancellationToken);
         }
 
+        // Counted once committed: an outer transaction (the idempotency filter's) may still roll back, and a replay never gets here.
+        AfterCommit.Run(db.Database, () => metrics.ConsentRecorded(kind, channel, gpc));
         if (owned is not null)
         {
             await owned.CommitAsync(cancellationToken);

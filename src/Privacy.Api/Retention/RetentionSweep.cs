@@ -4,6 +4,7 @@ using Microsoft.Extensions.Options;
 using Npgsql;
 using Privacy.Api.Audit;
 using Privacy.Api.Consent;
+using Privacy.Api.Operations;
 using Privacy.Api.Platform.Database;
 using Privacy.Api.Platform.Security;
 using Privacy.Api.Requests;
@@ -27,7 +28,7 @@ public sealed record StoreSweep(string Store, string Purpose, string Category, s
 /// </summary>
 public sealed class RetentionSweep(
     PrivacyDbContext db, RetentionSchedules schedules, RequestWorkflow workflow, AuditTrail audit, TimeProvider time,
-    IOptions<RetentionOptions> options, IOptions<ConsentOptions> consentOptions)
+    PrivacyMetrics metrics, IOptions<RetentionOptions> options, IOptions<ConsentOptions> consentOptions)
 {
     public const string Actor = "retention-sweep";
 
@@ -84,6 +85,7 @@ public sealed class RetentionSweep(
 
         await db.SaveChangesAsync(cancellationToken);
         await transaction.CommitAsync(cancellationToken);
+        metrics.CustomersSwept(customers.Count, swept.Sum(s => s.Categories.Count));
         return swept;
     }
 
@@ -133,6 +135,7 @@ public sealed class RetentionSweep(
                     var (changed, last) = await OwnDataStores.ApplyBatchAsync(connection, npgsqlTransaction, store, rule.Trigger, at, now, cursor,
                         options.Value.StoreBatchSize, cancellationToken);
                     await transaction.CommitAsync(cancellationToken);
+                    metrics.StoreRowsSwept(store.Name, changed);
                     rows += changed;
                     if (last is null)
                     {
@@ -190,6 +193,15 @@ public sealed class RetentionSweeper(IServiceScopeFactory scopes, IOptions<Reten
 
     /// <summary>One full sweep: every due customer (a scope per batch), then (when <paramref name="stores"/>) the own stores.</summary>
     public static async Task<(int Subjects, IReadOnlyList<StoreSweep> Stores)> SweepOnceAsync(
+        IServiceScopeFactory scopes, RetentionOptions options, bool stores, CancellationToken cancellationToken)
+    {
+        var result = await SweepAsync(scopes, options, stores, cancellationToken);
+        await using var scope = scopes.CreateAsyncScope();
+        scope.ServiceProvider.GetRequiredService<PrivacyMetrics>().SweepCompleted(scope.ServiceProvider.GetRequiredService<TimeProvider>().GetUtcNow());
+        return result;
+    }
+
+    private static async Task<(int Subjects, IReadOnlyList<StoreSweep> Stores)> SweepAsync(
         IServiceScopeFactory scopes, RetentionOptions options, bool stores, CancellationToken cancellationToken)
     {
         var subjects = 0;

@@ -93,6 +93,8 @@ public static class AccessMatrix
         ["POST /retention/sweeps"] =                                       "ops",
         ["GET /audit/entries"] =                                           "ops",
         ["GET /audit/verify"] =                                            "ops",
+        ["GET /metrics"] =                                                 "ops",
+        ["GET /operations/dashboard"] =                                    "ops",
     };
 
     public static string[] RolesFor(string method, string pattern) =>

@@ -71,7 +71,8 @@ public static class DatabaseSetup
     public static void ConfigureDbContext(DbContextOptionsBuilder options, NpgsqlDataSource dataSource) =>
         options
             .UseNpgsql(dataSource, npgsql => npgsql.MigrationsHistoryTable("__ef_migrations_history", PrivacyDbContext.Schema))
-            .UseSnakeCaseNamingConvention();
+            .UseSnakeCaseNamingConvention()
+            .AddInterceptors(AfterCommit.Interceptor);
 }
 
 /// <summary>Database settings.</summary>
