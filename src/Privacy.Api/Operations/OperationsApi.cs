@@ -1,3 +1,4 @@
+using System.Data.Common;
 using System.Diagnostics.Metrics;
 using Microsoft.AspNetCore.Http.HttpResults;
 using OpenTelemetry.Metrics;
@@ -74,9 +75,20 @@ public static class OperationsApi
     }
 
     /// <summary>Refreshes the database figures the gauges read, then lets the exporter write the scrape.</summary>
-    public static async Task Scrape(HttpContext http, OperationsFigures figures, PrometheusScrape exporter, CancellationToken cancellationToken)
+    public static async Task Scrape(HttpContext http, OperationsFigures figures, PrometheusScrape exporter, ILogger<PrometheusScrape> logger,
+        CancellationToken cancellationToken)
     {
-        await figures.CurrentAsync(cancellationToken);
+        try
+        {
+            await figures.CurrentAsync(cancellationToken);
+        }
+        catch (DbException exception)
+        {
+            // The request and runtime metrics matter most while the database is in trouble: the scrape goes on with the last
+            // figures read, and privacy_operations_figures_age_seconds shows how old they are. (The message names no person.)
+            logger.LogWarning(exception, "Reading the operations figures failed; the scrape reports the last ones read");
+        }
+
         await exporter.WriteAsync(http);
     }
 

@@ -46,6 +46,8 @@ public sealed class PrivacyMetrics
             "Outbox messages given up after the retry horizon, waiting for a replay.");
         meter.CreateObservableGauge("privacy.outbox.oldest_pending.age", () => Figure(figures, f => f.Outbox.OldestPendingAgeSeconds), "s",
             "How long the oldest pending outbox message has waited: the relay's lag.");
+        meter.CreateObservableGauge("privacy.operations.figures.age", () => Figure(figures, f => Math.Round((time.GetUtcNow() - f.At).TotalSeconds, 3)), "s",
+            "How old the database figures these gauges report are; beyond Operations:FiguresCacheDuration the last read failed.");
         meter.CreateObservableGauge("privacy.retention.due", () => Figure(figures, f => f.RetentionDueNow), "{customer}",
             "Customers whose next retention end has come and whom the sweep has not yet evaluated.");
     }

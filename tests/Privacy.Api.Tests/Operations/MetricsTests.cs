@@ -184,6 +184,33 @@ public sealed partial class MetricsTests(PrivacyApiFactory factory, ITestOutputH
     }
 
     [Fact]
+    public async Task WhileTheFiguresCannotBeReadTheScrapeGoesOnWithTheLastOnesAndTheirAge()
+    {
+        PastTheFiguresCache();
+        var fresh = await Scrape();
+        Assert.Equal(0, fresh.Sum("privacy_operations_figures_age_seconds"));
+        await factory.ScalarAsync("ALTER TABLE privacy.retention_subjects RENAME TO retention_subjects_away; SELECT 1");
+        Scraped stale;
+        try
+        {
+            // Act
+            factory.Time.Advance(TimeSpan.FromSeconds(42));
+            stale = await Scrape();
+        }
+        finally
+        {
+            await factory.ScalarAsync("ALTER TABLE privacy.retention_subjects_away RENAME TO retention_subjects; SELECT 1");
+        }
+
+        // Assert
+        Assert.Equal(42, stale.Sum("privacy_operations_figures_age_seconds"));
+        Assert.Equal(fresh.Sum("privacy_outbox_pending"), stale.Sum("privacy_outbox_pending"));
+        Assert.Contains(stale.Series, s => s.Name == "http_server_request_duration_seconds_count");
+        factory.Time.Advance(TimeSpan.FromSeconds(1));
+        Assert.Equal(0, (await Scrape()).Sum("privacy_operations_figures_age_seconds"));
+    }
+
+    [Fact]
     public async Task TheDashboardShowsTheFiguresTheGaugesReport()
     {
         using (var response = await _ops.PostJson("/requests", new { type = "objection", channel = "letter", purpose = "anonymous_statistics",
