@@ -211,6 +211,28 @@ public sealed partial class MetricsTests(PrivacyApiFactory factory, ITestOutputH
     }
 
     [Fact]
+    public async Task AnotherHostInTheSameProcessIsNotReported()
+    {
+        await using var other = factory.WithWebHostBuilder(_ => { });
+        var otherFrontend = other.CreateClient();
+        otherFrontend.DefaultRequestHeaders.Add(ApiKeyOptions.HeaderName, PrivacyApiFactory.Keys[Roles.Frontend]);
+        var before = await Scrape();
+
+        // Act: a decision through the other host (the tests' factories share a process, as instances never do in production)
+        using (var response = await otherFrontend.PostJson("/consent/decisions",
+                   ConsentRequests.Decision("visitor", ConsentRequests.NewVisitorId(), [("newsletter", "granted")])))
+        {
+            Assert.Equal(HttpStatusCode.Created, response.StatusCode);
+        }
+
+        // Assert: this host's scrape has neither the other's count nor a second copy of each of its own series
+        var after = await Scrape();
+        Assert.Equal(0, Delta(before, after, "privacy_consent_events_total"));
+        Assert.Single(after.Series, s => s.Name == "privacy_outbox_pending");
+        Assert.Equal(0, Delta(before, after, "http_server_request_duration_seconds_count", ("http_route", "/consent/decisions")));
+    }
+
+    [Fact]
     public async Task TheDashboardShowsTheFiguresTheGaugesReport()
     {
         using (var response = await _ops.PostJson("/requests", new { type = "objection", channel = "letter", purpose = "anonymous_statistics",
