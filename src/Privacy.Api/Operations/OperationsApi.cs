@@ -14,6 +14,7 @@ public static class OperationsApi
         The OpenTelemetry metrics in the Prometheus text format: HTTP requests by route template (`http_server_request_duration_seconds`),
         runtime figures, and the service's own (`privacy_*`): consent events committed, open and overdue rights requests, the outbox's
         pending and dead-lettered messages and its oldest pending message's age, the retention backlog and the sweep's progress.
+        When the database cannot be read the scrape still answers, with the last figures; `privacy_operations_figures_age_seconds` says how old.
         Labels hold kinds, channels, route templates and store names only, never a customer number, visitor id or e-mail address.
         The database figures are read at most once per `Operations:FiguresCacheDuration` (5 s), whatever the number of scrapers.
 
@@ -112,8 +113,8 @@ public static class OperationsApi
 }
 
 /// <summary>
-/// The OpenTelemetry exporter's scrape as a request delegate for the <c>/metrics</c> endpoint: mapped as a route handler, the
-/// endpoint has its authorization policy and OpenAPI description like any other (the exporter's own mapping would have neither).
+/// The OpenTelemetry exporter's scrape as a request delegate for the <c>/metrics</c> route handler, which is GET only and described
+/// in OpenAPI like any other endpoint (the exporter's own mapping answers every method and is missing from the document).
 /// </summary>
 public sealed class PrometheusScrape(IServiceProvider services)
 {
