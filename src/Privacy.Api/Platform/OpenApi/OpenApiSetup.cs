@@ -36,6 +36,8 @@ public static class OpenApiSetup
         ("Retention", "How long data is kept (Art 5(1)(e)): rules per category × purpose, gaps, clock events from internal systems, " +
                       "legal holds, a customer's schedule, the dry run and the sweep."),
         ("Audit", "The append-only audit log of every change, sealed into a SHA-256 hash chain, and its verification."),
+        ("Operations", "For ops and monitoring: the Prometheus scrape of the service's metrics and the dashboard with the same figures " +
+                       "(rights requests open and overdue, the notifier's backlog and lag, the retention sweep, consent decisions)."),
     ];
 
     private static readonly string ApiKeyDescription =
