@@ -18,7 +18,7 @@ public static class OpenApiSetup
         ("Caller", "Check an API key: which key id, role and recipient the service takes it for."),
         ("Registry", "The processing registry (Art 30): data categories, purposes with their legal basis, recipients, internal " +
                      "systems, and the purpose × category × recipient links between them; the record of processing activities as JSON or CSV. " +
-                     "Ops change it; every caller may read it."),
+                     "Ops change it; every server-side key may read it."),
         ("Consent", "Consent with proof (Art 7): the purposes the banner shows, decisions and withdrawals, a subject's current " +
                     "state and full history, visitor → customer links, receipts, and the published privacy policy versions."),
         ("Banner", "The website's consent banner: the script and stylesheet a page includes with one tag, what the banner shows " +
@@ -46,7 +46,9 @@ public static class OpenApiSetup
         "retention, webhook endpoints, audit.\n" +
         "- **system** — internal back-end services: record disclosures, raise follow-ups, report clock events and task outcomes.\n" +
         "- **frontend** — the website's server: record and withdraw consent, read consent state, submit a signed-in customer's request.\n" +
-        "- **partner** — a recipient's system, bound to that recipient: read its own feed, acknowledge its follow-ups; never consent data.\n\n" +
+        "- **partner** — a recipient's system, bound to that recipient: read its own feed, acknowledge its follow-ups; never consent data.\n" +
+        "- **banner** — the public key in the website's pages: the banner's configuration, and consent for the visitor id it presents " +
+        "only; rate-limited per client address.\n\n" +
         "In Development: " + string.Join(", ", DevelopmentApiKeys.Keys.Select(k =>
             $"`{k.Key}` ({k.Role}{(k.Recipient is null ? "" : $", recipient {k.Recipient}")})")) + ". " +
         "Elsewhere, ask for a key of your role. A missing or unknown key answers 401; a role the operation does not allow, 403.";
