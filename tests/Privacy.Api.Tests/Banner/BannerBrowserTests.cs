@@ -1,4 +1,7 @@
 using System.Net.Http.Json;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Hosting;
+using Microsoft.AspNetCore.Http;
 using OpenQA.Selenium;
 using OpenQA.Selenium.Interactions;
 using Privacy.Api.Platform.Security;
@@ -295,5 +298,92 @@ public abstract class BannerPage(BrowsablePrivacyApiFactory factory, ITestOutput
         command.Parameters.AddWithValue(visitorId);
         command.Parameters.AddWithValue(kind);
         return (string?)await command.ExecuteScalarAsync() ?? "";
+    }
+}
+
+/// <summary>
+/// The banner as the website includes it: a page of another origin (the website) loading the script from the service and
+/// calling it across origins with the public key. Only an origin in Banner:AllowedOrigins may: the browser enforces CORS.
+/// </summary>
+public sealed class BannerOnTheWebsitesOriginBrowserTests(BannerOnTheWebsitesOriginBrowserTests.WebsiteFactory factory, ITestOutputHelper output)
+    : BannerPage(factory, output), IClassFixture<BannerOnTheWebsitesOriginBrowserTests.WebsiteFactory>
+{
+    /// <summary>The service, and a website on two other origins: http://localhost:P (allowed) and http://127.0.0.2:Q (not).</summary>
+    public sealed class WebsiteFactory : BrowsablePrivacyApiFactory
+    {
+        private WebApplication? _website;
+
+        public string AllowedOrigin { get; private set; } = "";
+
+        public string OtherOrigin { get; private set; } = "";
+
+        public override async Task InitializeAsync()
+        {
+            var builder = WebApplication.CreateSlimBuilder();
+            builder.WebHost.UseKestrel(options =>
+            {
+                options.Listen(System.Net.IPAddress.Loopback, 0);
+                options.Listen(System.Net.IPAddress.Parse("127.0.0.2"), 0);
+            });
+            _website = builder.Build();
+            _website.MapGet("/", (HttpContext http) => Results.Content($$"""
+                <!doctype html>
+                <html lang="sv"><head><meta charset="utf-8"><title>Smultronsites</title>
+                <script src="{{ServiceUrl}}/banner/v1/consent.js" data-key="{{Keys[Privacy.Api.Platform.Security.Roles.Banner]}}" defer></script>
+                </head><body><h1>Smultronsites</h1><p id="statistics">not loaded</p>
+                <script type="text/plain" data-consent="cookies.statistics">document.getElementById('statistics').textContent = 'loaded';</script>
+                </body></html>
+                """, "text/html; charset=utf-8"));
+            await _website.StartAsync();
+            var ports = _website.Urls.Select(u => new Uri(u)).ToList();
+            AllowedOrigin = $"http://localhost:{ports.Single(u => u.Host == "127.0.0.1").Port}";
+            OtherOrigin = $"http://127.0.0.2:{ports.Single(u => u.Host == "127.0.0.2").Port}";
+            await base.InitializeAsync();
+        }
+
+        /// <summary>The service's address, known once it listens (the page asks for it per request).</summary>
+        private string ServiceUrl => BaseUrl;
+
+        public override async Task DisposeAsync()
+        {
+            await base.DisposeAsync();
+            if (_website is not null)
+            {
+                await _website.DisposeAsync();
+            }
+        }
+
+        protected override void ConfigureWebHost(Microsoft.AspNetCore.Hosting.IWebHostBuilder builder)
+        {
+            base.ConfigureWebHost(builder);
+            builder.UseSetting("Banner:AllowedOrigins:0", AllowedOrigin);
+        }
+    }
+
+    [Fact]
+    public async Task TheWebsitesPageRecordsConsentAcrossOrigins()
+    {
+        Page.Navigate().GoToUrl(factory.AllowedOrigin + "/");
+
+        var banner = Banner();
+        Assert.Contains("Vi använder kakor", banner.Text);
+        Saved("banner-on-the-websites-origin");
+        banner.FindElement(By.CssSelector("[data-action='accept-all']")).Click();
+
+        Browser.Until(_ => !BannerShown(), "the banner to close");
+        var visitor = VisitorId(); // a first-party cookie of the website's origin
+        Assert.NotNull(visitor);
+        Assert.Equal("cookies.necessary=true cookies.preferences=true cookies.statistics=true", await LatestChoices(visitor, "Decision"));
+        Assert.Equal("loaded", Page.FindElement(By.Id("statistics")).Text);
+    }
+
+    [Fact]
+    public void APageOfAnotherOriginCannotUseTheKey()
+    {
+        Page.Navigate().GoToUrl(factory.OtherOrigin + "/");
+
+        Browser.Until(d => d.FindElement(By.CssSelector("html[data-consent-ready='failed']")), "the browser to refuse the cross-origin call");
+        Assert.False(BannerShown());
+        Assert.False(Has("cookies.statistics"));
     }
 }
