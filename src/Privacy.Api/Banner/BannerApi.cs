@@ -159,14 +159,18 @@ public static class BannerApi
             .Where(p => keys.Contains(p.Key) && p.RetiredAt == null && (p.LegalBasis == LegalBasis.Consent || p.AlwaysOn))
             .Select(p => new { p.Key, p.Name, p.Description, p.AlwaysOn, p.LimitedByGpc })
             .ToListAsync(cancellationToken);
-        var policy = await PolicyVersionApi.CurrentAsync(db, time.GetUtcNow(), cancellationToken);
+        var now = time.GetUtcNow();
+        var policy = await db.Set<PolicyVersion>().AsNoTracking().Where(v => v.EffectiveFrom <= now).OrderByDescending(v => v.EffectiveFrom)
+            .Select(v => new { v.Version, v.EffectiveFrom }).FirstOrDefaultAsync(cancellationToken); // not the texts: every page load asks
         var listed = purposes.OrderBy(p => keys.IndexOf(p.Key)).Select(p =>
         {
             var (name, description) = BannerTexts.Describe(p.Key, language, p.Name, p.Description);
             return new BannerPurposeResponse(p.Key, name, description, p.AlwaysOn, p.LimitedByGpc);
         }).ToList();
-        return TypedResults.Ok(new BannerConfigResponse(language, policy?.Version, policy?.EffectiveFrom, PolicyLink(http, options.Value, language, policy?.Version),
-            consent.Value.ValidityMonths, listed));
+        // Each page load asks; a minute in the browser's cache spares the service most of them without hiding a new policy for long.
+        http.Response.Headers.CacheControl = "private, max-age=60";
+        return TypedResults.Ok(new BannerConfigResponse(language, policy?.Version, policy?.EffectiveFrom,
+            PolicyLink(http, options.Value, language, policy?.Version), consent.Value.ValidityMonths, listed));
     }
 
     public static async Task<Results<ContentHttpResult, ValidationProblem, ProblemHttpResult>> GetPolicy(

@@ -212,9 +212,10 @@ public sealed class BannerPolicyChangeBrowserTests(BrowsablePrivacyApiFactory fa
         Banner().FindElement(By.CssSelector("[data-action='accept-all']")).Click();
         Browser.Until(_ => !BannerShown(), "the banner to close");
 
+        var version = $"banner-{Guid.NewGuid():N}"[..20];
         using var published = await Factory.Client(Roles.Ops).PostAsJsonAsync("/consent/policy-versions", new
         {
-            version = $"banner-{Guid.NewGuid():N}"[..20], effectiveFrom = Factory.Time.GetUtcNow().AddHours(1), material = true,
+            version, effectiveFrom = Factory.Time.GetUtcNow().AddHours(1), material = true,
             summary = "New recipient.", textSv = "Ny integritetspolicy.", textEn = "New privacy policy.",
         });
         Assert.Equal(System.Net.HttpStatusCode.Created, published.StatusCode);
@@ -225,6 +226,16 @@ public sealed class BannerPolicyChangeBrowserTests(BrowsablePrivacyApiFactory fa
         Assert.Contains("Vår integritetspolicy har ändrats", banner.Text);
         Assert.False(Has("cookies.statistics")); // consent under the old policy is no longer relied on
         Saved("banner-policy-changed");
+
+        // Answering again records the decision under the new version (not the one in a cached configuration), and that holds.
+        banner.FindElement(By.CssSelector("[data-action='accept-all']")).Click();
+        Browser.Until(_ => !BannerShown(), "the banner to close");
+        Assert.Equal(1, await Factory.ScalarAsync(
+            "SELECT count(*) FROM privacy.consent_events WHERE subject_id = $1 AND policy_version = $2", VisitorId()!, version));
+        Page.Navigate().Refresh();
+        Browser.Until(d => d.FindElement(By.CssSelector("html[data-consent-ready='true']")), "the banner to read the consent");
+        Assert.False(BannerShown());
+        Assert.True(Has("cookies.statistics"));
     }
 
     [Fact]

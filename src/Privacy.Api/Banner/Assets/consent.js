@@ -77,6 +77,7 @@
   var dialogEl = null;
   var returnFocus = null;
   var reason = null;      // why the banner is shown: new, changed, expired
+  var currentVersion = null; // the policy version in effect, as the visitor's state last said
   var resolveReady;
   var ready = new Promise(function (resolve) { resolveReady = resolve; });
 
@@ -135,6 +136,9 @@
   // ---- state ----------------------------------------------------------------------------------------------------------
 
   function apply(state) {
+    if (state && state.currentPolicyVersion) {
+      currentVersion = state.currentPolicyVersion; // fresher than the configuration, which the browser may cache for a minute
+    }
     purposes = {};
     var next = {};
     (state ? state.purposes : []).forEach(function (p) {
@@ -203,7 +207,7 @@
       choices: config.purposes.map(function (p) {
         return { purpose: p.key, status: p.alwaysOn || grant.indexOf(p.key) >= 0 ? 'granted' : 'denied' };
       }),
-      policyVersion: config.policyVersion,
+      policyVersion: currentVersion || config.policyVersion,
       channel: channel,
       notice: { id: 'banner-v1-' + language, text: noticeText() },
       language: language,
