@@ -54,7 +54,10 @@ internal sealed class ServiceUnderTest : IAsyncDisposable
         start.Environment["ASPNETCORE_ENVIRONMENT"] = "Production";
         start.Environment["ConnectionStrings__Privacy"] = connectionString;
         start.Environment["Consent__ProofHashKey"] = Convert.ToBase64String("benchmark-proof-hash-key-32-bytes!!"u8.ToArray());
-        start.Environment["Logging__LogLevel__Default"] = "Warning";
+        // Warning keeps the harness's terminal readable. PRIVACY_BENCH_SERVICE_LOG_LEVEL=Information logs as production does (one
+        // JSON line per request); the service's standard output is then drained unread, as a log collector's pipe would be.
+        var logLevel = Environment.GetEnvironmentVariable("PRIVACY_BENCH_SERVICE_LOG_LEVEL");
+        start.Environment["Logging__LogLevel__Default"] = string.IsNullOrEmpty(logLevel) ? "Warning" : logLevel;
         // Production refuses http and loopback webhook endpoints; the outbox-relay scenario's receiver is both.
         start.Environment["Notifier__AllowHttp"] = "true";
         start.Environment["Notifier__AllowPrivateNetworks"] = "true";
@@ -88,7 +91,13 @@ internal sealed class ServiceUnderTest : IAsyncDisposable
                 Console.Error.WriteLine($"  [service] exited unexpectedly with code {process.ExitCode}");
             }
         };
-        process.OutputDataReceived += (_, e) => { if (e.Data is not null) Console.Error.WriteLine($"  [service] {e.Data}"); };
+        process.OutputDataReceived += (_, e) =>
+        {
+            if (e.Data is not null && string.IsNullOrEmpty(logLevel))
+            {
+                Console.Error.WriteLine($"  [service] {e.Data}");
+            }
+        };
         process.ErrorDataReceived += (_, e) => { if (e.Data is not null) Console.Error.WriteLine($"  [service] {e.Data}"); };
         process.BeginOutputReadLine();
         process.BeginErrorReadLine();
