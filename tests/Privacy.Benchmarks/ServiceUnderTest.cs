@@ -122,33 +122,10 @@ internal sealed class ServiceUnderTest : IAsyncDisposable
         return long.Parse(line.Split(' ', StringSplitOptions.RemoveEmptyEntries)[1], CultureInfo.InvariantCulture) / 1024.0;
     }
 
-    private async Task WaitReadyAsync(CancellationToken cancellationToken)
-    {
-        using var http = new HttpClient();
-        for (var attempt = 0; attempt < 240; attempt++)
-        {
-            if (_process.HasExited)
-            {
-                throw new InvalidOperationException($"The service exited with {_process.ExitCode} while starting.");
-            }
-
-            try
-            {
-                if ((await http.GetAsync($"{BaseUrl}/health/ready", cancellationToken)).IsSuccessStatusCode)
-                {
-                    return;
-                }
-            }
-            catch (HttpRequestException)
-            {
-                // not listening yet
-            }
-
-            await Task.Delay(500, cancellationToken);
-        }
-
-        throw new TimeoutException("The service did not become ready within two minutes.");
-    }
+    private Task WaitReadyAsync(CancellationToken cancellationToken) =>
+        Loopback.WaitReadyAsync(BaseUrl, _process, 240, TimeSpan.FromMilliseconds(500),
+            code => $"The service exited with {code} while starting.", "The service did not become ready within two minutes.",
+            cancellationToken);
 
     public async ValueTask DisposeAsync()
     {

@@ -159,8 +159,7 @@ public static class BannerApi
             .Where(p => keys.Contains(p.Key) && p.RetiredAt == null && (p.LegalBasis == LegalBasis.Consent || p.AlwaysOn))
             .Select(p => new { p.Key, p.Name, p.Description, p.AlwaysOn, p.LimitedByGpc })
             .ToListAsync(cancellationToken);
-        var now = time.GetUtcNow();
-        var policy = await db.Set<PolicyVersion>().AsNoTracking().Where(v => v.EffectiveFrom <= now).OrderByDescending(v => v.EffectiveFrom)
+        var policy = await PolicyVersionApi.InEffect(db, time.GetUtcNow())
             .Select(v => new { v.Version, v.EffectiveFrom }).FirstOrDefaultAsync(cancellationToken); // not the texts: every page load asks
         var listed = purposes.OrderBy(p => keys.IndexOf(p.Key)).Select(p =>
         {
@@ -181,7 +180,7 @@ public static class BannerApi
             return LanguageProblem();
         }
 
-        var policy = await PolicyVersionApi.CurrentAsync(db, time.GetUtcNow(), cancellationToken);
+        var policy = await PolicyVersionApi.InEffect(db, time.GetUtcNow()).FirstOrDefaultAsync(cancellationToken);
         if (policy is null)
         {
             return TypedResults.Problem(statusCode: StatusCodes.Status404NotFound, title: "Not found", detail: "No policy version is in effect yet.");

@@ -125,14 +125,12 @@ public static class PolicyVersionApi
         PublishedBy = publishedBy,
     };
 
-    /// <summary>The policy version in effect at <paramref name="now"/>, with its texts (null before the first one).</summary>
-    internal static Task<PolicyVersion?> CurrentAsync(PrivacyDbContext db, DateTimeOffset now, CancellationToken cancellationToken) =>
-        db.Set<PolicyVersion>().AsNoTracking().Where(v => v.EffectiveFrom <= now).OrderByDescending(v => v.EffectiveFrom)
-            .FirstOrDefaultAsync(cancellationToken);
+    /// <summary>The versions in effect at <paramref name="now"/>, the current one first: each caller projects what it needs.</summary>
+    internal static IQueryable<PolicyVersion> InEffect(PrivacyDbContext db, DateTimeOffset now) =>
+        db.Set<PolicyVersion>().AsNoTracking().Where(v => v.EffectiveFrom <= now).OrderByDescending(v => v.EffectiveFrom);
 
     private static Task<string?> CurrentVersion(PrivacyDbContext db, DateTimeOffset now, CancellationToken cancellationToken) =>
-        db.Set<PolicyVersion>().AsNoTracking().Where(v => v.EffectiveFrom <= now).OrderByDescending(v => v.EffectiveFrom)
-            .Select(v => v.Version).FirstOrDefaultAsync(cancellationToken);
+        InEffect(db, now).Select(v => v.Version).FirstOrDefaultAsync(cancellationToken);
 
     private static PolicyVersionResponse ToResponse(PolicyVersion v, bool current) =>
         new(v.Version, v.EffectiveFrom, v.Material, v.Summary, current, v.TextSvSha256, v.TextEnSha256, v.PublishedAt, v.TextSv, v.TextEn);

@@ -27,6 +27,39 @@ internal static class Loopback
         return (builder.Build(), $"http://127.0.0.1:{port}");
     }
 
+    /// <summary>
+    /// Polls <c>{baseUrl}/health/ready</c> until it answers 2xx, <paramref name="attempts"/> times <paramref name="delay"/> apart;
+    /// fails at once when <paramref name="process"/> exits, saying <paramref name="exited"/>, and with <paramref name="timedOut"/> at the end.
+    /// </summary>
+    public static async Task WaitReadyAsync(string baseUrl, System.Diagnostics.Process process, int attempts, TimeSpan delay,
+        Func<int, string> exited, string timedOut, CancellationToken cancellationToken)
+    {
+        using var http = new HttpClient();
+        for (var attempt = 0; attempt < attempts; attempt++)
+        {
+            if (process.HasExited)
+            {
+                throw new InvalidOperationException(exited(process.ExitCode));
+            }
+
+            try
+            {
+                if ((await http.GetAsync($"{baseUrl}/health/ready", cancellationToken)).IsSuccessStatusCode)
+                {
+                    return;
+                }
+            }
+            catch (HttpRequestException)
+            {
+                // not listening yet
+            }
+
+            await Task.Delay(delay, cancellationToken);
+        }
+
+        throw new TimeoutException(timedOut);
+    }
+
     /// <summary>The repository root: the nearest folder above <paramref name="start"/> holding Privacy.slnx.</summary>
     public static string Repository(string start)
     {

@@ -117,33 +117,10 @@ internal sealed class Nginx : IAsyncDisposable
             """;
     }
 
-    private async Task WaitReadyAsync(CancellationToken cancellationToken)
-    {
-        using var http = new HttpClient();
-        for (var attempt = 0; attempt < 40; attempt++)
-        {
-            if (_process.HasExited)
-            {
-                throw new InvalidOperationException($"nginx exited with {_process.ExitCode} while starting; see {Folder}/error.log.");
-            }
-
-            try
-            {
-                if ((await http.GetAsync($"{BaseUrl}/health/ready", cancellationToken)).IsSuccessStatusCode)
-                {
-                    return;
-                }
-            }
-            catch (HttpRequestException)
-            {
-                // not listening yet
-            }
-
-            await Task.Delay(250, cancellationToken);
-        }
-
-        throw new TimeoutException("nginx did not answer the readiness check within ten seconds.");
-    }
+    private Task WaitReadyAsync(CancellationToken cancellationToken) =>
+        Loopback.WaitReadyAsync(BaseUrl, _process, 40, TimeSpan.FromMilliseconds(250),
+            code => $"nginx exited with {code} while starting; see {Folder}/error.log.",
+            "nginx did not answer the readiness check within ten seconds.", cancellationToken);
 
     public async ValueTask DisposeAsync()
     {

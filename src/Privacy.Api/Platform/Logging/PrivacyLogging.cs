@@ -83,8 +83,9 @@ public static partial class PrivacyLogging
         {
             using var scope = logger.BeginScope(new RequestScope(context.TraceIdentifier));
             var started = Stopwatch.GetTimestamp();
-            // Routing ran before this middleware; the exception handler clears the endpoint, so it is read now.
-            var route = RouteOf(context);
+            // Routing ran before this middleware; the exception handler clears the endpoint, so it is read now (its route text
+            // only when a line is written: most requests' lines are at Debug, off in production).
+            var endpoint = context.GetEndpoint();
             try
             {
                 await next(context);
@@ -98,7 +99,7 @@ public static partial class PrivacyLogging
                     : LogLevel.Debug;
                 if (logger.IsEnabled(level))
                 {
-                    LogRequest(logger, level, context.Request.Method, route, context.Response.StatusCode, elapsed.TotalMilliseconds,
+                    LogRequest(logger, level, context.Request.Method, RouteOf(endpoint), context.Response.StatusCode, elapsed.TotalMilliseconds,
                         context.RequestAborted.IsCancellationRequested ? " (client went away)" : "");
                 }
             }
@@ -107,9 +108,9 @@ public static partial class PrivacyLogging
     }
 
     /// <summary>The endpoint's route template ("/retention/subjects/{customerNumber}/schedule"); never the path itself.</summary>
-    private static string RouteOf(HttpContext context) => context.GetEndpoint() switch
+    private static string RouteOf(Endpoint? endpoint) => endpoint switch
     {
-        RouteEndpoint endpoint => "/" + endpoint.RoutePattern.RawText?.TrimStart('/'),
+        RouteEndpoint route => "/" + route.RoutePattern.RawText?.TrimStart('/'),
         { DisplayName: { } name } => name,
         _ => "(no endpoint)",
     };
