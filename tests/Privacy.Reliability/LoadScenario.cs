@@ -136,7 +136,7 @@ internal sealed class LoadScenario(Options options, string dll, string connectio
                 _disclosed.Add(customer);
                 var raised = await Ack<JsonElement>(http, fleet, "follow-ups", HttpMethod.Post, "/follow-ups", "bench-ops", new
                 {
-                    customerNumber = customer, action = "rectify", corrections = new Dictionary<string, string> { ["name"] = "Anna Andersson" },
+                    customerNumber = customer, action = "rectify", corrections = new Dictionary<string, string> { ["user.name"] = "Anna Andersson" },
                     reason = "Reliability suite", reference = $"reliability:{customer}",
                 }, stop);
                 foreach (var followUp in raised?.GetProperty("followUps").EnumerateArray() ?? default)

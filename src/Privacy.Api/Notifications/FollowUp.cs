@@ -61,7 +61,7 @@ public sealed class FollowUp
     /// <summary>For a withdrawn consent: the purposes the recipient may no longer process for.</summary>
     public List<string> Purposes { get; set; } = [];
 
-    /// <summary>For rectification: field → new value (JSON object); the recipient needs them to correct its copy.</summary>
+    /// <summary>For rectification: registry category → new value (JSON object), only of categories the recipient was given.</summary>
     public string? Corrections { get; set; }
 
     public string? Reason { get; set; }

@@ -1,10 +1,12 @@
 using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.EntityFrameworkCore;
+using Privacy.Api.Disclosures;
 using Privacy.Api.Platform.Database;
 using Privacy.Api.Platform.Idempotency;
 using Privacy.Api.Platform.OpenApi;
 using Privacy.Api.Platform.Security;
 using Privacy.Api.Platform.Validation;
+using Privacy.Api.Registry;
 
 namespace Privacy.Api.Notifications;
 
@@ -19,11 +21,16 @@ public static class FollowUpApi
             .WithSummary("Tell the recipients holding a customer's data to rectify, erase, anonymise or restrict it")
             .WithDescription("Art 19: one follow-up per recipient the disclosure log says was given the data (limited to `recipient` and " +
                              "`categories` when given), each in that partner's feed and sent to its webhook. 200 with none when no " +
-                             "recipient holds the data. Rights requests raise these themselves; this is for cases handled by ops.")
-            .WithRequestExample(new RaiseFollowUpRequest("100234", FollowUpAction.Rectify, ["user.contact.email"], null,
-                new Dictionary<string, string?> { ["email"] = "new.address@example.com" }, "The customer corrected the address", "CASE-4711"))
+                             "recipient holds the data. `corrections` (rectify) are keyed by registry category; each recipient is told " +
+                             "only the categories it was given for a purpose the registry links to it, and every value sent is logged " +
+                             "as a disclosure to it (the rest is left out, audited as `egress.withheld`; with `recipient` named, refused " +
+                             "with 422). A key bound to an internal system raises follow-ups only for the categories that system holds. " +
+                             "Rights requests raise these themselves; this is for cases handled by ops.")
+            .WithRequestExample(new RaiseFollowUpRequest("100234", FollowUpAction.Rectify, null, null,
+                new Dictionary<string, string?> { ["user.contact.email"] = "new.address@example.com" }, "The customer corrected the address", "CASE-4711"))
             .WithValidation<RaiseFollowUpRequest>()
             .WithIdempotency()
+            .ProducesProblem(StatusCodes.Status422UnprocessableEntity)
             .RequireAuthorization(Policies.OpsOrSystem);
         followUps.MapGet("/", List)
             .WithName("ListFollowUps")
@@ -37,14 +44,69 @@ public static class FollowUpApi
         return routes;
     }
 
-    public static async Task<Results<Created<RaisedFollowUps>, Ok<RaisedFollowUps>, ValidationProblem>> Raise(
-        RaiseFollowUpRequest request, HttpContext http, PrivacyDbContext db, FollowUps followUps, CancellationToken cancellationToken)
+    public static async Task<Results<Created<RaisedFollowUps>, Ok<RaisedFollowUps>, ValidationProblem, ProblemHttpResult>> Raise(
+        RaiseFollowUpRequest request, HttpContext http, PrivacyDbContext db, FollowUps followUps, EgressGate gate, RegistryCatalog registry,
+        CancellationToken cancellationToken)
     {
+        // Corrections and categories name registry categories: the gate decides per recipient which of them it may be told.
+        var known = (await registry.CategoryKeysAsync(cancellationToken)).ToHashSet(StringComparer.Ordinal);
+        var errors = new Dictionary<string, string[]>();
+        foreach (var key in (request.Corrections?.Keys ?? []).Where(k => !known.Contains(k)))
+        {
+            errors[$"corrections.{key}"] = ["Not a category in the registry: corrections are keyed by category (e.g. user.contact.email)."];
+        }
+
+        for (var i = 0; i < (request.Categories?.Count ?? 0); i++)
+        {
+            if (!known.Contains(request.Categories![i]))
+            {
+                errors[$"categories[{i}]"] = ["Not a category in the registry."];
+            }
+        }
+
+        if (errors.Count > 0)
+        {
+            return TypedResults.ValidationProblem(errors);
+        }
+
+        var actor = http.User.GetActor();
+        var categories = request.Categories;
+        if (actor.System is { } system)
+        {
+            // A system key speaks for its own system: it raises follow-ups only about the categories that system holds.
+            var own = await gate.ForSystemAsync(system, cancellationToken);
+            var refused = EgressGate.Refusals(own, request.Corrections?.Keys ?? [], "corrections");
+            for (var i = 0; i < (categories?.Count ?? 0); i++)
+            {
+                if (!own.Allows(categories![i]))
+                {
+                    refused[$"categories[{i}]"] = [$"The registry does not say '{system}' holds this category: this key raises follow-ups for its own system's data only."];
+                }
+            }
+
+            if (refused.Count > 0)
+            {
+                return Refused(refused, "Outside this system's data");
+            }
+
+            categories ??= [.. own.Held];
+        }
+
+        if (request.Recipient is not null && request.Corrections is not null)
+        {
+            // Named by the caller: a correction it may not be told is refused rather than left out.
+            var release = await gate.ForRecipientAsync(request.Recipient, request.CustomerNumber!, cancellationToken);
+            if (EgressGate.Refusals(release, request.Corrections.Keys, "corrections") is { Count: > 0 } refused)
+            {
+                return Refused(refused, "Correction not allowed for this recipient");
+            }
+        }
+
         await using var transaction = await db.Database.BeginUnlessInTransactionAsync(cancellationToken);
         var raised = await followUps.RaiseAsync(
-            new FollowUpSpec(request.CustomerNumber!, request.Action!.Value, request.Categories, null, request.Recipient, request.Corrections,
+            new FollowUpSpec(request.CustomerNumber!, request.Action!.Value, categories, null, request.Recipient, request.Corrections,
                 request.Reason, request.Reference),
-            http.User.GetActor().KeyId, cancellationToken);
+            actor.KeyId, cancellationToken);
         if (transaction is not null)
         {
             await transaction.CommitAsync(cancellationToken);
@@ -55,6 +117,14 @@ public static class FollowUpApi
             ? TypedResults.Ok(body)
             : TypedResults.Created($"/follow-ups?customerNumber={request.CustomerNumber}", body);
     }
+
+    private static ProblemHttpResult Refused(Dictionary<string, string[]> errors, string title) =>
+        TypedResults.Problem(new HttpValidationProblemDetails(errors)
+        {
+            Status = StatusCodes.Status422UnprocessableEntity,
+            Title = title,
+            Detail = "Nothing was raised: a recipient or system is never sent a value of a category it was not given.",
+        });
 
     public static async Task<Results<Ok<FollowUpPage>, ValidationProblem>> List(
         PrivacyDbContext db, string? recipient, string? customerNumber, string? status, string? action, long? after, int? limit,

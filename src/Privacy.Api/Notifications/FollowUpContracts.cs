@@ -8,6 +8,7 @@ namespace Privacy.Api.Notifications;
 /// <summary>
 /// Tell the recipients holding a customer's data to rectify, erase, anonymise or restrict it. Without
 /// <c>recipient</c>, every recipient the disclosure log names; without <c>categories</c>, everything each was given.
+/// <c>corrections</c> (rectify only) maps registry categories to their new values.
 /// </summary>
 public sealed record RaiseFollowUpRequest(
     string? CustomerNumber, FollowUpAction? Action, IReadOnlyList<string>? Categories, string? Recipient,
@@ -48,6 +49,8 @@ internal sealed class RaiseFollowUpRequestValidator : AbstractValidator<RaiseFol
         RuleFor(r => r.Categories).Must(c => c is null || (c.Count > 0 && c.Distinct().Count() == c.Count))
             .WithMessage("'categories' must be left out or list distinct categories.");
         RuleForEach(r => r.Categories).NotEmpty().MaximumLength(100);
+        RuleFor(r => r.Categories).Null().When(r => r.Action == FollowUpAction.Rectify)
+            .WithMessage("'categories' is left out for a rectification: it concerns the corrected categories, the keys of 'corrections'.");
         RuleFor(r => r.Recipient).MaximumLength(100);
         RuleFor(r => r.Corrections).NotEmpty().When(r => r.Action == FollowUpAction.Rectify)
             .WithMessage("'corrections' must name the corrected fields and their new values for a rectification.");

@@ -15,22 +15,24 @@ public interface IFollowUpAcknowledgementHandler
 }
 
 /// <summary>What to tell the recipients that hold a customer's data.</summary>
-/// <param name="Categories">Only these categories (null: everything each recipient was given).</param>
+/// <param name="Categories">Only these categories (null: everything each recipient was given). A rectification concerns the corrected categories.</param>
 /// <param name="Purposes">Only data disclosed for these purposes (null: any purpose).</param>
 /// <param name="Recipient">Only this recipient (null: every recipient that holds the data).</param>
+/// <param name="Corrections">For a rectification: registry category → new value. Each recipient is told only the categories it was given.</param>
 public sealed record FollowUpSpec(
     string CustomerNumber, FollowUpAction Action, IReadOnlyCollection<string>? Categories = null, IReadOnlyCollection<string>? Purposes = null,
     string? Recipient = null, IReadOnlyDictionary<string, string?>? Corrections = null, string? Reason = null, string? Reference = null);
 
 /// <summary>
-/// Raises follow-ups (Art 19): one per recipient the disclosure log says was given the data, each in the
-/// recipient's feed and in the outbox for its webhook. Joins the caller's unit of work.
+/// Raises follow-ups (Art 19): one per recipient the disclosure log says was given the data, each in the recipient's feed and in
+/// the outbox for its webhook, built through the <see cref="EgressGate"/>: a recipient is told only about categories it was given,
+/// and every corrected value it is sent is logged as a disclosure to it. Joins the caller's unit of work.
 /// </summary>
-public sealed class FollowUps(PrivacyDbContext db, DisclosureLog disclosures, Outbox outbox, AuditTrail audit, TimeProvider time)
+public sealed class FollowUps(PrivacyDbContext db, EgressGate gate, AuditTrail audit, TimeProvider time)
 {
     private static readonly JsonSerializerOptions Json = new(JsonSerializerDefaults.Web);
 
-    /// <summary>Writes the follow-ups, their messages and audit entries in the caller's transaction (which it requires).</summary>
+    /// <summary>Writes the follow-ups, their messages, disclosures and audit entries in the caller's transaction (which it requires).</summary>
     public async Task<IReadOnlyList<FollowUp>> RaiseAsync(FollowUpSpec spec, string requestedBy, CancellationToken cancellationToken)
     {
         if (db.Database.CurrentTransaction is null)
@@ -39,50 +41,66 @@ public sealed class FollowUps(PrivacyDbContext db, DisclosureLog disclosures, Ou
         }
 
         var now = time.GetUtcNow();
-        var raised = new List<FollowUp>();
-        foreach (var holder in await disclosures.RecipientsOfAsync(spec.CustomerNumber, spec.Purposes, cancellationToken))
+        var raised = new List<(FollowUp FollowUp, Release Release)>();
+        var releases = spec.Recipient is null
+            ? await gate.ForRecipientsOfAsync(spec.CustomerNumber, spec.Purposes, cancellationToken)
+            : [await gate.ForRecipientAsync(spec.Recipient, spec.CustomerNumber, cancellationToken)];
+        foreach (var release in releases)
         {
-            var categories = spec.Categories is null ? holder.Categories : [.. holder.Categories.Where(spec.Categories.Contains)];
-            if ((spec.Recipient is not null && spec.Recipient != holder.Recipient) || categories.Count == 0)
+            var wanted = spec.Action == FollowUpAction.Rectify ? spec.Corrections?.Keys.ToList() : spec.Categories;
+            var categories = release.Held.Where(c => wanted is null || wanted.Contains(c)).Order(StringComparer.Ordinal).ToList();
+            if (categories.Count == 0)
             {
                 continue; // this recipient was not given what the follow-up is about
             }
 
-            var followUp = new FollowUp
+            var corrections = release.Values(spec.Corrections);
+            if (spec.Action == FollowUpAction.Rectify)
+            {
+                if (corrections is null)
+                {
+                    gate.Settle(release, spec.Reference ?? "follow-up", requestedBy); // held, but no longer linked to it: withheld, audited
+                    continue;
+                }
+
+                categories = [.. corrections.Keys.Order(StringComparer.Ordinal)];
+            }
+
+            raised.Add((new FollowUp
             {
                 MessageId = Guid.CreateVersion7(now),
-                RecipientKey = holder.Recipient,
+                RecipientKey = release.Party,
                 Action = spec.Action,
                 CustomerNumber = spec.CustomerNumber,
-                Categories = [.. categories],
-                Purposes = spec.Purposes is null ? [] : [.. holder.Purposes],
-                Corrections = spec.Corrections is null ? null : JsonSerializer.Serialize(spec.Corrections, Json),
+                Categories = categories,
+                Purposes = spec.Purposes is null ? [] : [.. release.Given.Values.Select(g => g.Purpose).Distinct().Order(StringComparer.Ordinal)],
+                Corrections = corrections is null ? null : JsonSerializer.Serialize(corrections, Json),
                 Reason = spec.Reason,
                 Reference = spec.Reference,
                 RequestedBy = requestedBy,
                 CreatedAt = now,
-            };
-            raised.Add(followUp);
+            }, release));
         }
 
         if (raised.Count == 0)
         {
-            return raised;
+            return [];
         }
 
-        db.AddRange(raised);
+        db.AddRange(raised.Select(r => r.FollowUp));
         await db.SaveChangesAsync(cancellationToken); // the ids, for the messages
-        foreach (var followUp in raised)
+        foreach (var (followUp, release) in raised)
         {
+            var id = followUp.Id.ToString(System.Globalization.CultureInfo.InvariantCulture);
             // Ordered per customer: a later rectification never overtakes an earlier one.
-            outbox.Enqueue(followUp.RecipientKey, EventType(followUp.Action), Notice(followUp), followUp.CustomerNumber, followUp.MessageId);
-            audit.Record("follow_up.raised", "follow_up", followUp.Id.ToString(System.Globalization.CultureInfo.InvariantCulture),
+            gate.Send(release, EventType(followUp.Action), Notice(followUp), followUp.CustomerNumber, $"follow-up:{id}", requestedBy, followUp.MessageId);
+            audit.Record("follow_up.raised", "follow_up", id,
                 new { recipient = followUp.RecipientKey, action = followUp.Action.ToString(), followUp.Categories, followUp.Reference });
         }
 
         await db.SaveChangesAsync(cancellationToken);
 
-        return raised;
+        return [.. raised.Select(r => r.FollowUp)];
     }
 
     public static string EventType(FollowUpAction action) => "follow_up." + JsonNamingPolicy.SnakeCaseLower.ConvertName(action.ToString());

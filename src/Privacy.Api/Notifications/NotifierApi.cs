@@ -39,6 +39,7 @@ public static class NotifierApi
         }
 
         services.AddScoped<Outbox>();
+        services.AddScoped<Disclosures.EgressGate>();
         services.AddScoped<FollowUps>();
         services.AddSingleton<WebhookSecrets>();
         services.AddSingleton<OutboxRelay>();

@@ -93,9 +93,10 @@ public sealed class Outbox(PrivacyDbContext db, TimeProvider time)
 
     /// <summary>
     /// Queues <paramref name="data"/> for <paramref name="recipient"/> as a Standard Webhooks event
-    /// (<c>{"type", "timestamp", "data"}</c>).
+    /// (<c>{"type", "timestamp", "data"}</c>). Only <see cref="Disclosures.EgressGate"/> calls it: everything queued here leaves
+    /// the service, so it is built from the gate's release for that party (an architecture test keeps it so).
     /// </summary>
-    public void Enqueue(string recipient, string eventType, object data, string? orderingKey, Guid? messageId = null)
+    internal void Enqueue(string recipient, string eventType, object data, string? orderingKey, Guid? messageId = null)
     {
         var now = time.GetUtcNow();
         db.Add(new OutboxMessage

@@ -131,8 +131,10 @@ internal sealed class RegistrySeed(AuditTrail audit, TimeProvider time, IOptions
 
     internal static readonly (string Key, string Name, string[] Categories)[] Systems =
     [
+        // The website's accounts and the e-mail system's address book are kept per customer number: it is how the rights-request
+        // tasks sent to them (through the egress gate, which sends a system only what it holds) name the customer.
         ("website", "Website and customer accounts",
-            ["user.name", "user.contact.email", "user.account", "user.demographic.profile", "user.device.ip_address",
+            ["user.name", "user.unique_id", "user.contact.email", "user.account", "user.demographic.profile", "user.device.ip_address",
              "user.behavior.browsing_history", "user.device.cookie_id"]),
         ("booking", "Booking and customer service",
             ["user.name", "user.contact.phone_number", "user.contact.email", "user.unique_id", "user.payment", "user.content.private"]),
@@ -140,7 +142,7 @@ internal sealed class RegistrySeed(AuditTrail audit, TimeProvider time, IOptions
             ["user.name", "user.unique_id", "user.payment", "user.government_id.national_identification_number",
              "user.contact.organization", "user.financial.bank_account"]),
         ("email", "E-mail and newsletter",
-            ["user.name", "user.contact.email", "user.content.private"]),
+            ["user.name", "user.unique_id", "user.contact.email", "user.content.private"]),
     ];
 
     public async Task SeedAsync(PrivacyDbContext db, CancellationToken cancellationToken)

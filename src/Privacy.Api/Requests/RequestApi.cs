@@ -2,6 +2,7 @@ using System.Text.Json;
 using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.Options;
+using Privacy.Api.Disclosures;
 using Privacy.Api.Notifications;
 using Privacy.Api.Platform.Database;
 using Privacy.Api.Platform.Idempotency;
@@ -168,15 +169,21 @@ public static class RequestApi
             errors["channel"] = ["'channel' must say how the request arrived: email, letter, phone or web."];
         }
 
-        if (request.Categories is not null)
+        if (request.Categories is not null || request.Changes is not null)
         {
             var known = await registry.CategoryKeysAsync(cancellationToken);
-            for (var i = 0; i < request.Categories.Count; i++)
+            for (var i = 0; i < (request.Categories?.Count ?? 0); i++)
             {
-                if (!known.Contains(request.Categories[i]))
+                if (!known.Contains(request.Categories![i]))
                 {
                     errors[$"categories[{i}]"] = ["Not a category in the registry."];
                 }
+            }
+
+            // Keyed by category, so each system and recipient is told only the values of categories it holds (Art 19).
+            foreach (var key in (request.Changes?.Keys ?? []).Where(k => !known.Contains(k)))
+            {
+                errors[$"changes.{key}"] = ["Not a category in the registry: changes are keyed by category (e.g. user.contact.email)."];
             }
         }
 
@@ -224,7 +231,7 @@ public static class RequestApi
         await using var transaction = await db.Database.BeginUnlessInTransactionAsync(cancellationToken);
         db.Add(rights);
         workflow.Transition(rights, RequestStatus.Received, actor.KeyId, $"via {rights.Channel.ToString().ToLowerInvariant()}");
-        workflow.NotifyRequester(rights, "received");
+        await workflow.NotifyRequesterAsync(rights, "received", cancellationToken);
         await db.SaveChangesAsync(cancellationToken);
         if (fromWebsite)
         {
@@ -308,39 +315,39 @@ public static class RequestApi
         // An unconfirmed identity is known before the work starts; an unfounded or excessive request also once it is verified.
         Change(id, http, db, workflow,
             request.Ground == RejectionGround.IdentityNotConfirmed ? [RequestStatus.Received] : [RequestStatus.Received, RequestStatus.IdentityVerified],
-            "reject", (rights, actor) =>
+            "reject", async (rights, actor) =>
             {
                 rights.Resolution = $"{JsonNamingPolicy.SnakeCaseLower.ConvertName(request.Ground!.Value.ToString())}: {request.Reason}";
                 workflow.Transition(rights, RequestStatus.Rejected, actor, rights.Resolution);
-                workflow.NotifyRequester(rights, "rejected");
-                return Task.FromResult<ProblemHttpResult?>(null);
+                await workflow.NotifyRequesterAsync(rights, "rejected", cancellationToken);
+                return null;
             }, cancellationToken);
 
     public static Task<Results<Ok<RightsRequestResponse>, ProblemHttpResult>> Extend(
         Guid id, ExtendRightsRequest request, HttpContext http, PrivacyDbContext db, RequestWorkflow workflow, CancellationToken cancellationToken) =>
         Change(id, http, db, workflow, [RequestStatus.Received, RequestStatus.IdentityVerified, RequestStatus.InProgress], "extend",
-            (rights, actor) =>
+            async (rights, actor) =>
             {
                 if (rights.ExtendedDueAt is not null)
                 {
-                    return Task.FromResult<ProblemHttpResult?>(TypedResults.Problem(statusCode: StatusCodes.Status409Conflict, title: "Already extended",
-                        detail: "Art 12(3) allows one extension, by at most two further months in all."));
+                    return TypedResults.Problem(statusCode: StatusCodes.Status409Conflict, title: "Already extended",
+                        detail: "Art 12(3) allows one extension, by at most two further months in all.");
                 }
 
                 rights.ExtendedDueAt = RequestWorkflow.ExtendedDueDate(rights.DueAt, request.Months!.Value);
                 rights.ExtensionReason = request.Reason;
                 workflow.Transition(rights, rights.Status, actor, $"extended by {request.Months} month(s) to {rights.ExtendedDueAt:yyyy-MM-dd}: {request.Reason}",
                     auditAction: "extended");
-                workflow.NotifyRequester(rights, "extended"); // Art 12(3): the requester is told, with the reasons
-                return Task.FromResult<ProblemHttpResult?>(null);
+                await workflow.NotifyRequesterAsync(rights, "extended", cancellationToken); // Art 12(3): the requester is told, with the reasons
+                return null;
             }, cancellationToken);
 
     public static Task<Results<Ok<RightsRequestResponse>, ProblemHttpResult>> Close(
         Guid id, CloseRightsRequest request, HttpContext http, PrivacyDbContext db, RequestWorkflow workflow, CancellationToken cancellationToken) =>
-        Change(id, http, db, workflow, [RequestStatus.InProgress], "close", (rights, actor) =>
+        Change(id, http, db, workflow, [RequestStatus.InProgress], "close", async (rights, actor) =>
         {
-            workflow.Finish(rights, actor, $"Closed by ops: {request.Reason}");
-            return Task.FromResult<ProblemHttpResult?>(null);
+            await workflow.FinishAsync(rights, actor, $"Closed by ops: {request.Reason}", cancellationToken);
+            return null;
         }, cancellationToken);
 
     /// <summary>Runs one lifecycle step on a locked request in one transaction, if the request is in a status that allows it.</summary>
@@ -422,7 +429,7 @@ public static class RequestApi
     }
 
     public static async Task<Results<Ok<SystemTaskPage>, ValidationProblem, ProblemHttpResult>> ListSystemTasks(
-        HttpContext http, PrivacyDbContext db, string? system, long? after, int? limit, CancellationToken cancellationToken)
+        HttpContext http, PrivacyDbContext db, EgressGate gate, string? system, long? after, int? limit, CancellationToken cancellationToken)
     {
         system = http.User.GetActor().SpeaksFor(system, out var refused);
         if (refused is not null)
@@ -445,7 +452,8 @@ public static class RequestApi
             .OrderBy(t => t.Id).Take(size)
             .Join(db.Set<RightsRequest>(), t => t.RequestId, r => r.Id, (t, r) => new { Task = t, Request = r })
             .ToListAsync(cancellationToken);
-        var items = rows.Select(r => RequestWorkflow.SystemTask(r.Task, r.Request)).ToList();
+        var release = await gate.ForSystemAsync(system, cancellationToken);
+        var items = rows.Select(r => RequestWorkflow.SystemTask(r.Task, r.Request, release)).ToList();
         return TypedResults.Ok(new SystemTaskPage(items, items.Count == size ? items[^1].Id : null));
     }
 
@@ -480,7 +488,7 @@ public static class RequestApi
         var actor = http.User.GetActor().KeyId;
         (task.Status, task.Outcome, task.CompletedAt, task.CompletedBy) = (request.Outcome!.Value, request.Note, time.GetUtcNow(), actor);
         task.Result = request.Result is { ValueKind: JsonValueKind.Object } result ? result.GetRawText() : null;
-        workflow.Settle(rights, actor);
+        await workflow.SettleAsync(rights, actor, cancellationToken);
         await db.SaveChangesAsync(cancellationToken);
         await transaction.CommitAsync(cancellationToken);
         return TypedResults.Ok(TaskOf(task));

@@ -9,7 +9,7 @@ namespace Privacy.Api.Requests;
 public sealed record SubjectIdentifiers(string? CustomerNumber, string? Email, string? NationalIdentityNumber);
 
 /// <summary>
-/// A rights request. <c>changes</c> (field → proposed value) for rectification and completion; <c>purpose</c> for an
+/// A rights request. <c>changes</c> (registry category → proposed value) for rectification and completion; <c>purpose</c> for an
 /// objection; <c>categories</c> to limit it (default: everything about the subject).
 /// </summary>
 public sealed record SubmitRightsRequest(
@@ -89,6 +89,8 @@ internal sealed class SubmitRightsRequestValidator : AbstractValidator<SubmitRig
             .WithMessage("'changes' must name the fields to correct or complete and their proposed values.");
         RuleFor(r => r.Changes).Empty().When(r => r.Type is not (RequestType.Rectification or RequestType.Completion) and not null)
             .WithMessage("'changes' belongs only to rectification and completion.");
+        RuleFor(r => r.Categories).Null().When(r => r.Type is RequestType.Rectification or RequestType.Completion)
+            .WithMessage("'categories' is left out for rectification and completion: they concern the categories named in 'changes'.");
         RuleFor(r => r.Changes)
             .Must(c => c is null || (c.Count <= 50 && c.All(e => e.Key.Length is > 0 and <= 100 && (e.Value?.Length ?? 0) <= 1000)))
             .WithMessage("'changes' holds at most 50 fields, names of 1–100 characters and values of at most 1,000.");

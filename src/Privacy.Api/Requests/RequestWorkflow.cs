@@ -16,13 +16,18 @@ namespace Privacy.Api.Requests;
 /// tasks, and when it is done. Everything joins the caller's transaction.
 /// </summary>
 public sealed class RequestWorkflow(
-    PrivacyDbContext db, RegistryCatalog registry, DisclosureLog disclosures, FollowUps followUps, Outbox outbox, AuditTrail audit,
+    PrivacyDbContext db, RegistryCatalog registry, DisclosureLog disclosures, FollowUps followUps, EgressGate gate, AuditTrail audit,
     ConsentErasure consentErasure, TimeProvider time, IOptions<RequestsOptions> options)
 {
     /// <summary>The target of the task that records what the service did to its own data.</summary>
     public const string ServiceItself = "privacy-service";
 
     private const string ConsentCategory = "user.privacy_preferences";
+
+    /// <summary>The categories of the identifiers a task or message names the subject by.</summary>
+    internal const string CustomerNumberCategory = "user.unique_id";
+
+    internal const string EmailCategory = "user.contact.email";
 
     private static readonly JsonSerializerOptions Json = new(JsonSerializerDefaults.Web);
 
@@ -87,30 +92,34 @@ public sealed class RequestWorkflow(
 
         await FanOutAsync(request, actor, cancellationToken);
         Transition(request, RequestStatus.InProgress, actor, $"{request.Tasks.Count} tasks");
-        Settle(request, actor);
+        await SettleAsync(request, actor, cancellationToken);
         await db.SaveChangesAsync(cancellationToken);
     }
 
-    /// <summary>An event for the company's e-mail system, which writes to the requester (received, extended, completed, rejected).</summary>
-    public void NotifyRequester(RightsRequest request, string eventType)
+    /// <summary>
+    /// An event for the company's e-mail system, which writes to the requester (received, extended, completed, rejected); through
+    /// the egress gate, so it carries only the identifiers the registry says that system holds.
+    /// </summary>
+    public async Task NotifyRequesterAsync(RightsRequest request, string eventType, CancellationToken cancellationToken)
     {
         if (request.Channel == RequestChannel.Retention)
         {
             return; // nobody asked
         }
 
-        outbox.Enqueue(options.Value.NotificationSystem, "rights_request." + eventType, new
+        var release = await gate.ForSystemAsync(options.Value.NotificationSystem, cancellationToken);
+        gate.Send(release, "rights_request." + eventType, new
         {
             requestId = request.Id,
             type = request.Type,
             status = request.Status,
             language = request.Language,
-            customerNumber = request.CustomerNumber,
-            email = request.Email,
+            customerNumber = release.Value(CustomerNumberCategory, request.CustomerNumber),
+            email = release.Value(EmailCategory, request.Email),
             dueAt = request.EffectiveDueAt,
             extensionReason = eventType == "extended" ? request.ExtensionReason : null,
             resolution = request.Resolution,
-        }, request.Id.ToString());
+        }, request.Id.ToString(), $"rights-request:{request.Id}", request.SubmittedBy);
     }
 
     /// <summary>
@@ -122,9 +131,12 @@ public sealed class RequestWorkflow(
     {
         var now = time.GetUtcNow();
         var purposes = await registry.PurposesAsync(cancellationToken);
-        IReadOnlyCollection<string> scope = request.Type == RequestType.Objection
-            ? purposes.FirstOrDefault(p => p.Key == request.Purpose)?.Categories ?? [] // a purpose retired since: nothing processes for it
-            : (IReadOnlyCollection<string>?)request.Categories ?? await registry.CategoryKeysAsync(cancellationToken);
+        IReadOnlyCollection<string> scope = request.Type switch
+        {
+            RequestType.Objection => purposes.FirstOrDefault(p => p.Key == request.Purpose)?.Categories ?? [], // a purpose retired since: nothing processes for it
+            RequestType.Rectification or RequestType.Completion => [.. ChangesOf(request)!.Keys], // Art 16: the corrected categories
+            _ => (IReadOnlyCollection<string>?)request.Categories ?? await registry.CategoryKeysAsync(cancellationToken),
+        };
         foreach (var system in await registry.SystemsAsync(cancellationToken))
         {
             var categories = system.Categories.Where(scope.Contains).ToList();
@@ -187,7 +199,9 @@ public sealed class RequestWorkflow(
         await db.SaveChangesAsync(cancellationToken);
         foreach (var task in request.Tasks.Where(t => t.TargetKind == TaskTargetKind.System && t.Status == RequestTaskStatus.Pending))
         {
-            outbox.Enqueue(task.Target, "rights_request.task", SystemTask(task, request), request.CustomerNumber ?? request.Id.ToString());
+            var release = await gate.ForSystemAsync(task.Target, cancellationToken);
+            gate.Send(release, "rights_request.task", SystemTask(task, request, release), request.CustomerNumber ?? request.Id.ToString(),
+                $"rights-request:{request.Id}", actor);
         }
 
         audit.Record("rights_request.fanned_out", "rights_request", request.Id.ToString(), new
@@ -201,25 +215,28 @@ public sealed class RequestWorkflow(
     public static Dictionary<string, string?>? ChangesOf(RightsRequest request) =>
         request.Changes is null ? null : JsonSerializer.Deserialize<Dictionary<string, string?>>(request.Changes, Json);
 
-    /// <summary>A system's task as the system sees it: what to do, about whom, and where to report.</summary>
-    public static SystemTaskResponse SystemTask(RequestTask task, RightsRequest request) => new(
-        task.Id, task.RequestId, request.Type, task.Action, request.CustomerNumber, task.Categories,
-        ChangesOf(request), request.Purpose,
+    /// <summary>
+    /// A system's task as the system sees it: what to do, about whom, and where to report. Built from the system's release: the
+    /// customer number and the proposed values only of categories the registry says the system holds, and of the task's categories.
+    /// </summary>
+    public static SystemTaskResponse SystemTask(RequestTask task, RightsRequest request, Release release) => new(
+        task.Id, task.RequestId, request.Type, task.Action, release.Value(CustomerNumberCategory, request.CustomerNumber), task.Categories,
+        release.Values(ChangesOf(request)?.Where(c => task.Categories.Contains(c.Key)).ToDictionary()), request.Purpose,
         task.KeptUnder, task.KeptUntil, task.CreatedAt, $"/requests/tasks/{task.Id}/outcome");
 
     /// <summary>Completed when every task is done; partially completed when some data is kept by law; open while any task is pending or failed.</summary>
-    public void Settle(RightsRequest request, string actor)
+    public async Task SettleAsync(RightsRequest request, string actor, CancellationToken cancellationToken)
     {
         if (request.Status != RequestStatus.InProgress || request.Tasks.Any(t => t.Status != RequestTaskStatus.Done))
         {
             return;
         }
 
-        Finish(request, actor, null);
+        await FinishAsync(request, actor, null, cancellationToken);
     }
 
     /// <summary>Ends an in-progress request: completed, or partially completed naming what is kept and why.</summary>
-    public void Finish(RightsRequest request, string actor, string? reason)
+    public async Task FinishAsync(RightsRequest request, string actor, string? reason, CancellationToken cancellationToken)
     {
         var kept = request.Tasks.Where(t => t.KeptUnder is not null).ToList();
         var keptText = string.Join("; ", kept.Select(t =>
@@ -228,7 +245,7 @@ public sealed class RequestWorkflow(
         request.Resolution = string.Join(" ", new[] { reason, kept.Count > 0 ? keptText : null }.Where(p => p is not null));
         Transition(request, kept.Count > 0 || incomplete ? RequestStatus.PartiallyCompleted : RequestStatus.Completed, actor,
             request.Resolution.Length == 0 ? null : request.Resolution);
-        NotifyRequester(request, "completed");
+        await NotifyRequesterAsync(request, "completed", cancellationToken);
     }
 
     /// <summary>The customer numbers the request is about: the one given, and those disclosures recorded with its national identity number.</summary>
@@ -286,6 +303,6 @@ public sealed class RequestTaskAcknowledgements(PrivacyDbContext db, RequestWork
         task.Outcome = followUp.AcknowledgementReason;
         task.CompletedAt = time.GetUtcNow();
         task.CompletedBy = actor;
-        workflow.Settle(request, actor);
+        await workflow.SettleAsync(request, actor, cancellationToken);
     }
 }

@@ -97,7 +97,7 @@ public sealed class RightsRequest
     /// <summary>sv or en: the language of the requester's notifications and report.</summary>
     public required string Language { get; set; }
 
-    /// <summary>For rectification and completion: field → proposed value (JSON object).</summary>
+    /// <summary>For rectification and completion: registry category → proposed value (JSON object).</summary>
     public string? Changes { get; set; }
 
     /// <summary>Only these categories (null: everything about the subject).</summary>

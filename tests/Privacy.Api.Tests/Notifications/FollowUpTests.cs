@@ -63,15 +63,15 @@ public sealed class FollowUpTests(PrivacyApiFactory factory) : IClassFixture<Pri
 
         using var response = await _ops.PostJson("/follow-ups", new
         {
-            customerNumber = customer, action = "rectify", categories = new[] { "user.financial.bank_account" },
-            corrections = new Dictionary<string, string> { ["bankAccount"] = "5000-1234567" },
+            customerNumber = customer, action = "rectify",
+            corrections = new Dictionary<string, string> { ["user.financial.bank_account"] = "5000-1234567" },
         });
 
         var raised = await response.ReadOk<JsonElement>(HttpStatusCode.Created);
         Assert.Equal("invoicing-partner", Assert.Single(raised.GetProperty("followUps").EnumerateArray()).GetProperty("recipient").GetString());
         var (invoicing, _) = await PartnerFeedReader.ReadUntil(_invoicingPartner, e => IsFollowUpFor(e, customer));
         var followUp = Assert.Single(invoicing, e => IsFollowUpFor(e, customer)).GetProperty("followUp");
-        Assert.Equal("5000-1234567", followUp.GetProperty("corrections").GetProperty("bankAccount").GetString());
+        Assert.Equal("5000-1234567", followUp.GetProperty("corrections").GetProperty("user.financial.bank_account").GetString());
 
         using var nobody = await _ops.PostJson("/follow-ups", new { customerNumber = TestSubjects.NewCustomer(), action = "restrict" });
         Assert.Equal(0, (await nobody.ReadOk<JsonElement>()).GetProperty("count").GetInt32());
@@ -123,7 +123,7 @@ public sealed class FollowUpTests(PrivacyApiFactory factory) : IClassFixture<Pri
         Assert.Equal(["action"], await withdrawn.AssertValidationErrors());
         using var misplaced = await _ops.PostJson("/follow-ups", new
         {
-            customerNumber = "12-ab", action = "erase", corrections = new Dictionary<string, string> { ["name"] = "x" },
+            customerNumber = "12-ab", action = "erase", corrections = new Dictionary<string, string> { ["user.name"] = "x" },
         });
         Assert.Equal(["corrections", "customerNumber"], (await misplaced.AssertValidationErrors()).Order());
         using var unknownField = await _ops.PostJson("/follow-ups", new { customerNumber = customer, action = "erase", erasEverything = true });

@@ -89,7 +89,7 @@ public sealed class WebhookDeliveryTests(NotifierFactory factory) : IClassFixtur
             JsonDocument.Parse(call.Body).RootElement.GetProperty("data").GetProperty("action").GetString() == "rectify";
         _receiver.Respond = call => Task.FromResult((IsRectification(call) && !Volatile.Read(ref accept) ? 503 : 204, (TimeSpan?)null));
 
-        var first = await RaiseAsync(factory, customer, "rectify", new Dictionary<string, string> { ["email"] = "a@example.com" });
+        var first = await RaiseAsync(factory, customer, "rectify", new Dictionary<string, string> { ["user.contact.email"] = "a@example.com" });
         var second = await RaiseAsync(factory, customer, "erase");
         var other = await RaiseAsync(factory, NewCustomer());
 

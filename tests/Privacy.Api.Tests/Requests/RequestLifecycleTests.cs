@@ -35,8 +35,7 @@ public sealed class RequestLifecycleTests(PrivacyApiFactory factory) : IClassFix
         using var submitted = await _ops.PostJson("/requests", new
         {
             type, channel = "letter", subject = new { customerNumber = customer },
-            changes = rectifying ? new Dictionary<string, string> { ["email"] = "new.address@example.com" } : null,
-            categories = rectifying ? new[] { "user.contact.email" } : null,
+            changes = rectifying ? new Dictionary<string, string> { ["user.contact.email"] = "new.address@example.com" } : null,
             purpose = type == "objection" ? "anonymous_statistics" : null,
         });
         var id = (await submitted.ReadOk<JsonElement>(HttpStatusCode.Created)).GetProperty("id").GetString();
