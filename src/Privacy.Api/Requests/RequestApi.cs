@@ -27,6 +27,7 @@ public static class RequestApi
                 "Requests:StatutoryRetention entries need System, Ground and YearsAfterYearEnd (0–50).")
             .ValidateOnStart();
         services.AddScoped<RequestWorkflow>();
+        services.AddScoped<RequestIdentities>();
         services.AddScoped<AccessReports>();
         services.AddScoped<IFollowUpAcknowledgementHandler, RequestTaskAcknowledgements>();
         return services;
@@ -67,11 +68,37 @@ public static class RequestApi
         requests.MapPost("/{id:guid}/identity-verification", VerifyIdentity)
             .WithName("VerifyRequesterIdentity")
             .WithSummary("Confirm the requester's identity (Art 12(6)); the request then goes to every system and recipient holding the data")
-            .WithDescription("Only a `received` request (409 otherwise). `method` records how the identity was checked. The request " +
-                             "moves on and its tasks are created: one per internal system, and a follow-up per recipient in the subject's " +
-                             "disclosure log.")
+            .WithDescription("Only a `received` request (409 otherwise). `method` records how the identity was checked; `identifiers` " +
+                             "which of the given identifiers it confirmed (default: all). The verified identifiers decide the customer " +
+                             "numbers covered: the customer number itself, or the one customer a national identity number matches in " +
+                             "the disclosure log. When one matches several customers, 409 until ops record which (POST " +
+                             "/requests/{id}/customers). The tasks are then created: one per internal system, and a follow-up per " +
+                             "recipient in each covered customer's disclosure log.")
             .WithRequestExample(new VerifyIdentityRequest("Signed letter checked against the customer record"))
             .WithValidation<VerifyIdentityRequest>()
+            .ProducesProblem(StatusCodes.Status404NotFound)
+            .ProducesProblem(StatusCodes.Status409Conflict)
+            .RequireAuthorization(Policies.Ops);
+        requests.MapPost("/{id:guid}/identifiers/verification", ConfirmIdentifiers)
+            .WithName("ConfirmRequestIdentifiers")
+            .WithSummary("Confirm identifiers of an open request that nobody had verified (e.g. an e-mail sent with a website request)")
+            .WithDescription("Records for each named identifier how, when and by whom it was confirmed (audited). It does not widen an " +
+                             "in-progress request: the customer numbers it covers were fixed when the work went out. 422 for a kind the " +
+                             "request was not given; 409 for a closed request.")
+            .WithRequestExample(new VerifyIdentifiersRequest([IdentifierKind.Email], "The customer confirmed the address from the account's phone"))
+            .WithValidation<VerifyIdentifiersRequest>()
+            .ProducesProblem(StatusCodes.Status404NotFound)
+            .ProducesProblem(StatusCodes.Status409Conflict)
+            .ProducesProblem(StatusCodes.Status422UnprocessableEntity)
+            .RequireAuthorization(Policies.Ops);
+        requests.MapPost("/{id:guid}/customers", AddCustomer)
+            .WithName("AddRequestCustomer")
+            .WithSummary("Record that a received request covers another customer number too, and why (one person, two accounts)")
+            .WithDescription("Only while the request is `received` (409 otherwise): the tasks and follow-ups go out for the customer numbers " +
+                             "covered when the identity is verified. `identifiers[].matches` on the request shows ops which customer " +
+                             "numbers each identifier matches. Audited with the reason.")
+            .WithRequestExample(new AddRequestCustomerRequest("100235", "Same person: a second account opened for the company's bookings"))
+            .WithValidation<AddRequestCustomerRequest>()
             .ProducesProblem(StatusCodes.Status404NotFound)
             .ProducesProblem(StatusCodes.Status409Conflict)
             .RequireAuthorization(Policies.Ops);
@@ -148,8 +175,8 @@ public static class RequestApi
     }
 
     public static async Task<Results<Created<RightsRequestResponse>, ValidationProblem, ProblemHttpResult>> Submit(
-        SubmitRightsRequest request, HttpContext http, PrivacyDbContext db, RequestWorkflow workflow, RegistryCatalog registry,
-        SubjectHasher subjects, TimeProvider time, CancellationToken cancellationToken)
+        SubmitRightsRequest request, HttpContext http, PrivacyDbContext db, RequestWorkflow workflow, RequestIdentities identities,
+        RegistryCatalog registry, SubjectHasher subjects, TimeProvider time, CancellationToken cancellationToken)
     {
         var actor = http.User.GetActor();
         var errors = new Dictionary<string, string[]>();
@@ -228,6 +255,7 @@ public static class RequestApi
             DueAt = RequestWorkflow.DueDate(now),
             SubmittedBy = actor.KeyId,
         };
+        rights.Identifiers = RequestIdentities.Given(rights.Id, rights.CustomerNumber, rights.Email, rights.NationalIdHash);
         await using var transaction = await db.Database.BeginUnlessInTransactionAsync(cancellationToken);
         db.Add(rights);
         workflow.Transition(rights, RequestStatus.Received, actor.KeyId, $"via {rights.Channel.ToString().ToLowerInvariant()}");
@@ -235,6 +263,9 @@ public static class RequestApi
         await db.SaveChangesAsync(cancellationToken);
         if (fromWebsite)
         {
+            // The sign-in verifies the customer number only; the request covers that customer alone.
+            await identities.VerifyBySignInAsync(rights, actor.KeyId, cancellationToken);
+            await identities.CoverAsync(rights, actor.KeyId, cancellationToken);
             await workflow.StartAsync(rights, actor.KeyId, "Signed in to the website", cancellationToken);
         }
 
@@ -243,7 +274,7 @@ public static class RequestApi
             await transaction.CommitAsync(cancellationToken);
         }
 
-        return TypedResults.Created($"/requests/{rights.Id}", Response(rights));
+        return TypedResults.Created($"/requests/{rights.Id}", Response(rights, fromWebsite ? null : await identities.MatchesOfAsync(rights, cancellationToken)));
     }
 
     public static async Task<Results<Ok<RightsRequestPage>, ValidationProblem>> List(
@@ -295,25 +326,91 @@ public static class RequestApi
         return TypedResults.Ok(new RightsRequestPage(items, items.Count == size ? items[^1].Id.ToString() : null));
     }
 
-    public static async Task<Results<Ok<RightsRequestResponse>, ProblemHttpResult>> Get(Guid id, PrivacyDbContext db, CancellationToken cancellationToken)
+    public static async Task<Results<Ok<RightsRequestResponse>, ProblemHttpResult>> Get(
+        Guid id, HttpContext http, PrivacyDbContext db, RequestIdentities identities, CancellationToken cancellationToken)
     {
-        var rights = await db.Set<RightsRequest>().AsNoTracking().Include(r => r.Transitions).Include(r => r.Tasks).AsSplitQuery()
+        var rights = await db.Set<RightsRequest>().AsNoTracking().Include(r => r.Transitions).Include(r => r.Tasks)
+            .Include(r => r.Identifiers).Include(r => r.Customers).AsSplitQuery()
             .SingleOrDefaultAsync(r => r.Id == id, cancellationToken);
-        return rights is null ? NotFound(id) : TypedResults.Ok(Response(rights));
+        if (rights is null)
+        {
+            return NotFound(id);
+        }
+
+        // What each identifier matches names other customers: ops only.
+        var matches = http.User.IsInRole(Roles.Ops) ? await identities.MatchesOfAsync(rights, cancellationToken) : null;
+        return TypedResults.Ok(Response(rights, matches));
     }
 
     public static Task<Results<Ok<RightsRequestResponse>, ProblemHttpResult>> VerifyIdentity(
-        Guid id, VerifyIdentityRequest request, HttpContext http, PrivacyDbContext db, RequestWorkflow workflow, CancellationToken cancellationToken) =>
-        Change(id, http, db, workflow, [RequestStatus.Received], "verify the identity of", async (rights, actor) =>
+        Guid id, VerifyIdentityRequest request, HttpContext http, PrivacyDbContext db, RequestWorkflow workflow, RequestIdentities identities,
+        CancellationToken cancellationToken) =>
+        Change(id, http, db, workflow, identities, [RequestStatus.Received], "verify the identity of", async (rights, actor) =>
         {
+            if (VerifyIdentifiers(rights, request.Identifiers, request.Method!, actor, identities) is { } refused)
+            {
+                return refused;
+            }
+
+            if (!await identities.CoverAsync(rights, actor, cancellationToken))
+            {
+                return TypedResults.Problem(statusCode: StatusCodes.Status409Conflict, title: "Several customers match",
+                    detail: "A verified identifier matches more than one customer number, so it cannot decide whose data the request " +
+                            "covers. Record which customer numbers it covers, and why (POST /requests/{id}/customers), then verify again.");
+            }
+
             await workflow.StartAsync(rights, actor, request.Method!, cancellationToken);
             return null;
         }, cancellationToken);
 
+    public static Task<Results<Ok<RightsRequestResponse>, ProblemHttpResult>> ConfirmIdentifiers(
+        Guid id, VerifyIdentifiersRequest request, HttpContext http, PrivacyDbContext db, RequestWorkflow workflow, RequestIdentities identities,
+        CancellationToken cancellationToken) =>
+        Change(id, http, db, workflow, identities, [RequestStatus.Received, RequestStatus.IdentityVerified, RequestStatus.InProgress],
+            "confirm identifiers of", (rights, actor) => Task.FromResult(VerifyIdentifiers(rights, request.Identifiers, request.Method!, actor, identities)),
+            cancellationToken);
+
+    public static Task<Results<Ok<RightsRequestResponse>, ProblemHttpResult>> AddCustomer(
+        Guid id, AddRequestCustomerRequest request, HttpContext http, PrivacyDbContext db, RequestWorkflow workflow, RequestIdentities identities,
+        CancellationToken cancellationToken) =>
+        // Before the work goes out: the tasks and follow-ups are made for the customers covered then.
+        Change(id, http, db, workflow, identities, [RequestStatus.Received], "add a customer number to", (rights, actor) =>
+        {
+            if (rights.Customers.All(c => c.CustomerNumber != request.CustomerNumber))
+            {
+                identities.AddCustomer(rights, request.CustomerNumber!, request.Reason!, actor);
+            }
+
+            return Task.FromResult<ProblemHttpResult?>(null);
+        }, cancellationToken);
+
+    /// <summary>Verifies the named identifiers (all given ones when null); naming one the request was not given is refused.</summary>
+    private static ProblemHttpResult? VerifyIdentifiers(
+        RightsRequest rights, IReadOnlyList<IdentifierKind>? kinds, string method, string actor, RequestIdentities identities)
+    {
+        var missing = (kinds ?? []).Select((k, i) => (k, i)).Where(x => rights.Identifiers.All(g => g.Kind != x.k)).ToList();
+        if (missing.Count > 0)
+        {
+            return TypedResults.Problem(new HttpValidationProblemDetails(missing.ToDictionary(x => $"identifiers[{x.i}]",
+                _ => new[] { "The request was not given an identifier of this kind." }))
+            {
+                Status = StatusCodes.Status422UnprocessableEntity, Title = "No such identifier on the request",
+            });
+        }
+
+        foreach (var identifier in rights.Identifiers.Where(g => kinds is null || kinds.Contains(g.Kind)))
+        {
+            identities.Verify(identifier, method, actor);
+        }
+
+        return null;
+    }
+
     public static Task<Results<Ok<RightsRequestResponse>, ProblemHttpResult>> Reject(
-        Guid id, RejectRightsRequest request, HttpContext http, PrivacyDbContext db, RequestWorkflow workflow, CancellationToken cancellationToken) =>
+        Guid id, RejectRightsRequest request, HttpContext http, PrivacyDbContext db, RequestWorkflow workflow, RequestIdentities identities,
+        CancellationToken cancellationToken) =>
         // An unconfirmed identity is known before the work starts; an unfounded or excessive request also once it is verified.
-        Change(id, http, db, workflow,
+        Change(id, http, db, workflow, identities,
             request.Ground == RejectionGround.IdentityNotConfirmed ? [RequestStatus.Received] : [RequestStatus.Received, RequestStatus.IdentityVerified],
             "reject", async (rights, actor) =>
             {
@@ -324,8 +421,9 @@ public static class RequestApi
             }, cancellationToken);
 
     public static Task<Results<Ok<RightsRequestResponse>, ProblemHttpResult>> Extend(
-        Guid id, ExtendRightsRequest request, HttpContext http, PrivacyDbContext db, RequestWorkflow workflow, CancellationToken cancellationToken) =>
-        Change(id, http, db, workflow, [RequestStatus.Received, RequestStatus.IdentityVerified, RequestStatus.InProgress], "extend",
+        Guid id, ExtendRightsRequest request, HttpContext http, PrivacyDbContext db, RequestWorkflow workflow, RequestIdentities identities,
+        CancellationToken cancellationToken) =>
+        Change(id, http, db, workflow, identities, [RequestStatus.Received, RequestStatus.IdentityVerified, RequestStatus.InProgress], "extend",
             async (rights, actor) =>
             {
                 if (rights.ExtendedDueAt is not null)
@@ -343,8 +441,9 @@ public static class RequestApi
             }, cancellationToken);
 
     public static Task<Results<Ok<RightsRequestResponse>, ProblemHttpResult>> Close(
-        Guid id, CloseRightsRequest request, HttpContext http, PrivacyDbContext db, RequestWorkflow workflow, CancellationToken cancellationToken) =>
-        Change(id, http, db, workflow, [RequestStatus.InProgress], "close", async (rights, actor) =>
+        Guid id, CloseRightsRequest request, HttpContext http, PrivacyDbContext db, RequestWorkflow workflow, RequestIdentities identities,
+        CancellationToken cancellationToken) =>
+        Change(id, http, db, workflow, identities, [RequestStatus.InProgress], "close", async (rights, actor) =>
         {
             await workflow.FinishAsync(rights, actor, $"Closed by ops: {request.Reason}", cancellationToken);
             return null;
@@ -352,7 +451,7 @@ public static class RequestApi
 
     /// <summary>Runs one lifecycle step on a locked request in one transaction, if the request is in a status that allows it.</summary>
     private static async Task<Results<Ok<RightsRequestResponse>, ProblemHttpResult>> Change(
-        Guid id, HttpContext http, PrivacyDbContext db, RequestWorkflow workflow, RequestStatus[] allowedFrom, string verb,
+        Guid id, HttpContext http, PrivacyDbContext db, RequestWorkflow workflow, RequestIdentities identities, RequestStatus[] allowedFrom, string verb,
         Func<RightsRequest, string, Task<ProblemHttpResult?>> step, CancellationToken cancellationToken)
     {
         await using var transaction = await db.Database.BeginTransactionAsync(cancellationToken);
@@ -375,7 +474,7 @@ public static class RequestApi
 
         await db.SaveChangesAsync(cancellationToken);
         await transaction.CommitAsync(cancellationToken);
-        return TypedResults.Ok(Response(rights));
+        return TypedResults.Ok(Response(rights, await identities.MatchesOfAsync(rights, cancellationToken)));
     }
 
     public static async Task<Results<Ok<AccessReport>, ContentHttpResult, ProblemHttpResult, ValidationProblem>> Report(
@@ -392,7 +491,7 @@ public static class RequestApi
             return problem!;
         }
 
-        var report = await reports.BuildAsync(rights, await workflow.CustomersAsync(rights, cancellationToken), cancellationToken);
+        var report = await reports.BuildAsync(rights, RequestWorkflow.CustomersOf(rights), cancellationToken);
         return format == "html"
             ? TypedResults.Content(AccessReportHtml.Render(report), "text/html; charset=utf-8")
             : TypedResults.Ok(report);
@@ -404,14 +503,15 @@ public static class RequestApi
         var (rights, problem) = await Verified(id, RequestType.Portability, db, cancellationToken);
         return rights is null
             ? problem!
-            : TypedResults.Ok(await reports.ExportAsync(rights, await workflow.CustomersAsync(rights, cancellationToken), cancellationToken));
+            : TypedResults.Ok(await reports.ExportAsync(rights, RequestWorkflow.CustomersOf(rights), cancellationToken));
     }
 
     /// <summary>The request, if it is of <paramref name="type"/> and its requester's identity is confirmed (Art 12(6)).</summary>
     private static async Task<(RightsRequest? Request, ProblemHttpResult? Problem)> Verified(
         Guid id, RequestType type, PrivacyDbContext db, CancellationToken cancellationToken)
     {
-        var rights = await db.Set<RightsRequest>().AsNoTracking().Include(r => r.Tasks).SingleOrDefaultAsync(r => r.Id == id, cancellationToken);
+        var rights = await db.Set<RightsRequest>().AsNoTracking().Include(r => r.Tasks).Include(r => r.Customers).AsSplitQuery()
+            .SingleOrDefaultAsync(r => r.Id == id, cancellationToken);
         if (rights is null)
         {
             return (null, NotFound(id));
@@ -453,7 +553,10 @@ public static class RequestApi
             .Join(db.Set<RightsRequest>(), t => t.RequestId, r => r.Id, (t, r) => new { Task = t, Request = r })
             .ToListAsync(cancellationToken);
         var release = await gate.ForSystemAsync(system, cancellationToken);
-        var items = rows.Select(r => RequestWorkflow.SystemTask(r.Task, r.Request, release)).ToList();
+        var requestIds = rows.Select(r => r.Request.Id).Distinct().ToList();
+        var covered = (await db.Set<RequestCustomer>().AsNoTracking().Where(c => requestIds.Contains(c.RequestId))
+            .Select(c => new { c.RequestId, c.CustomerNumber }).ToListAsync(cancellationToken)).ToLookup(c => c.RequestId, c => c.CustomerNumber);
+        var items = rows.Select(r => RequestWorkflow.SystemTask(r.Task, r.Request, covered[r.Request.Id], release)).ToList();
         return TypedResults.Ok(new SystemTaskPage(items, items.Count == size ? items[^1].Id : null));
     }
 
@@ -497,12 +600,16 @@ public static class RequestApi
     private static ProblemHttpResult NotFound(Guid id) =>
         TypedResults.Problem(statusCode: StatusCodes.Status404NotFound, title: "Not found", detail: $"There is no request {id}.");
 
-    internal static RightsRequestResponse Response(RightsRequest r) => new(
+    internal static RightsRequestResponse Response(RightsRequest r, IReadOnlyList<IdentifierMatches>? matches = null) => new(
         r.Id, r.Type, r.Status, r.Channel, r.CustomerNumber, r.Email, r.NationalIdHash is not null, r.Language,
         RequestWorkflow.ChangesOf(r), r.Categories, r.Purpose, r.ReceivedAt,
         r.DueAt, r.ExtendedDueAt, r.ExtensionReason, r.ClosedAt, r.Resolution,
         [.. r.Transitions.OrderBy(t => t.At).ThenBy(t => t.Id).Select(t => new TransitionResponse(t.From, t.To, t.At, t.Actor, t.Reason))],
-        [.. r.Tasks.OrderBy(t => t.Id).Select(TaskOf)]);
+        [.. r.Tasks.OrderBy(t => t.Id).Select(TaskOf)],
+        [.. r.Identifiers.OrderBy(i => i.Kind).Select(i => new IdentifierResponse(i.Kind, i.Verified, i.VerifiedHow, i.VerifiedAt, i.VerifiedBy,
+            matches?.FirstOrDefault(m => m.Kind == i.Kind)?.CustomerNumbers))],
+        [.. r.Customers.OrderBy(c => c.CustomerNumber, StringComparer.Ordinal)
+            .Select(c => new CoveredCustomerResponse(c.CustomerNumber, c.MatchedBy, c.Reason, c.AddedBy, c.AddedAt))]);
 
     private static TaskResponse TaskOf(RequestTask t) => new(
         t.Id, t.RequestId, t.TargetKind, t.Target, t.Action, t.Categories, t.KeptUnder, t.KeptUntil, t.FollowUpId, t.Status, t.Outcome, t.CreatedAt,

@@ -16,11 +16,30 @@ public sealed record SubmitRightsRequest(
     RequestType? Type, SubjectIdentifiers? Subject, RequestChannel? Channel, IReadOnlyDictionary<string, string?>? Changes,
     IReadOnlyList<string>? Categories, string? Purpose, string? Language, string? Note);
 
+/// <param name="Identifiers">Each identifier given, with its verification; for ops also the customer numbers it matches.</param>
+/// <param name="Customers">The customer numbers the request covers, and what matched each (or why ops recorded it).</param>
 public sealed record RightsRequestResponse(
     Guid Id, RequestType Type, RequestStatus Status, RequestChannel Channel, string? CustomerNumber, string? Email, bool NationalIdentityNumberGiven,
     string Language, IReadOnlyDictionary<string, string?>? Changes, IReadOnlyList<string>? Categories, string? Purpose, DateTimeOffset ReceivedAt,
     DateTimeOffset DueAt, DateTimeOffset? ExtendedDueAt, string? ExtensionReason, DateTimeOffset? ClosedAt, string? Resolution,
-    IReadOnlyList<TransitionResponse> Transitions, IReadOnlyList<TaskResponse> Tasks);
+    IReadOnlyList<TransitionResponse> Transitions, IReadOnlyList<TaskResponse> Tasks, IReadOnlyList<IdentifierResponse> Identifiers,
+    IReadOnlyList<CoveredCustomerResponse> Customers);
+
+/// <summary>
+/// An identifier of the request (never the value of a national identity number) and its verification. <c>matches</c>: the customer
+/// numbers it matches in what the service holds, shown to ops only (null for other callers).
+/// </summary>
+public sealed record IdentifierResponse(
+    IdentifierKind Kind, bool Verified, string? VerifiedHow, DateTimeOffset? VerifiedAt, string? VerifiedBy, IReadOnlyList<string>? Matches);
+
+/// <summary>A customer number the request covers: <c>matchedBy</c> the verified identifier, or recorded by ops with <c>reason</c>.</summary>
+public sealed record CoveredCustomerResponse(string CustomerNumber, IdentifierKind? MatchedBy, string? Reason, string AddedBy, DateTimeOffset AddedAt);
+
+/// <summary>Ops record that the request covers this customer number too, and why (e.g. one person with two accounts).</summary>
+public sealed record AddRequestCustomerRequest(string? CustomerNumber, string? Reason);
+
+/// <summary>Ops confirm identifiers of an open request (e.g. an e-mail address the website sent with a signed-in customer's request).</summary>
+public sealed record VerifyIdentifiersRequest(IReadOnlyList<IdentifierKind>? Identifiers, string? Method);
 
 public sealed record TransitionResponse(RequestStatus? From, RequestStatus To, DateTimeOffset At, string Actor, string? Reason);
 
@@ -29,9 +48,13 @@ public sealed record TaskResponse(
     long Id, Guid RequestId, TaskTargetKind TargetKind, string Target, TaskAction Action, IReadOnlyList<string> Categories, string? KeptUnder,
     DateOnly? KeptUntil, long? FollowUpId, RequestTaskStatus Status, string? Outcome, DateTimeOffset CreatedAt, DateTimeOffset? CompletedAt);
 
-/// <summary>An internal system's task with the subject it is about.</summary>
+/// <summary>
+/// An internal system's task with the subject it is about: <c>customerNumbers</c> lists every customer number the request covers
+/// (one person may have two accounts); <c>customerNumber</c> is the requester's own among them.
+/// </summary>
 public sealed record SystemTaskResponse(
-    long Id, Guid RequestId, RequestType RequestType, TaskAction Action, string? CustomerNumber, IReadOnlyList<string> Categories,
+    long Id, Guid RequestId, RequestType RequestType, TaskAction Action, string? CustomerNumber, IReadOnlyList<string> CustomerNumbers,
+    IReadOnlyList<string> Categories,
     IReadOnlyDictionary<string, string?>? Changes, string? Purpose, string? KeptUnder, DateOnly? KeptUntil, DateTimeOffset CreatedAt,
     string ReportAt);
 
@@ -43,8 +66,11 @@ public sealed record RightsRequestSummary(
 
 public sealed record RightsRequestPage(IReadOnlyList<RightsRequestSummary> Items, string? Next);
 
-/// <summary>Identity confirmed (Art 12(6)): how.</summary>
-public sealed record VerifyIdentityRequest(string? Method);
+/// <summary>
+/// Identity confirmed (Art 12(6)): how, and which of the identifiers given that check confirmed (null: all of them). Only verified
+/// identifiers decide which customer numbers the request covers.
+/// </summary>
+public sealed record VerifyIdentityRequest(string? Method, IReadOnlyList<IdentifierKind>? Identifiers = null);
 
 public enum RejectionGround
 {
@@ -107,8 +133,34 @@ internal sealed class SubmitRightsRequestValidator : AbstractValidator<SubmitRig
 
 internal sealed class VerifyIdentityRequestValidator : AbstractValidator<VerifyIdentityRequest>
 {
-    public VerifyIdentityRequestValidator() =>
+    public VerifyIdentityRequestValidator()
+    {
         RuleFor(r => r.Method).NotEmpty().MaximumLength(500).WithMessage("'method' must say how the identity was confirmed (e.g. BankID sign-in).");
+        RuleFor(r => r.Identifiers).Must(i => i is null || (i.Count > 0 && i.Distinct().Count() == i.Count))
+            .WithMessage("'identifiers' must be left out (all) or list distinct kinds: customer_number, email, national_identity_number.");
+        RuleForEach(r => r.Identifiers).IsInEnum();
+    }
+}
+
+internal sealed class VerifyIdentifiersRequestValidator : AbstractValidator<VerifyIdentifiersRequest>
+{
+    public VerifyIdentifiersRequestValidator()
+    {
+        RuleFor(r => r.Method).NotEmpty().MaximumLength(500).WithMessage("'method' must say how the identifiers were confirmed.");
+        RuleFor(r => r.Identifiers).NotEmpty().Must(i => i is null || i.Distinct().Count() == i.Count)
+            .WithMessage("'identifiers' must list distinct kinds: customer_number, email, national_identity_number.");
+        RuleForEach(r => r.Identifiers).IsInEnum();
+    }
+}
+
+internal sealed class AddRequestCustomerRequestValidator : AbstractValidator<AddRequestCustomerRequest>
+{
+    public AddRequestCustomerRequestValidator(IOptions<ConsentOptions> options)
+    {
+        RuleFor(r => r.CustomerNumber).NotEmpty().Must(n => ConsentRules.IsValidSubjectId(options.Value, SubjectType.Customer, n))
+            .WithMessage("'customerNumber' is not a valid customer number.");
+        RuleFor(r => r.Reason).NotEmpty().MaximumLength(1000).WithMessage("'reason' must say why the request covers this customer number too.");
+    }
 }
 
 internal sealed class RejectRightsRequestValidator : AbstractValidator<RejectRightsRequest>

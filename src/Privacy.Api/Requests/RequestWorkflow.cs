@@ -16,7 +16,7 @@ namespace Privacy.Api.Requests;
 /// tasks, and when it is done. Everything joins the caller's transaction.
 /// </summary>
 public sealed class RequestWorkflow(
-    PrivacyDbContext db, RegistryCatalog registry, DisclosureLog disclosures, FollowUps followUps, EgressGate gate, AuditTrail audit,
+    PrivacyDbContext db, RegistryCatalog registry, FollowUps followUps, EgressGate gate, AuditTrail audit,
     ConsentErasure consentErasure, TimeProvider time, IOptions<RequestsOptions> options)
 {
     /// <summary>The target of the task that records what the service did to its own data.</summary>
@@ -43,7 +43,7 @@ public sealed class RequestWorkflow(
     public async Task<RightsRequest?> LockAsync(Guid id, CancellationToken cancellationToken)
     {
         await db.Database.ExecuteSqlAsync($"SELECT 1 FROM privacy.rights_requests WHERE id = {id} FOR UPDATE", cancellationToken);
-        return await db.Set<RightsRequest>().Include(r => r.Transitions).Include(r => r.Tasks)
+        return await db.Set<RightsRequest>().Include(r => r.Transitions).Include(r => r.Tasks).Include(r => r.Identifiers).Include(r => r.Customers)
             .AsSplitQuery().SingleOrDefaultAsync(r => r.Id == id, cancellationToken);
     }
 
@@ -75,6 +75,11 @@ public sealed class RequestWorkflow(
             Id = Guid.CreateVersion7(now), Type = type, Channel = RequestChannel.Retention, CustomerNumber = customerNumber, Language = "sv",
             Categories = [.. categories], Note = reason, ReceivedAt = now, DueAt = DueDate(now), SubmittedBy = actor,
         };
+        // Not a person's request: the sweep names the customer whose periods ended, and that decides what it covers.
+        request.Identifiers = RequestIdentities.Given(request.Id, customerNumber, null, null);
+        request.Identifiers[0].VerifiedHow = "Retention sweep";
+        (request.Identifiers[0].VerifiedAt, request.Identifiers[0].VerifiedBy) = (now, actor);
+        request.Customers = [new RequestCustomer { RequestId = request.Id, CustomerNumber = customerNumber, MatchedBy = IdentifierKind.CustomerNumber, AddedBy = actor, AddedAt = now }];
         db.Add(request);
         Transition(request, RequestStatus.Received, actor, "Retention periods ended");
         await db.SaveChangesAsync(cancellationToken);
@@ -114,7 +119,7 @@ public sealed class RequestWorkflow(
             type = request.Type,
             status = request.Status,
             language = request.Language,
-            customerNumber = release.Value(CustomerNumberCategory, request.CustomerNumber),
+            customerNumber = release.Value(CustomerNumberCategory, request.CoveredCustomerNumber),
             email = release.Value(EmailCategory, request.Email),
             dueAt = request.EffectiveDueAt,
             extensionReason = eventType == "extended" ? request.ExtensionReason : null,
@@ -161,7 +166,7 @@ public sealed class RequestWorkflow(
             && (request.Channel != RequestChannel.Retention || request.Categories?.Contains(ConsentCategory) == true))
         {
             // The service's own data: done at once, and recorded as a task like any system's.
-            foreach (var customer in await CustomersAsync(request, cancellationToken))
+            foreach (var customer in CustomersOf(request))
             {
                 var erased = await consentErasure.EraseCustomerAsync(customer, cancellationToken);
                 request.Tasks.Add(new RequestTask
@@ -175,7 +180,7 @@ public sealed class RequestWorkflow(
 
         if (RecipientAction(request.Type) is { } action)
         {
-            foreach (var customer in await CustomersAsync(request, cancellationToken))
+            foreach (var customer in CustomersOf(request))
             {
                 var raised = await followUps.RaiseAsync(new FollowUpSpec(customer, action, request.Categories,
                     Purposes: request.Type == RequestType.Objection ? [request.Purpose!] : null,
@@ -200,7 +205,8 @@ public sealed class RequestWorkflow(
         foreach (var task in request.Tasks.Where(t => t.TargetKind == TaskTargetKind.System && t.Status == RequestTaskStatus.Pending))
         {
             var release = await gate.ForSystemAsync(task.Target, cancellationToken);
-            gate.Send(release, "rights_request.task", SystemTask(task, request, release), request.CustomerNumber ?? request.Id.ToString(),
+            gate.Send(release, "rights_request.task", SystemTask(task, request, request.Customers.Select(c => c.CustomerNumber), release),
+                request.CustomerNumber ?? request.Id.ToString(),
                 $"rights-request:{request.Id}", actor);
         }
 
@@ -217,12 +223,18 @@ public sealed class RequestWorkflow(
 
     /// <summary>
     /// A system's task as the system sees it: what to do, about whom, and where to report. Built from the system's release: the
-    /// customer number and the proposed values only of categories the registry says the system holds, and of the task's categories.
+    /// customer numbers the request covers (never an unverified one) and the proposed values only of categories the registry says
+    /// the system holds, and of the task's categories.
     /// </summary>
-    public static SystemTaskResponse SystemTask(RequestTask task, RightsRequest request, Release release) => new(
-        task.Id, task.RequestId, request.Type, task.Action, release.Value(CustomerNumberCategory, request.CustomerNumber), task.Categories,
-        release.Values(ChangesOf(request)?.Where(c => task.Categories.Contains(c.Key)).ToDictionary()), request.Purpose,
-        task.KeptUnder, task.KeptUntil, task.CreatedAt, $"/requests/tasks/{task.Id}/outcome");
+    public static SystemTaskResponse SystemTask(RequestTask task, RightsRequest request, IEnumerable<string> covered, Release release)
+    {
+        var customers = covered.Order(StringComparer.Ordinal).Select(c => release.Value(CustomerNumberCategory, c)).OfType<string>().ToList();
+        return new SystemTaskResponse(
+            task.Id, task.RequestId, request.Type, task.Action, customers.Contains(request.CustomerNumber ?? "") ? request.CustomerNumber : customers.FirstOrDefault(),
+            customers, task.Categories,
+            release.Values(ChangesOf(request)?.Where(c => task.Categories.Contains(c.Key)).ToDictionary()), request.Purpose,
+            task.KeptUnder, task.KeptUntil, task.CreatedAt, $"/requests/tasks/{task.Id}/outcome");
+    }
 
     /// <summary>Completed when every task is done; partially completed when some data is kept by law; open while any task is pending or failed.</summary>
     public async Task SettleAsync(RightsRequest request, string actor, CancellationToken cancellationToken)
@@ -248,22 +260,12 @@ public sealed class RequestWorkflow(
         await NotifyRequesterAsync(request, "completed", cancellationToken);
     }
 
-    /// <summary>The customer numbers the request is about: the one given, and those disclosures recorded with its national identity number.</summary>
-    public async Task<IReadOnlyList<string>> CustomersAsync(RightsRequest request, CancellationToken cancellationToken)
-    {
-        var customers = new SortedSet<string>(StringComparer.Ordinal);
-        if (request.CustomerNumber is not null)
-        {
-            customers.Add(request.CustomerNumber);
-        }
-
-        if (request.NationalIdHash is not null)
-        {
-            customers.UnionWith(await disclosures.CustomersWithNationalIdAsync(request.NationalIdHash, cancellationToken));
-        }
-
-        return [.. customers];
-    }
+    /// <summary>
+    /// The customer numbers the request covers: matched by its verified identifiers, or recorded by ops with the reason
+    /// (<see cref="RequestIdentities"/>). An identifier nobody verified never adds one.
+    /// </summary>
+    public static IReadOnlyList<string> CustomersOf(RightsRequest request) =>
+        [.. request.Customers.Select(c => c.CustomerNumber).Distinct().Order(StringComparer.Ordinal)];
 
     private static TaskAction SystemAction(RequestType type) => type switch
     {

@@ -128,6 +128,15 @@ public sealed class RightsRequest
 
     public List<RequestTask> Tasks { get; set; } = [];
 
+    /// <summary>The identifiers given, each with its verification.</summary>
+    public List<RequestIdentifier> Identifiers { get; set; } = [];
+
+    /// <summary>The customer numbers the request covers (matched by a verified identifier, or recorded by ops with the reason).</summary>
+    public List<RequestCustomer> Customers { get; set; } = [];
+
+    /// <summary>The given customer number, when the request covers it (verified): the one tasks and messages may name.</summary>
+    public string? CoveredCustomerNumber => Customers.Any(c => c.CustomerNumber == CustomerNumber) ? CustomerNumber : null;
+
     public DateTimeOffset EffectiveDueAt => ExtendedDueAt ?? DueAt;
 }
 
@@ -251,6 +260,9 @@ internal sealed class RightsRequestConfiguration : IEntityTypeConfiguration<Righ
         builder.Property(r => r.Resolution).HasMaxLength(1000);
         builder.Property(r => r.SubmittedBy).HasMaxLength(64);
         builder.Ignore(r => r.EffectiveDueAt);
+        builder.Ignore(r => r.CoveredCustomerNumber);
+        builder.HasMany(r => r.Identifiers).WithOne().HasForeignKey(i => i.RequestId).OnDelete(DeleteBehavior.Cascade);
+        builder.HasMany(r => r.Customers).WithOne().HasForeignKey(c => c.RequestId).OnDelete(DeleteBehavior.Cascade);
         builder.HasMany(r => r.Transitions).WithOne().HasForeignKey(t => t.RequestId).OnDelete(DeleteBehavior.Cascade);
         builder.HasMany(r => r.Tasks).WithOne().HasForeignKey(t => t.RequestId).OnDelete(DeleteBehavior.Cascade);
         // Ops' lists: open requests by due date.

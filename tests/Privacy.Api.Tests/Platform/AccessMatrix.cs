@@ -73,6 +73,8 @@ public static class AccessMatrix
         ["GET /requests/"] =                                               "ops",
         ["GET /requests/{id:guid}"] =                                      "frontend ops",
         ["POST /requests/{id:guid}/identity-verification"] =               "ops",
+        ["POST /requests/{id:guid}/identifiers/verification"] =            "ops",
+        ["POST /requests/{id:guid}/customers"] =                           "ops",
         ["POST /requests/{id:guid}/rejection"] =                           "ops",
         ["POST /requests/{id:guid}/extension"] =                           "ops",
         ["POST /requests/{id:guid}/closure"] =                             "ops",

@@ -1097,6 +1097,107 @@ namespace Privacy.Api.Platform.Database.Migrations
                     b.ToTable("recipients", "privacy");
                 });
 
+            modelBuilder.Entity("Privacy.Api.Requests.RequestCustomer", b =>
+                {
+                    b.Property<long>("Id")
+                        .ValueGeneratedOnAdd()
+                        .HasColumnType("bigint")
+                        .HasColumnName("id");
+
+                    NpgsqlPropertyBuilderExtensions.UseIdentityAlwaysColumn(b.Property<long>("Id"));
+
+                    b.Property<DateTimeOffset>("AddedAt")
+                        .HasColumnType("timestamp with time zone")
+                        .HasColumnName("added_at");
+
+                    b.Property<string>("AddedBy")
+                        .IsRequired()
+                        .HasMaxLength(64)
+                        .HasColumnType("character varying(64)")
+                        .HasColumnName("added_by");
+
+                    b.Property<string>("CustomerNumber")
+                        .IsRequired()
+                        .HasMaxLength(64)
+                        .HasColumnType("character varying(64)")
+                        .HasColumnName("customer_number");
+
+                    b.Property<string>("MatchedBy")
+                        .HasMaxLength(32)
+                        .HasColumnType("character varying(32)")
+                        .HasColumnName("matched_by");
+
+                    b.Property<string>("Reason")
+                        .HasMaxLength(1000)
+                        .HasColumnType("character varying(1000)")
+                        .HasColumnName("reason");
+
+                    b.Property<Guid>("RequestId")
+                        .HasColumnType("uuid")
+                        .HasColumnName("request_id");
+
+                    b.HasKey("Id")
+                        .HasName("pk_rights_request_customers");
+
+                    b.HasIndex("CustomerNumber")
+                        .HasDatabaseName("ix_rights_request_customers_customer_number");
+
+                    b.HasIndex("RequestId", "CustomerNumber")
+                        .IsUnique()
+                        .HasDatabaseName("ix_rights_request_customers_request_id_customer_number");
+
+                    b.ToTable("rights_request_customers", "privacy");
+                });
+
+            modelBuilder.Entity("Privacy.Api.Requests.RequestIdentifier", b =>
+                {
+                    b.Property<long>("Id")
+                        .ValueGeneratedOnAdd()
+                        .HasColumnType("bigint")
+                        .HasColumnName("id");
+
+                    NpgsqlPropertyBuilderExtensions.UseIdentityAlwaysColumn(b.Property<long>("Id"));
+
+                    b.Property<string>("Kind")
+                        .IsRequired()
+                        .HasMaxLength(32)
+                        .HasColumnType("character varying(32)")
+                        .HasColumnName("kind");
+
+                    b.Property<Guid>("RequestId")
+                        .HasColumnType("uuid")
+                        .HasColumnName("request_id");
+
+                    b.Property<string>("Value")
+                        .IsRequired()
+                        .HasMaxLength(320)
+                        .HasColumnType("character varying(320)")
+                        .HasColumnName("value");
+
+                    b.Property<DateTimeOffset?>("VerifiedAt")
+                        .HasColumnType("timestamp with time zone")
+                        .HasColumnName("verified_at");
+
+                    b.Property<string>("VerifiedBy")
+                        .HasMaxLength(64)
+                        .HasColumnType("character varying(64)")
+                        .HasColumnName("verified_by");
+
+                    b.Property<string>("VerifiedHow")
+                        .HasMaxLength(500)
+                        .HasColumnType("character varying(500)")
+                        .HasColumnName("verified_how");
+
+                    b.HasKey("Id")
+                        .HasName("pk_rights_request_identifiers");
+
+                    b.HasIndex("RequestId", "Kind")
+                        .IsUnique()
+                        .HasDatabaseName("ix_rights_request_identifiers_request_id_kind");
+
+                    b.ToTable("rights_request_identifiers", "privacy");
+                });
+
             modelBuilder.Entity("Privacy.Api.Requests.RequestTask", b =>
                 {
                     b.Property<long>("Id")
@@ -1695,6 +1796,26 @@ namespace Privacy.Api.Platform.Database.Migrations
                         .HasConstraintName("fk_processing_links_recipients_recipient_key");
                 });
 
+            modelBuilder.Entity("Privacy.Api.Requests.RequestCustomer", b =>
+                {
+                    b.HasOne("Privacy.Api.Requests.RightsRequest", null)
+                        .WithMany("Customers")
+                        .HasForeignKey("RequestId")
+                        .OnDelete(DeleteBehavior.Cascade)
+                        .IsRequired()
+                        .HasConstraintName("fk_rights_request_customers_rights_requests_request_id");
+                });
+
+            modelBuilder.Entity("Privacy.Api.Requests.RequestIdentifier", b =>
+                {
+                    b.HasOne("Privacy.Api.Requests.RightsRequest", null)
+                        .WithMany("Identifiers")
+                        .HasForeignKey("RequestId")
+                        .OnDelete(DeleteBehavior.Cascade)
+                        .IsRequired()
+                        .HasConstraintName("fk_rights_request_identifiers_rights_requests_request_id");
+                });
+
             modelBuilder.Entity("Privacy.Api.Requests.RequestTask", b =>
                 {
                     b.HasOne("Privacy.Api.Requests.RightsRequest", null)
@@ -1760,6 +1881,10 @@ namespace Privacy.Api.Platform.Database.Migrations
 
             modelBuilder.Entity("Privacy.Api.Requests.RightsRequest", b =>
                 {
+                    b.Navigation("Customers");
+
+                    b.Navigation("Identifiers");
+
                     b.Navigation("Tasks");
 
                     b.Navigation("Transitions");
