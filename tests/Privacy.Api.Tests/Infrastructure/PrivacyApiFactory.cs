@@ -31,6 +31,19 @@ public class PrivacyApiFactory : WebApplicationFactory<Program>, IAsyncLifetime
     /// <summary>A system key bound to the booking system: it sees and answers only that system's tasks.</summary>
     public const string BookingSystemKey = "test-system-booking-key-7c03f1";
 
+    /// <summary>The system the role's key (<c>Keys[Roles.System]</c>) is bound to: the tests run outside Development, where
+    /// every system key must be bound. Booking, the system the documented examples name.</summary>
+    public const string SystemKeySystem = "booking";
+
+    /// <summary>One key bound to each internal system of the seeded registry, for answering that system's tasks.</summary>
+    public static readonly IReadOnlyDictionary<string, string> SystemKeys = new Dictionary<string, string>
+    {
+        ["booking"] = BookingSystemKey,
+        ["website"] = "test-system-website-key-41d6b0",
+        ["email"] = "test-system-email-key-a87e35",
+        ["accounting"] = "test-system-accounting-key-2c9f64",
+    };
+
     public FakeTimeProvider Time { get; } = new(new DateTimeOffset(2026, 11, 25, 9, 0, 0, TimeSpan.Zero));
 
     public string ConnectionString { get; private set; } = "";
@@ -55,6 +68,9 @@ public class PrivacyApiFactory : WebApplicationFactory<Program>, IAsyncLifetime
 
     /// <summary>A client that sends the API key of <paramref name="role"/> (or none when null).</summary>
     public HttpClient Client(string? role) => ClientWithKey(role is null ? null : Keys[role]);
+
+    /// <summary>A client with the system key bound to <paramref name="system"/> (its key id is <c>test-system-{system}</c>).</summary>
+    public HttpClient SystemClient(string system) => ClientWithKey(SystemKeys[system]);
 
     /// <summary>A client that sends <paramref name="key"/> as its API key (or none when null).</summary>
     public HttpClient ClientWithKey(string? key)
@@ -109,6 +125,11 @@ public class PrivacyApiFactory : WebApplicationFactory<Program>, IAsyncLifetime
                 builder.UseSetting($"ApiKeys:Keys:{index}:Recipient", "card-provider");
             }
 
+            if (role == Roles.System)
+            {
+                builder.UseSetting($"ApiKeys:Keys:{index}:System", SystemKeySystem);
+            }
+
             index++;
         }
 
@@ -117,10 +138,14 @@ public class PrivacyApiFactory : WebApplicationFactory<Program>, IAsyncLifetime
         builder.UseSetting($"ApiKeys:Keys:{index}:Hash", ApiKeyAuthentication.Hash(OtherPartnerKey));
         builder.UseSetting($"ApiKeys:Keys:{index}:Recipient", "invoicing-partner");
         index++;
-        builder.UseSetting($"ApiKeys:Keys:{index}:Id", "test-system-booking");
-        builder.UseSetting($"ApiKeys:Keys:{index}:Role", Roles.System);
-        builder.UseSetting($"ApiKeys:Keys:{index}:Hash", ApiKeyAuthentication.Hash(BookingSystemKey));
-        builder.UseSetting($"ApiKeys:Keys:{index}:System", "booking");
+        foreach (var (system, key) in SystemKeys)
+        {
+            builder.UseSetting($"ApiKeys:Keys:{index}:Id", $"test-system-{system}");
+            builder.UseSetting($"ApiKeys:Keys:{index}:Role", Roles.System);
+            builder.UseSetting($"ApiKeys:Keys:{index}:Hash", ApiKeyAuthentication.Hash(key));
+            builder.UseSetting($"ApiKeys:Keys:{index}:System", system);
+            index++;
+        }
 
         builder.ConfigureLogging(SuiteLog.AddTo); // every record, for the suite-wide scan (Logging/LogScanTests)
         builder.ConfigureServices(services =>

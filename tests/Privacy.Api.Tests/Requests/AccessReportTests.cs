@@ -114,9 +114,10 @@ public sealed class AccessReportTests(PrivacyApiFactory factory) : IClassFixture
         Assert.All(request.GetProperty("tasks").EnumerateArray(), t => Assert.Equal("export", t.GetProperty("action").GetString()));
         Assert.DoesNotContain(request.GetProperty("tasks").EnumerateArray(), t => t.GetProperty("targetKind").GetString() == "recipient");
 
-        var booking = Assert.Single((await _system.GetFromJsonAsync<JsonElement>("/requests/tasks?system=booking")).GetProperty("items").EnumerateArray(),
+        var bookingKey = factory.SystemClient("booking");
+        var booking = Assert.Single((await bookingKey.GetFromJsonAsync<JsonElement>("/requests/tasks?system=booking")).GetProperty("items").EnumerateArray(),
             t => t.GetProperty("requestId").GetString() == id);
-        (await _system.PostJson(booking.GetProperty("reportAt").GetString()!, new
+        (await bookingKey.PostJson(booking.GetProperty("reportAt").GetString()!, new
         {
             outcome = "done", result = new { bookings = new[] { new { reference = "BK-1", date = "2026-07-01" } } },
         })).EnsureSuccessStatusCode();

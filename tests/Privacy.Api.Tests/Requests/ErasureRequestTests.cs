@@ -82,17 +82,17 @@ public sealed class ErasureRequestTests(NotifierFactory factory) : IClassFixture
         Assert.Equal("rights_request.task", bookingTask.GetProperty("type").GetString());
         Assert.Equal("erase", bookingTask.GetProperty("data").GetProperty("action").GetString());
         Assert.Equal(customer, bookingTask.GetProperty("data").GetProperty("customerNumber").GetString());
-        using (var outcome = await _system.PostJson(bookingTask.GetProperty("data").GetProperty("reportAt").GetString()!, new { outcome = "done" }))
+        using (var outcome = await factory.SystemClient("booking").PostJson(bookingTask.GetProperty("data").GetProperty("reportAt").GetString()!, new { outcome = "done" }))
         {
             outcome.EnsureSuccessStatusCode();
         }
 
         foreach (var system in new[] { "website", "email", "accounting" })
         {
-            var open = await _system.GetFromJsonAsync<JsonElement>($"/requests/tasks?system={system}");
+            var open = await factory.SystemClient(system).GetFromJsonAsync<JsonElement>("/requests/tasks"); // a bound key lists its own
             var task = Assert.Single(open.GetProperty("items").EnumerateArray(), t => t.GetProperty("requestId").GetString() == id);
             Assert.Equal(customer, task.GetProperty("customerNumber").GetString());
-            using var outcome = await _system.PostJson(task.GetProperty("reportAt").GetString()!, new { outcome = "done" });
+            using var outcome = await factory.SystemClient(system).PostJson(task.GetProperty("reportAt").GetString()!, new { outcome = "done" });
             outcome.EnsureSuccessStatusCode();
         }
 
@@ -103,7 +103,8 @@ public sealed class ErasureRequestTests(NotifierFactory factory) : IClassFixture
         Assert.Contains("2033-12-31", done.GetProperty("resolution").GetString());
         Assert.All(done.GetProperty("tasks").EnumerateArray(), t => Assert.Equal("done", t.GetProperty("status").GetString()));
         Assert.Equal(["rights_request.received", "rights_request.completed"], await RequesterEvents(id));
-        using var late = await _system.PostJson($"/requests/tasks/{tasks[0].GetProperty("id").GetInt64()}/outcome", new { outcome = "done" });
+        var website = tasks.Single(t => t.GetProperty("target").GetString() == "website");
+        using var late = await factory.SystemClient("website").PostJson($"/requests/tasks/{website.GetProperty("id").GetInt64()}/outcome", new { outcome = "done" });
         await late.AssertProblem(HttpStatusCode.Conflict);
         Assert.True(await factory.ScalarAsync(
             "SELECT count(*) FROM privacy.audit_entries WHERE entity_type = 'rights_request' AND entity_id = $1 AND details::text NOT LIKE '%' || $2 || '%'", id, customer) >= 5);

@@ -60,10 +60,10 @@ public sealed class RequestLifecycleTests(PrivacyApiFactory factory) : IClassFix
             Assert.Equal("rectify", Assert.Single(followUps.GetProperty("items").EnumerateArray()).GetProperty("action").GetString());
         }
 
-        // Act 2: every system reports done, every recipient acknowledges.
+        // Act 2: every system reports done with its own key, every recipient acknowledges.
         foreach (var task in systems)
         {
-            (await factory.Client(Roles.System).PostJson($"/requests/tasks/{task.GetProperty("id").GetInt64()}/outcome", new { outcome = "done" }))
+            (await factory.SystemClient(task.GetProperty("target").GetString()!).PostJson($"/requests/tasks/{task.GetProperty("id").GetInt64()}/outcome", new { outcome = "done" }))
                 .EnsureSuccessStatusCode();
         }
 
@@ -79,7 +79,7 @@ public sealed class RequestLifecycleTests(PrivacyApiFactory factory) : IClassFix
         Assert.Equal(["received", "identity_verified", "in_progress", end],
             done.GetProperty("transitions").EnumerateArray().Select(t => t.GetProperty("to").GetString()));
         // Ops moved it along; whoever answered last (a partner after the systems, here) ended it.
-        Assert.Equal(["test-ops", "test-ops", "test-ops", recipients.Count > 0 ? "test-partner" : "test-system"],
+        Assert.Equal(["test-ops", "test-ops", "test-ops", recipients.Count > 0 ? "test-partner" : $"test-system-{systems[^1].GetProperty("target").GetString()}"],
             done.GetProperty("transitions").EnumerateArray().Select(t => t.GetProperty("actor").GetString()));
         Assert.NotEqual(JsonValueKind.Null, done.GetProperty("closedAt").ValueKind);
     }
@@ -93,15 +93,15 @@ public sealed class RequestLifecycleTests(PrivacyApiFactory factory) : IClassFix
         await notYet.AssertProblem(HttpStatusCode.Conflict);
         var tasks = (await (await _ops.PostJson($"/requests/{id}/identity-verification", new { method = "Reply from the registered address" }))
             .ReadOk<JsonElement>()).GetProperty("tasks").EnumerateArray().ToList();
-        var system = factory.Client(Roles.System);
+        HttpClient System(JsonElement task) => factory.SystemClient(task.GetProperty("target").GetString()!);
 
-        using var noReason = await system.PostJson($"/requests/tasks/{tasks[0].GetProperty("id").GetInt64()}/outcome", new { outcome = "failed" });
+        using var noReason = await System(tasks[0]).PostJson($"/requests/tasks/{tasks[0].GetProperty("id").GetInt64()}/outcome", new { outcome = "failed" });
         Assert.Equal(["note"], await noReason.AssertValidationErrors());
-        (await system.PostJson($"/requests/tasks/{tasks[0].GetProperty("id").GetInt64()}/outcome", new { outcome = "failed", note = "Archive offline" }))
+        (await System(tasks[0]).PostJson($"/requests/tasks/{tasks[0].GetProperty("id").GetInt64()}/outcome", new { outcome = "failed", note = "Archive offline" }))
             .EnsureSuccessStatusCode();
         foreach (var task in tasks.Skip(1))
         {
-            (await system.PostJson($"/requests/tasks/{task.GetProperty("id").GetInt64()}/outcome", new { outcome = "done" })).EnsureSuccessStatusCode();
+            (await System(task).PostJson($"/requests/tasks/{task.GetProperty("id").GetInt64()}/outcome", new { outcome = "done" })).EnsureSuccessStatusCode();
         }
 
         Assert.Equal("in_progress", (await Request(id)).GetProperty("status").GetString());

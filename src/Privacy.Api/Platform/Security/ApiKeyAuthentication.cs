@@ -33,6 +33,10 @@ public static class ApiKeyAuthentication
         {
             builder.Services.PostConfigure<ApiKeyOptions>(DevelopmentApiKeys.AddTo);
         }
+        else
+        {
+            builder.Services.AddSingleton<IValidateOptions<ApiKeyOptions>, SystemKeysAreBound>();
+        }
 
         builder.Services.AddAuthentication(Scheme)
             .AddScheme<AuthenticationSchemeOptions, ApiKeyAuthenticationHandler>(Scheme, null);
@@ -58,6 +62,23 @@ public static class ApiKeyAuthentication
         user.FindFirstValue(ClaimTypes.Role) ?? "none",
         user.FindFirstValue(RecipientClaim),
         user.FindFirstValue(SystemClaim));
+}
+
+/// <summary>
+/// Outside Development every system key speaks for one internal system (<see cref="ApiKeyEntry.System"/>): an unbound one
+/// would read and answer every system's rights-request tasks and report every system's clock events (OWASP API1).
+/// </summary>
+internal sealed class SystemKeysAreBound : IValidateOptions<ApiKeyOptions>
+{
+    public ValidateOptionsResult Validate(string? name, ApiKeyOptions options)
+    {
+        var unbound = options.Keys.Where(k => k.Role == Roles.System && string.IsNullOrWhiteSpace(k.System)).Select(k => k.Id).ToList();
+        return unbound.Count == 0
+            ? ValidateOptionsResult.Success
+            : ValidateOptionsResult.Fail(unbound.Select(id =>
+                $"API key '{id}' is a system key without a System: outside Development every system key must name the one internal " +
+                "system it speaks for (ApiKeys:Keys:N:System, a system of the registry)."));
+    }
 }
 
 /// <summary>Who made a change: the key's id and role (never the key itself).</summary>

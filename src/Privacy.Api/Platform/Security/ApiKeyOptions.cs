@@ -36,7 +36,8 @@ public sealed class ApiKeyEntry
 
     /// <summary>
     /// For a system key: the internal system it speaks for, so it reads and answers only that system's rights-request
-    /// tasks. A system key without one acts for every system (e.g. one integration service for all).
+    /// tasks and reports only its clock events. Required outside Development (the service refuses to start without it); only
+    /// there may a system key without one (<c>dev-system-key</c>) act for every system.
     /// </summary>
     public string? System { get; set; }
 }
