@@ -19,6 +19,11 @@ public static class RequestApi
 {
     private static readonly JsonSerializerOptions Json = new(JsonSerializerDefaults.Web);
 
+    private const string WebsiteReads =
+        "The website's key acts for the signed-in customer (`X-Signed-In-Customer` header, required: 400 without it): it reads only " +
+        "requests it submitted through the website for that customer; any other request, e.g. one ops entered from an e-mail, letter " +
+        "or phone call, answers 404 as if it did not exist. Ops read every request.";
+
     public static IServiceCollection AddRequests(this IServiceCollection services)
     {
         services.AddOptions<RequestsOptions>().BindConfiguration(RequestsOptions.Section)
@@ -62,7 +67,9 @@ public static class RequestApi
             .WithName("GetRightsRequest")
             .WithSummary("A request with its history (every transition, actor and time) and its tasks")
             .WithDescription("`transitions` lists every status change with actor, time and reason; `tasks` what each internal system " +
-                             "and recipient was asked to do, with its outcome; `dueAt` and `extendedDueAt` the deadline (Art 12(3)).")
+                             "and recipient was asked to do, with its outcome; `dueAt` and `extendedDueAt` the deadline (Art 12(3)). " +
+                             WebsiteReads)
+            .ActsForSignedInCustomer()
             .ProducesProblem(StatusCodes.Status404NotFound)
             .RequireAuthorization(Policies.FrontendOrOps);
         requests.MapPost("/{id:guid}/identity-verification", VerifyIdentity)
@@ -137,7 +144,8 @@ public static class RequestApi
             .WithSummary("The Art 15 access report of an access request: JSON, or a readable page (format=html) in the request's language")
             .WithDescription("Categories processed, purposes and legal bases, retention, the recipients actually disclosed to (from the " +
                              "disclosure log) with dates, the source, the consent history, what the systems returned, the subject's rights " +
-                             "and the right to complain to IMY. Only once the identity is confirmed (Art 12(6)).")
+                             "and the right to complain to IMY. Only once the identity is confirmed (Art 12(6)). " + WebsiteReads)
+            .ActsForSignedInCustomer()
             .Produces<AccessReport>(StatusCodes.Status200OK, "application/json", "text/html")
             .WithQueryValues("format", ("json", "The report as JSON (the default)."), ("html", "A readable page in the request's language."))
             .ProducesProblem(StatusCodes.Status404NotFound)
@@ -147,7 +155,8 @@ public static class RequestApi
             .WithName("GetPortabilityExport")
             .WithSummary("The Art 20 export of a portability request: the data the subject provided and what the systems returned, as JSON")
             .WithDescription("Only for a portability request whose requester's identity is confirmed (409 for another type of request, " +
-                             "or before confirmation). Machine-readable, for the subject to take elsewhere.")
+                             "or before confirmation). Machine-readable, for the subject to take elsewhere. " + WebsiteReads)
+            .ActsForSignedInCustomer()
             .ProducesProblem(StatusCodes.Status404NotFound)
             .ProducesProblem(StatusCodes.Status409Conflict)
             .RequireAuthorization(Policies.FrontendOrOps);
@@ -329,7 +338,7 @@ public static class RequestApi
     public static async Task<Results<Ok<RightsRequestResponse>, ProblemHttpResult>> Get(
         Guid id, HttpContext http, PrivacyDbContext db, RequestIdentities identities, CancellationToken cancellationToken)
     {
-        var rights = await db.Set<RightsRequest>().AsNoTracking().Include(r => r.Transitions).Include(r => r.Tasks)
+        var rights = await ReadableBy(SignedInCustomer.ScopeOf(http), db).Include(r => r.Transitions).Include(r => r.Tasks)
             .Include(r => r.Identifiers).Include(r => r.Customers).AsSplitQuery()
             .SingleOrDefaultAsync(r => r.Id == id, cancellationToken);
         if (rights is null)
@@ -478,14 +487,14 @@ public static class RequestApi
     }
 
     public static async Task<Results<Ok<AccessReport>, ContentHttpResult, ProblemHttpResult, ValidationProblem>> Report(
-        Guid id, string? format, PrivacyDbContext db, RequestWorkflow workflow, AccessReports reports, CancellationToken cancellationToken)
+        Guid id, string? format, HttpContext http, PrivacyDbContext db, RequestWorkflow workflow, AccessReports reports, CancellationToken cancellationToken)
     {
         if (format is not (null or "json" or "html"))
         {
             return TypedResults.ValidationProblem(new Dictionary<string, string[]> { ["format"] = ["'format' must be json or html."] });
         }
 
-        var (rights, problem) = await Verified(id, RequestType.Access, db, cancellationToken);
+        var (rights, problem) = await Verified(id, RequestType.Access, SignedInCustomer.ScopeOf(http), db, cancellationToken);
         if (rights is null)
         {
             return problem!;
@@ -498,19 +507,22 @@ public static class RequestApi
     }
 
     public static async Task<Results<Ok<object>, ProblemHttpResult>> Export(
-        Guid id, PrivacyDbContext db, RequestWorkflow workflow, AccessReports reports, CancellationToken cancellationToken)
+        Guid id, HttpContext http, PrivacyDbContext db, RequestWorkflow workflow, AccessReports reports, CancellationToken cancellationToken)
     {
-        var (rights, problem) = await Verified(id, RequestType.Portability, db, cancellationToken);
+        var (rights, problem) = await Verified(id, RequestType.Portability, SignedInCustomer.ScopeOf(http), db, cancellationToken);
         return rights is null
             ? problem!
             : TypedResults.Ok(await reports.ExportAsync(rights, RequestWorkflow.CustomersOf(rights), cancellationToken));
     }
 
-    /// <summary>The request, if it is of <paramref name="type"/> and its requester's identity is confirmed (Art 12(6)).</summary>
+    /// <summary>
+    /// The request, if the caller may read it, it is of <paramref name="type"/> and its requester's identity is confirmed
+    /// (Art 12(6)). One the caller may not read is not found, before its type or status could say it exists.
+    /// </summary>
     private static async Task<(RightsRequest? Request, ProblemHttpResult? Problem)> Verified(
-        Guid id, RequestType type, PrivacyDbContext db, CancellationToken cancellationToken)
+        Guid id, RequestType type, CustomerScope scope, PrivacyDbContext db, CancellationToken cancellationToken)
     {
-        var rights = await db.Set<RightsRequest>().AsNoTracking().Include(r => r.Tasks).Include(r => r.Customers).AsSplitQuery()
+        var rights = await ReadableBy(scope, db).Include(r => r.Tasks).Include(r => r.Customers).AsSplitQuery()
             .SingleOrDefaultAsync(r => r.Id == id, cancellationToken);
         if (rights is null)
         {
@@ -526,6 +538,25 @@ public static class RequestApi
         }
 
         return (rights, null);
+    }
+
+    /// <summary>
+    /// The requests <paramref name="scope"/> may read (OWASP API1): ops every one; the website only those it submitted through
+    /// the website (channel web, by a frontend key) for the signed-in customer, so a request ops entered from an e-mail, letter or
+    /// phone call is never the website's, even for the same customer number (its identity was checked by ops, not by the sign-in).
+    /// </summary>
+    private static IQueryable<RightsRequest> ReadableBy(CustomerScope scope, PrivacyDbContext db)
+    {
+        var requests = db.Set<RightsRequest>().AsNoTracking();
+        if (scope.IsEveryone)
+        {
+            return requests;
+        }
+
+        var (customer, websiteKeys) = (scope.Customer, scope.WebsiteKeys);
+        return customer is null
+            ? requests.Where(_ => false)
+            : requests.Where(r => r.Channel == RequestChannel.Web && r.CustomerNumber == customer && websiteKeys.Contains(r.SubmittedBy));
     }
 
     public static async Task<Results<Ok<SystemTaskPage>, ValidationProblem, ProblemHttpResult>> ListSystemTasks(

@@ -72,6 +72,14 @@ public class PrivacyApiFactory : WebApplicationFactory<Program>, IAsyncLifetime
     /// <summary>A client with the system key bound to <paramref name="system"/> (its key id is <c>test-system-{system}</c>).</summary>
     public HttpClient SystemClient(string system) => ClientWithKey(SystemKeys[system]);
 
+    /// <summary>The website's server acting for the customer signed in on it (the X-Signed-In-Customer header).</summary>
+    public HttpClient WebsiteFor(string signedInCustomer)
+    {
+        var client = Client(Roles.Frontend);
+        client.DefaultRequestHeaders.Add(SignedInCustomer.HeaderName, signedInCustomer);
+        return client;
+    }
+
     /// <summary>A client that sends <paramref name="key"/> as its API key (or none when null).</summary>
     public HttpClient ClientWithKey(string? key)
     {

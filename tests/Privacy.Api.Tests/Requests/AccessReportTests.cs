@@ -20,7 +20,7 @@ public sealed class AccessReportTests(PrivacyApiFactory factory) : IClassFixture
         })).EnsureSuccessStatusCode();
 
     private async Task<string> Submit(string type, string customer, string language = "sv") =>
-        (await (await _frontend.PostJson("/requests", new { type, subject = new { customerNumber = customer }, language }))
+        (await (await factory.WebsiteFor(customer).PostJson("/requests", new { type, subject = new { customerNumber = customer }, language }))
             .ReadOk<JsonElement>(HttpStatusCode.Created)).GetProperty("id").GetString()!;
 
     [Fact]
@@ -34,7 +34,7 @@ public sealed class AccessReportTests(PrivacyApiFactory factory) : IClassFixture
         await _frontend.Record(ConsentRequests.Decision("customer", customer, [("newsletter", "granted")]));
 
         var id = await Submit("access", customer);
-        var report = await _frontend.GetFromJsonAsync<JsonElement>($"/requests/{id}/report");
+        var report = await factory.WebsiteFor(customer).GetFromJsonAsync<JsonElement>($"/requests/{id}/report");
 
         var recipient = Assert.Single(report.GetProperty("recipients").EnumerateArray());
         Assert.Equal("card-provider", recipient.GetProperty("key").GetString());
@@ -61,7 +61,7 @@ public sealed class AccessReportTests(PrivacyApiFactory factory) : IClassFixture
             .EnsureSuccessStatusCode();
 
         var id = await Submit("access", customer, "en");
-        var report = await _frontend.GetFromJsonAsync<JsonElement>($"/requests/{id}/report");
+        var report = await factory.WebsiteFor(customer).GetFromJsonAsync<JsonElement>($"/requests/{id}/report");
 
         var schedule = Assert.Single(report.GetProperty("retentionSchedules").EnumerateArray());
         Assert.Equal(customer, schedule.GetProperty("customerNumber").GetString());
@@ -71,7 +71,7 @@ public sealed class AccessReportTests(PrivacyApiFactory factory) : IClassFixture
         Assert.Equal("kept", categories["user.content.private"].GetProperty("state").GetString()); // until support cases are closed
         Assert.Equal("Disputed invoice", Assert.Single(schedule.GetProperty("holds").EnumerateArray()).GetProperty("reason").GetString());
 
-        var html = await _frontend.GetStringAsync($"/requests/{id}/report?format=html");
+        var html = await factory.WebsiteFor(customer).GetStringAsync($"/requests/{id}/report?format=html");
         Assert.Contains("How long the data is kept", html);
         Assert.Contains(ended.AddDays(30).ToString("yyyy-MM-dd", System.Globalization.CultureInfo.InvariantCulture), html);
     }
@@ -84,14 +84,15 @@ public sealed class AccessReportTests(PrivacyApiFactory factory) : IClassFixture
         var swedish = await Submit("access", customer, "sv");
         var english = await Submit("access", customer, "en");
 
-        using var sv = await _frontend.GetAsync($"/requests/{swedish}/report?format=html");
+        var website = factory.WebsiteFor(customer);
+        using var sv = await website.GetAsync($"/requests/{swedish}/report?format=html");
         var svHtml = await sv.Content.ReadAsStringAsync();
         Assert.Equal("text/html", sv.Content.Headers.ContentType?.MediaType);
         Assert.Contains("<html lang=\"sv\">", svHtml);
         Assert.Contains("Registerutdrag", svHtml);
         Assert.Contains("Integritetsskyddsmyndigheten", svHtml);
         Assert.Contains("Invoicing partner", svHtml);
-        var enHtml = await _frontend.GetStringAsync($"/requests/{english}/report?format=html");
+        var enHtml = await website.GetStringAsync($"/requests/{english}/report?format=html");
         Assert.Contains("Access report", enHtml);
         Assert.Contains("right to complain", enHtml);
 
@@ -122,12 +123,13 @@ public sealed class AccessReportTests(PrivacyApiFactory factory) : IClassFixture
             outcome = "done", result = new { bookings = new[] { new { reference = "BK-1", date = "2026-07-01" } } },
         })).EnsureSuccessStatusCode();
 
-        var export = await _frontend.GetFromJsonAsync<JsonElement>($"/requests/{id}/export");
+        var website = factory.WebsiteFor(customer);
+        var export = await website.GetFromJsonAsync<JsonElement>($"/requests/{id}/export");
         var systems = export.GetProperty("systems").EnumerateArray().ToDictionary(s => s.GetProperty("system").GetString()!);
         Assert.Equal("BK-1", systems["booking"].GetProperty("data").GetProperty("bookings")[0].GetProperty("reference").GetString());
         Assert.Equal(JsonValueKind.Null, systems["website"].GetProperty("data").ValueKind);
         Assert.Equal([customer], export.GetProperty("customerNumbers").EnumerateArray().Select(c => c.GetString()));
-        using var notAccess = await _frontend.GetAsync($"/requests/{id}/report");
+        using var notAccess = await website.GetAsync($"/requests/{id}/report");
         await notAccess.AssertProblem(HttpStatusCode.Conflict);
     }
 }

@@ -38,6 +38,8 @@ public static class ApiKeyAuthentication
             builder.Services.AddSingleton<IValidateOptions<ApiKeyOptions>, SystemKeysAreBound>();
         }
 
+        builder.Services.Configure<Swashbuckle.AspNetCore.SwaggerGen.SwaggerGenOptions>(o => o.OperationFilter<SignedInCustomerOperationFilter>());
+
         builder.Services.AddAuthentication(Scheme)
             .AddScheme<AuthenticationSchemeOptions, ApiKeyAuthenticationHandler>(Scheme, null);
         builder.Services.AddAuthorizationBuilder()
