@@ -150,7 +150,7 @@ internal sealed class LoadScenario(Options options, string dll, string connectio
                 var request = await Ack<JsonElement>(http, fleet, "rights requests", HttpMethod.Post, "/requests", "bench-frontend", new
                 {
                     type = "erasure", subject = new { customerNumber = customer },
-                }, stop);
+                }, stop, signedInCustomer: customer);
                 if (request is { } r)
                 {
                     _requests.Add(r.GetProperty("id").GetGuid());
@@ -161,7 +161,7 @@ internal sealed class LoadScenario(Options options, string dll, string connectio
 
     /// <summary>Calls until a 2xx, retrying on a dead instance or a 503 with the same Idempotency-Key; null when not acknowledged.</summary>
     private async Task<T?> Ack<T>(HttpClient http, Fleet fleet, string operation, HttpMethod method, string path, string key, object body,
-        CancellationToken stop) where T : struct
+        CancellationToken stop, string? signedInCustomer = null) where T : struct
     {
         _attempted.AddOrUpdate(operation, 1, (_, n) => n + 1);
         var idempotencyKey = Guid.NewGuid().ToString();
@@ -169,7 +169,8 @@ internal sealed class LoadScenario(Options options, string dll, string connectio
         {
             try
             {
-                using var response = await Send(http, fleet, method, path, key, body, idempotent: true, CancellationToken.None, idempotencyKey);
+                using var response = await Send(http, fleet, method, path, key, body, idempotent: true, CancellationToken.None, idempotencyKey,
+                    signedInCustomer);
                 Count(response);
                 if (response.IsSuccessStatusCode)
                 {
@@ -217,10 +218,15 @@ internal sealed class LoadScenario(Options options, string dll, string connectio
     }
 
     private static async Task<HttpResponseMessage> Send(HttpClient http, Fleet fleet, HttpMethod method, string path, string key, object body,
-        bool idempotent, CancellationToken cancellationToken, string? idempotencyKey = null)
+        bool idempotent, CancellationToken cancellationToken, string? idempotencyKey = null, string? signedInCustomer = null)
     {
         using var request = new HttpRequestMessage(method, fleet.AnyUrl() + path) { Content = JsonContent.Create(body, options: Json) };
         request.Headers.Add("X-Api-Key", ServiceUnderTest.Keys[key].Key);
+        if (signedInCustomer is not null)
+        {
+            request.Headers.Add("X-Signed-In-Customer", signedInCustomer); // the website acts for the signed-in customer
+        }
+
         if (idempotent)
         {
             request.Headers.Add("Idempotency-Key", idempotencyKey ?? Guid.NewGuid().ToString());

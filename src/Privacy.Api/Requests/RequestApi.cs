@@ -44,13 +44,15 @@ public static class RequestApi
         requests.MapPost("/", Submit)
             .WithName("SubmitRightsRequest")
             .WithSummary("Submit a rights request (access, rectification, erasure, anonymisation, completion, restriction, portability, objection)")
-            .WithDescription("The frontend submits for a signed-in customer (`customerNumber` required, channel web; the sign-in confirms the " +
-                             "identity, so the request goes straight to the systems and recipients). Ops submit what arrived by e-mail, " +
+            .WithDescription("The frontend submits for the signed-in customer: the `X-Signed-In-Customer` header names them (required: 400 " +
+                             "without it), `subject.customerNumber` must be the same number (422 otherwise), channel web; the sign-in " +
+                             "confirms the identity, so the request goes straight to the systems and recipients. Ops submit what arrived by e-mail, " +
                              "letter or phone, and confirm the identity afterwards. Due one calendar month after receipt (Art 12(3)). " +
                              "A national identity number is validated (Luhn, real date) and kept only as a keyed hash.")
             .WithRequestExample(new SubmitRightsRequest(RequestType.Erasure, new SubjectIdentifiers("100234", "anna@example.com", null),
                 RequestChannel.Web, null, null, null, "sv", null))
             .WithValidation<SubmitRightsRequest>()
+            .ActsForSignedInCustomer<SubmitRightsRequest>(r => r.Subject?.CustomerNumber, "subject.customerNumber") // before a replay
             .WithIdempotency()
             .ProducesProblem(StatusCodes.Status422UnprocessableEntity)
             .RequireAuthorization(Policies.FrontendOrOps);

@@ -34,7 +34,7 @@ public sealed class ErasureRequestTests(NotifierFactory factory) : IClassFixture
         })).EnsureSuccessStatusCode();
 
         // Act 1: the signed-in customer asks for erasure on the website.
-        using var submitted = await factory.Client(Roles.Frontend).PostJson("/requests", new
+        using var submitted = await factory.WebsiteFor(customer).PostJson("/requests", new
         {
             type = "erasure", subject = new { customerNumber = customer, email = "anna@example.com" }, language = "en",
         });

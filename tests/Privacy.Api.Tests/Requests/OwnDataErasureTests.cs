@@ -23,7 +23,7 @@ public sealed class OwnDataErasureTests(PrivacyApiFactory factory) : IClassFixtu
         Assert.Equal("granted", (await _frontend.State("customer", customer)).Purpose("newsletter").GetProperty("status").GetString());
 
         // Act
-        using var response = await _frontend.PostJson("/requests", new { type = "erasure", subject = new { customerNumber = customer } });
+        using var response = await factory.WebsiteFor(customer).PostJson("/requests", new { type = "erasure", subject = new { customerNumber = customer } });
         var request = await response.ReadOk<JsonElement>(HttpStatusCode.Created);
 
         // Assert: the service's own part is done and says what it did.
@@ -60,7 +60,7 @@ public sealed class OwnDataErasureTests(PrivacyApiFactory factory) : IClassFixtu
         await _frontend.Record(ConsentRequests.Decision("customer", customer, [("newsletter", "granted")]));
         Assert.Equal("granted", (await _frontend.State("customer", customer)).Purpose("newsletter").GetProperty("status").GetString());
 
-        (await _frontend.PostJson("/requests", new { type = "erasure", subject = new { customerNumber = customer } })).EnsureSuccessStatusCode();
+        (await factory.WebsiteFor(customer).PostJson("/requests", new { type = "erasure", subject = new { customerNumber = customer } })).EnsureSuccessStatusCode();
 
         Assert.NotEqual("granted", (await _frontend.State("customer", customer)).Purpose("newsletter").GetProperty("status").GetString());
     }

@@ -122,7 +122,7 @@ public sealed class RequestDeadlineTests(PrivacyApiFactory factory) : IClassFixt
         Assert.Equal(["channel"], await noChannel.AssertValidationErrors());
         using var consentPurpose = await _ops.PostJson("/requests", new { type = "objection", channel = "email", subject = new { customerNumber = "100" }, purpose = "newsletter" });
         Assert.Contains("withdraw the consent", (await consentPurpose.AssertProblem(HttpStatusCode.UnprocessableEntity)).GetProperty("detail").GetString());
-        using var websiteWithoutCustomer = await factory.Client(Roles.Frontend).PostJson("/requests", new { type = "access", subject = new { email = "a@example.com" } });
+        using var websiteWithoutCustomer = await factory.WebsiteFor(TestSubjects.NewCustomer()).PostJson("/requests", new { type = "access", subject = new { email = "a@example.com" } });
         Assert.Equal(["subject.customerNumber"], await websiteWithoutCustomer.AssertValidationErrors());
 
         Assert.Equal(before, await factory.ScalarAsync("SELECT count(*) FROM privacy.rights_requests"));
@@ -138,7 +138,7 @@ public sealed class RequestDeadlineTests(PrivacyApiFactory factory) : IClassFixt
         {
             using var message = new HttpRequestMessage(HttpMethod.Post, "/requests") { Content = JsonContent.Create(body, options: HttpAssertions.Json) };
             message.Headers.Add("Idempotency-Key", $"erase-{customer}");
-            using var response = await factory.Client(Roles.Frontend).SendAsync(message);
+            using var response = await factory.WebsiteFor(customer).SendAsync(message);
             ids.Add((await response.ReadOk<JsonElement>(HttpStatusCode.Created)).GetProperty("id").GetString());
         }
 

@@ -114,7 +114,8 @@ public sealed class RequestLifecycleTests(PrivacyApiFactory factory) : IClassFix
     [Fact]
     public async Task ASystemKeyBoundToOneSystemSeesAndAnswersOnlyThatSystemsTasks()
     {
-        using var submitted = await factory.Client(Roles.Frontend).PostJson("/requests", new { type = "erasure", subject = new { customerNumber = TestSubjects.NewCustomer() } });
+        var customer = TestSubjects.NewCustomer();
+        using var submitted = await factory.WebsiteFor(customer).PostJson("/requests", new { type = "erasure", subject = new { customerNumber = customer } });
         var request = await submitted.ReadOk<JsonElement>(HttpStatusCode.Created);
         var id = request.GetProperty("id").GetString();
         var tasks = request.GetProperty("tasks").EnumerateArray().ToDictionary(t => t.GetProperty("target").GetString()!, t => t.GetProperty("id").GetInt64());

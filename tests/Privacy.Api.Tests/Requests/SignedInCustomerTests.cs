@@ -78,14 +78,74 @@ public sealed class SignedInCustomerTests(PrivacyApiFactory factory) : IClassFix
     }
 
     [Fact]
-    public async Task SwaggerShowsTheHeaderOnEveryEndpointTheWebsiteReadsRequestsThrough()
+    public async Task TheWebsiteSubmitsOnlyForTheSignedInCustomer()
+    {
+        var (signedIn, typo) = (TestSubjects.NewCustomer(), TestSubjects.NewCustomer());
+        var before = await factory.ScalarAsync("SELECT count(*) FROM privacy.rights_requests");
+        var body = new { type = "erasure", subject = new { customerNumber = typo, email = "someone.else@example.com" } };
+
+        using var mismatch = await factory.WebsiteFor(signedIn).PostJson("/requests", body);
+        var problem = await mismatch.AssertProblem(HttpStatusCode.UnprocessableEntity);
+        Assert.Equal(["subject.customerNumber"], problem.GetProperty("errors").EnumerateObject().Select(e => e.Name));
+        Assert.Contains("subject.customerNumber", problem.GetProperty("detail").GetString());
+        var text = problem.ToString();
+        Assert.DoesNotContain(typo, text);
+        Assert.DoesNotContain(signedIn, text);
+        Assert.DoesNotContain("someone.else@example.com", text);
+
+        foreach (var header in new string?[] { null, "", "not-a-number" })
+        {
+            var frontend = factory.Client(Roles.Frontend);
+            if (header is not null)
+            {
+                frontend.DefaultRequestHeaders.TryAddWithoutValidation(SignedInCustomer.HeaderName, header);
+            }
+
+            using var response = await frontend.PostJson("/requests", body);
+            Assert.Equal([SignedInCustomer.HeaderName], await response.AssertValidationErrors());
+        }
+
+        Assert.Equal(before, await factory.ScalarAsync("SELECT count(*) FROM privacy.rights_requests"));
+
+        // Ops enter a request for anyone, without the header.
+        using var byOps = await _ops.PostJson("/requests", new { type = "erasure", channel = "letter", subject = new { customerNumber = typo } });
+        Assert.Equal(HttpStatusCode.Created, byOps.StatusCode);
+    }
+
+    [Fact]
+    public async Task AReplayWithTheSameIdempotencyKeyForAnotherSignedInCustomerIsRefusedNotAnswered()
+    {
+        // The first answer holds the first customer's request; the replay's header names someone else.
+        var (first, second) = (TestSubjects.NewCustomer(), TestSubjects.NewCustomer());
+        var body = new { type = "access", subject = new { customerNumber = first, email = "first.customer@example.com" } };
+        HttpRequestMessage Message()
+        {
+            var message = new HttpRequestMessage(HttpMethod.Post, "/requests") { Content = JsonContent.Create(body, options: HttpAssertions.Json) };
+            message.Headers.Add("Idempotency-Key", $"access-{first}");
+            return message;
+        }
+
+        using (var created = await factory.WebsiteFor(first).SendAsync(Message()))
+        {
+            Assert.Equal(HttpStatusCode.Created, created.StatusCode);
+        }
+
+        using var replay = await factory.WebsiteFor(second).SendAsync(Message());
+
+        await replay.AssertProblem(HttpStatusCode.UnprocessableEntity);
+        Assert.False(replay.Headers.Contains("Idempotent-Replayed"));
+        Assert.DoesNotContain("first.customer@example.com", await replay.Content.ReadAsStringAsync());
+    }
+
+    [Fact]
+    public async Task SwaggerShowsTheHeaderOnEveryRequestEndpointOfTheWebsite()
     {
         var document = JsonDocument.Parse(await factory.Client(null).GetStringAsync("/swagger/v1/swagger.json")).RootElement;
         var operations = document.GetProperty("paths").EnumerateObject()
             .SelectMany(p => p.Value.EnumerateObject().Select(o => (Route: $"{o.Name.ToUpperInvariant()} {p.Name}", Operation: o.Value)))
             .ToDictionary(o => o.Route, o => o.Operation);
 
-        foreach (var route in new[] { "GET /requests/{id}", "GET /requests/{id}/report", "GET /requests/{id}/export" })
+        foreach (var route in new[] { "POST /requests", "GET /requests/{id}", "GET /requests/{id}/report", "GET /requests/{id}/export" })
         {
             var operation = operations[route];
             var header = Assert.Single(operation.GetProperty("parameters").EnumerateArray(),

@@ -241,7 +241,7 @@ public sealed class ClockJumpTests(PrivacyApiFactory factory) : IClassFixture<Pr
             }
         }
 
-        using (var submitted = await factory.Client(Roles.Frontend).PostJson("/requests", new { type = "access", subject = new { customerNumber = customers[0] } }))
+        using (var submitted = await factory.WebsiteFor(customers[0]).PostJson("/requests", new { type = "access", subject = new { customerNumber = customers[0] } }))
         {
             submitted.EnsureSuccessStatusCode(); // due a month from now: overdue after the jump
         }

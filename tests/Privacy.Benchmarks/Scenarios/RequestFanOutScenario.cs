@@ -259,9 +259,14 @@ internal sealed partial class RequestFanOutScenario : IScenario
         var clock = Stopwatch.StartNew();
         foreach (var customer in customers)
         {
-            var body = new { type = "erasure", subject = new { customerNumber = (1_000_000 + customer).ToString(CultureInfo.InvariantCulture) } };
+            var number = (1_000_000 + customer).ToString(CultureInfo.InvariantCulture);
+            using var request = new HttpRequestMessage(HttpMethod.Post, "/requests")
+            {
+                Content = JsonContent.Create(new { type = "erasure", subject = new { customerNumber = number } }),
+            };
+            request.Headers.Add("X-Signed-In-Customer", number); // the website acts for the signed-in customer
             var sent = Stopwatch.GetTimestamp();
-            using var response = await http.PostAsJsonAsync("/requests", body, cancellationToken);
+            using var response = await http.SendAsync(request, cancellationToken);
             var answer = await response.Content.ReadAsByteArrayAsync(cancellationToken);
             latencies.Add(Stopwatch.GetElapsedTime(sent).TotalMilliseconds);
             if (response.StatusCode != HttpStatusCode.Created)
