@@ -176,7 +176,7 @@ public sealed class EgressGateTests(PrivacyApiFactory factory) : IClassFixture<P
         // Systems: the website and booking hold the e-mail only, accounting the bank account only.
         foreach (var (system, expected) in new[] { ("website", "user.contact.email"), ("booking", "user.contact.email"), ("accounting", "user.financial.bank_account") })
         {
-            var tasks = await factory.Client(Roles.System).GetFromJsonAsync<JsonElement>($"/requests/tasks?system={system}");
+            var tasks = await factory.SystemClient(system).GetFromJsonAsync<JsonElement>($"/requests/tasks?system={system}");
             var task = Assert.Single(tasks.GetProperty("items").EnumerateArray(), t => t.GetProperty("requestId").GetString() == id);
             Assert.Equal([expected], task.GetProperty("changes").EnumerateObject().Select(p => p.Name));
             var sent = Assert.Single(await Texts(

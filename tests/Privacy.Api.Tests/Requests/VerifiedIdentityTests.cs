@@ -14,13 +14,6 @@ public sealed class VerifiedIdentityTests(PrivacyApiFactory factory) : IClassFix
 {
     private readonly HttpClient _ops = factory.Client(Roles.Ops);
 
-    private HttpClient Website(string customer)
-    {
-        var client = factory.Client(Roles.Frontend);
-        client.DefaultRequestHeaders.Add("X-Signed-In-Customer", customer);
-        return client;
-    }
-
     /// <summary>Discloses the name (and the personnummer, when given) of <paramref name="customer"/> to the invoicing partner.</summary>
     private async Task Disclose(string customer, string? personnummer) =>
         (await factory.Client(Roles.System).PostJson("/disclosures", new
@@ -51,7 +44,7 @@ public sealed class VerifiedIdentityTests(PrivacyApiFactory factory) : IClassFix
         await Disclose(other, theirs);
 
         // Act: a typo in the web form puts someone else's personnummer on the signed-in customer's erasure.
-        using var submitted = await Website(signedIn).PostJson("/requests", new
+        using var submitted = await factory.WebsiteFor(signedIn).PostJson("/requests", new
         {
             type = "erasure", subject = new { customerNumber = signedIn, nationalIdentityNumber = theirs },
         });
@@ -65,12 +58,12 @@ public sealed class VerifiedIdentityTests(PrivacyApiFactory factory) : IClassFix
         Assert.Equal(JsonValueKind.Null, Identifier(request, "national_identity_number").GetProperty("matches").ValueKind); // the website never sees matches
         Assert.Equal([signedIn], await FollowedUpCustomers(id));
         Assert.Equal(0, await factory.ScalarAsync("SELECT count(*) FROM privacy.follow_ups WHERE customer_number = $1", other));
-        var tasks = await factory.Client(Roles.System).GetFromJsonAsync<JsonElement>("/requests/tasks?system=accounting&limit=500");
+        var tasks = await factory.SystemClient("accounting").GetFromJsonAsync<JsonElement>("/requests/tasks?system=accounting&limit=500");
         var task = Assert.Single(tasks.GetProperty("items").EnumerateArray(), t => t.GetProperty("requestId").GetString() == id);
         Assert.Equal([signedIn], task.GetProperty("customerNumbers").EnumerateArray().Select(c => c.GetString()));
 
         // An access request the same way reports the signed-in customer only.
-        using var access = await Website(signedIn).PostJson("/requests", new
+        using var access = await factory.WebsiteFor(signedIn).PostJson("/requests", new
         {
             type = "access", subject = new { customerNumber = signedIn, nationalIdentityNumber = theirs },
         });
@@ -86,7 +79,7 @@ public sealed class VerifiedIdentityTests(PrivacyApiFactory factory) : IClassFix
         var (customer, own) = (TestSubjects.NewCustomer(), TestSubjects.NewPersonnummer());
         await Disclose(customer, own);
 
-        using var submitted = await Website(customer).PostJson("/requests", new
+        using var submitted = await factory.WebsiteFor(customer).PostJson("/requests", new
         {
             type = "access", subject = new { customerNumber = customer, nationalIdentityNumber = own },
         });
@@ -158,7 +151,7 @@ public sealed class VerifiedIdentityTests(PrivacyApiFactory factory) : IClassFix
         Assert.Equal("national_identity_number", request.GetProperty("customers")[0].GetProperty("matchedBy").GetString());
         Assert.False(Identifier(request, "customer_number").GetProperty("verified").GetBoolean());
         Assert.Equal([holder], await FollowedUpCustomers(id));
-        var tasks = await factory.Client(Roles.System).GetFromJsonAsync<JsonElement>("/requests/tasks?system=booking&limit=500");
+        var tasks = await factory.SystemClient("booking").GetFromJsonAsync<JsonElement>("/requests/tasks?system=booking&limit=500");
         var task = Assert.Single(tasks.GetProperty("items").EnumerateArray(), t => t.GetProperty("requestId").GetString() == id);
         Assert.Equal(holder, task.GetProperty("customerNumber").GetString()); // never the unverified one
         Assert.Equal(0, await factory.ScalarAsync("SELECT count(*) FROM privacy.follow_ups WHERE customer_number = $1", claimed));
@@ -168,7 +161,7 @@ public sealed class VerifiedIdentityTests(PrivacyApiFactory factory) : IClassFix
     public async Task OpsConfirmAnIdentifierTheWebsiteSentAndTheConfirmationIsRecorded()
     {
         var customer = TestSubjects.NewCustomer();
-        using var submitted = await Website(customer).PostJson("/requests", new
+        using var submitted = await factory.WebsiteFor(customer).PostJson("/requests", new
         {
             type = "access", subject = new { customerNumber = customer, email = "anna@example.com" },
         });
