@@ -115,7 +115,8 @@ public static class BannerApi
             .WithName("GetBannerConfig")
             .WithSummary("What the banner shows: the purposes it asks about and the current policy version")
             .WithDescription("Purpose names and descriptions in the asked language (`sv` or `en`), which purposes are always on, the " +
-                             "policy version in effect and the link to its text, and how many months a consent holds.")
+                             "policy version in effect and the link to its text, and how many months a consent holds. Per purpose, the " +
+                             "registry's `dataSubjects` (whose consent it takes) and `consentChannels` (where it may be granted).")
             .ProducesValidationProblem()
             .RequireCors(CorsPolicy)
             .RequireAuthorization(Policies.ConsentRecorders);
@@ -157,14 +158,14 @@ public static class BannerApi
         var keys = options.Value.EffectivePurposes.ToList();
         var purposes = await db.Set<Purpose>().AsNoTracking()
             .Where(p => keys.Contains(p.Key) && p.RetiredAt == null && (p.LegalBasis == LegalBasis.Consent || p.AlwaysOn))
-            .Select(p => new { p.Key, p.Name, p.Description, p.AlwaysOn, p.LimitedByGpc })
+            .Select(p => new { p.Key, p.Name, p.Description, p.AlwaysOn, p.LimitedByGpc, p.DataSubjects, p.ConsentChannels })
             .ToListAsync(cancellationToken);
         var policy = await PolicyVersionApi.InEffect(db, time.GetUtcNow())
             .Select(v => new { v.Version, v.EffectiveFrom }).FirstOrDefaultAsync(cancellationToken); // not the texts: every page load asks
         var listed = purposes.OrderBy(p => keys.IndexOf(p.Key)).Select(p =>
         {
             var (name, description) = BannerTexts.Describe(p.Key, language, p.Name, p.Description);
-            return new BannerPurposeResponse(p.Key, name, description, p.AlwaysOn, p.LimitedByGpc);
+            return new BannerPurposeResponse(p.Key, name, description, p.AlwaysOn, p.LimitedByGpc, p.DataSubjects, p.ConsentChannels);
         }).ToList();
         // Each page load asks; a minute in the browser's cache spares the service most of them without hiding a new policy for long.
         http.Response.Headers.CacheControl = "private, max-age=60";
@@ -252,7 +253,10 @@ public sealed record BannerConfigResponse(
     IReadOnlyList<BannerPurposeResponse> Purposes);
 
 /// <summary>A purpose the banner asks about; <c>alwaysOn</c> ones are listed but not asked.</summary>
-public sealed record BannerPurposeResponse(string Key, string Name, string Description, bool AlwaysOn, bool LimitedByGpc);
+/// <param name="DataSubjects">Whose consent to it is recorded (the registry's; the banner records visitors').</param>
+/// <param name="ConsentChannels">The channels a consent to it may be given on (the registry's); the banner key records on <c>banner</c> only.</param>
+public sealed record BannerPurposeResponse(string Key, string Name, string Description, bool AlwaysOn, bool LimitedByGpc,
+    IReadOnlyList<DataSubjectType> DataSubjects, IReadOnlyList<ConsentChannel> ConsentChannels);
 
 /// <summary>The banner's files, embedded in the service and served with a content hash as ETag.</summary>
 internal static class BannerAssets

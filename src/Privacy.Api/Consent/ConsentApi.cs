@@ -42,7 +42,8 @@ public static class ConsentApi
             .WithName("ListConsentPurposes")
             .WithSummary("List the purposes the consent banner shows")
             .WithDescription("Purposes whose legal basis is consent, and strictly necessary ones (`alwaysOn`, listed but never asked). " +
-                             "`limitedByGpc` purposes are denied when the browser sends Global Privacy Control.")
+                             "`limitedByGpc` purposes are denied when the browser sends Global Privacy Control. `dataSubjects`: whose " +
+                             "consent to it is recorded; `consentChannels`: where a consent to it may be given (withdrawal: anywhere).")
             .RequireAuthorization(Policies.NotPartner);
         consent.MapPost("/decisions", RecordDecision)
             .WithName("RecordConsentDecision")
@@ -125,22 +126,12 @@ public static class ConsentApi
         TypedResults.Ok(await db.Set<Purpose>().AsNoTracking()
             .Where(p => p.RetiredAt == null && (p.LegalBasis == LegalBasis.Consent || p.AlwaysOn))
             .OrderBy(p => p.Key)
-            .Select(p => new ConsentPurposeResponse(p.Key, p.Name, p.Description, p.AlwaysOn, p.LimitedByGpc))
+            .Select(p => new ConsentPurposeResponse(p.Key, p.Name, p.Description, p.AlwaysOn, p.LimitedByGpc, p.DataSubjects, p.ConsentChannels))
             .ToListAsync(cancellationToken));
 
     public static async Task<Results<Created<ConsentRecordedResponse>, ValidationProblem, ProblemHttpResult>> RecordDecision(
-        ConsentDecisionRequest request, HttpContext http, ConsentRecorder recorder, CancellationToken cancellationToken)
-    {
-        if (BannerKeyScope.Refuse(http.User, request.Subject!.Type!.Value, request.Proof) is { } refused)
-        {
-            return refused;
-        }
-
-        var (recorded, errors) = await recorder.RecordDecisionAsync(request, http, cancellationToken);
-        return recorded is null
-            ? TypedResults.ValidationProblem(errors)
-            : TypedResults.Created($"/consent/receipts/{recorded.ReceiptId}", recorded);
-    }
+        ConsentDecisionRequest request, HttpContext http, ConsentRecorder recorder, CancellationToken cancellationToken) =>
+        Answer(await recorder.RecordDecisionAsync(request, http, cancellationToken));
 
     public static async Task<Results<Ok<ConsentStateResponse>, ValidationProblem, ProblemHttpResult>> GetState(
         string subjectType, string subjectId, HttpContext http, ConsentStateReader states, IOptions<ConsentOptions> options,
@@ -152,7 +143,7 @@ public static class ConsentApi
             return TypedResults.ValidationProblem(errors);
         }
 
-        return BannerKeyScope.Refuse(http.User, type.Value, null) is { } refused
+        return BannerKeyScope.RefuseRead(http.User, type.Value) is { } refused
             ? refused
             : TypedResults.Ok(await states.ReadAsync(type.Value, subjectId, cancellationToken));
     }
@@ -162,21 +153,17 @@ public static class ConsentApi
         IOptions<ConsentOptions> options, CancellationToken cancellationToken)
     {
         var (type, errors) = ParseSubject(subjectType, subjectId, options.Value);
-        if (type is null)
-        {
-            return TypedResults.ValidationProblem(errors);
-        }
-
-        if (BannerKeyScope.Refuse(http.User, type.Value, request.Proof) is { } refused)
-        {
-            return refused;
-        }
-
-        var (recorded, recordErrors) = await recorder.RecordWithdrawalAsync(type.Value, subjectId, request, http, cancellationToken);
-        return recorded is null
-            ? TypedResults.ValidationProblem(recordErrors)
-            : TypedResults.Created($"/consent/receipts/{recorded.ReceiptId}", recorded);
+        return type is null
+            ? TypedResults.ValidationProblem(errors)
+            : Answer(await recorder.RecordWithdrawalAsync(type.Value, subjectId, request, http, cancellationToken));
     }
+
+    private static Results<Created<ConsentRecordedResponse>, ValidationProblem, ProblemHttpResult> Answer(ConsentWrite write) => write switch
+    {
+        { Refused: { } refused } => refused,
+        { Recorded: { } recorded } => TypedResults.Created($"/consent/receipts/{recorded.ReceiptId}", recorded),
+        _ => TypedResults.ValidationProblem(write.Errors),
+    };
 
     public static async Task<Results<Ok<ConsentHistoryResponse>, ValidationProblem>> GetHistory(
         string subjectType, string subjectId, ConsentHistory history, IOptions<ConsentOptions> options, CancellationToken cancellationToken)

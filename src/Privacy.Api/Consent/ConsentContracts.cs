@@ -67,8 +67,14 @@ public sealed record PublishPolicyVersionRequest(
 
 public sealed record SubjectRef(SubjectType Type, string Id);
 
-/// <summary>A purpose the consent banner lists.</summary>
-public sealed record ConsentPurposeResponse(string Key, string Name, string? Description, bool AlwaysOn, bool LimitedByGpc);
+/// <summary>A purpose that takes consent (or is always on).</summary>
+/// <param name="DataSubjects">Whose consent to it may be recorded (the registry's); others are refused.</param>
+/// <param name="ConsentChannels">
+/// Where a consent to it may be given (the registry's): a decision that grants it on another channel is refused. A withdrawal or a
+/// denial is taken on any channel (Art 7(3)).
+/// </param>
+public sealed record ConsentPurposeResponse(string Key, string Name, string? Description, bool AlwaysOn, bool LimitedByGpc,
+    IReadOnlyList<Registry.DataSubjectType> DataSubjects, IReadOnlyList<ConsentChannel> ConsentChannels);
 
 /// <summary>A subject's consent now, per purpose.</summary>
 /// <param name="AskAgain">

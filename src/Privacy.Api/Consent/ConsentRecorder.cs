@@ -1,6 +1,7 @@
 using System.Net;
 using System.Security.Cryptography;
 using System.Text;
+using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.EntityFrameworkCore.Storage;
 using Microsoft.Extensions.Options;
@@ -30,7 +31,17 @@ public sealed class ConsentRecorder(
 {
     public const string GpcHeader = "Sec-GPC";
 
-    private sealed record PurposeInfo(string Key, bool AlwaysOn, bool LimitedByGpc);
+    /// <summary>A purpose that takes consent, with whom it may be asked (the registry's dataSubjects) and where it may be granted.</summary>
+    private sealed record PurposeInfo(string Key, bool AlwaysOn, bool LimitedByGpc, string[] Subjects, string[] Channels)
+    {
+        public bool Concerns(SubjectType type) => Subjects.Contains(type.ToString());
+
+        public bool MayBeGrantedOn(ConsentChannel channel) => Channels.Contains(channel.ToString());
+
+        public string SubjectsText => string.Join(", ", Subjects.Select(Wire));
+
+        public string ChannelsText => string.Join(", ", Channels.Select(Wire));
+    }
 
     /// <summary>What a request is checked against: the consent purposes and the policy versions, read in one statement.</summary>
     private sealed record Catalog(Dictionary<string, PurposeInfo> Purposes, string? ShownVersion, string? CurrentVersion);
@@ -39,16 +50,28 @@ public sealed class ConsentRecorder(
     private sealed record Choice(string Purpose, bool Requested, bool Granted);
 
     private const string CatalogSql = """
-        SELECT p.key, p.always_on, p.limited_by_gpc,
+        SELECT p.key, p.always_on, p.limited_by_gpc, p.data_subjects, p.consent_channels,
                (SELECT v.version FROM privacy.policy_versions v WHERE v.version = $1 AND v.effective_from <= $2),
                (SELECT c.version FROM privacy.policy_versions c WHERE c.effective_from <= $2 ORDER BY c.effective_from DESC LIMIT 1)
         FROM privacy.purposes p
         WHERE p.retired_at IS NULL AND (p.legal_basis = 'Consent' OR p.always_on)
         """;
 
-    public async Task<(ConsentRecordedResponse? Recorded, Dictionary<string, string[]> Errors)> RecordDecisionAsync(
-        ConsentDecisionRequest request, HttpContext http, CancellationToken cancellationToken)
+    /// <summary>
+    /// Records a decision. Each choice must be for a purpose that takes consent from this type of subject (the registry's
+    /// <c>dataSubjects</c>), and a choice that grants must come from a channel the purpose lists (<c>consentChannels</c>):
+    /// the newsletter is not the cookie banner's to grant, nor third-party marketing a visitor's. A denial is taken on any
+    /// channel: refusing must never be harder than consenting (Art 7(3), Art 4(11)).
+    /// </summary>
+    public async Task<ConsentWrite> RecordDecisionAsync(ConsentDecisionRequest request, HttpContext http, CancellationToken cancellationToken)
     {
+        var subject = request.Subject!;
+        var (type, channel) = (subject.Type!.Value, request.Channel!.Value);
+        if (BannerKeyScope.RefuseWrite(http.User, "subject.type", type, request.Proof) is { } refused)
+        {
+            return new ConsentWrite(null, refused, []);
+        }
+
         var errors = new Dictionary<string, string[]>();
         var catalog = await ReadCatalog(request.PolicyVersion, cancellationToken);
         var gpcHeader = http.Request.Headers[GpcHeader].ToString() == "1"; // only the exact value 1 is the signal
@@ -61,6 +84,14 @@ public sealed class ConsentRecorder(
             if (!catalog.Purposes.TryGetValue(key, out var purpose))
             {
                 errors[$"choices[{i}].purpose"] = ["Not a purpose that takes consent (see GET /consent/purposes)."];
+            }
+            else if (!purpose.Concerns(type))
+            {
+                errors[$"choices[{i}].purpose"] = [$"'{key}' does not take consent from a {Wire(type)}: the registry's dataSubjects for it are {purpose.SubjectsText}."];
+            }
+            else if (requested && !purpose.MayBeGrantedOn(channel))
+            {
+                errors[$"choices[{i}].purpose"] = [$"'{key}' cannot be granted on channel '{Wire(channel)}': the registry's consentChannels for it are {purpose.ChannelsText}."];
             }
             else if (purpose.AlwaysOn && !requested)
             {
@@ -87,29 +118,51 @@ public sealed class ConsentRecorder(
 
         if (errors.Count > 0)
         {
-            return (null, errors);
+            return new ConsentWrite(null, null, errors);
         }
 
-        var subject = request.Subject!;
-        var recorded = await RecordAsync(subject.Type!.Value, subject.Id!, ConsentEventKind.Decision, choices, catalog.ShownVersion!,
-            request.Channel!.Value, notice.Id, noticeHash, notice.Text, request.Language!,
+        var recorded = await RecordAsync(type, subject.Id!, ConsentEventKind.Decision, choices, catalog.ShownVersion!,
+            channel, notice.Id, noticeHash, notice.Text, request.Language!,
             gpc ? (gpcHeader && request.Gpc == true ? "both" : gpcHeader ? "header" : "flag") : null,
             request.Proof, http, cancellationToken);
-        return (recorded, errors);
+        return new ConsentWrite(recorded, null, errors);
     }
 
-    public async Task<(ConsentRecordedResponse? Recorded, Dictionary<string, string[]> Errors)> RecordWithdrawalAsync(
-        SubjectType type, string id, ConsentWithdrawalRequest request, HttpContext http, CancellationToken cancellationToken)
+    /// <summary>
+    /// Records a withdrawal (Art 7(3): as easy as giving). Not limited by channel: a person withdraws wherever they can act
+    /// (the settings page, an e-mail link, through staff), and the channel is kept as proof of where. Limited by subject type
+    /// like a decision, except that whatever the subject has granted can always be withdrawn (a consent recorded before the
+    /// registry narrowed the purpose's dataSubjects). <c>all</c> withdraws every consent purpose that concerns the subject or
+    /// that it has granted.
+    /// </summary>
+    public async Task<ConsentWrite> RecordWithdrawalAsync(SubjectType type, string id, ConsentWithdrawalRequest request, HttpContext http,
+        CancellationToken cancellationToken)
     {
+        var named = request.All == true ? [] : request.Purposes!;
+        if (BannerKeyScope.RefuseWrite(http.User, "subjectType", type, request.Proof) is { } refused)
+        {
+            return new ConsentWrite(null, refused, []);
+        }
+
         var errors = new Dictionary<string, string[]>();
         var catalog = await ReadCatalog(null, cancellationToken);
-        var withdrawable = catalog.Purposes.Values.Where(p => !p.AlwaysOn).Select(p => p.Key).Order().ToList();
-        var keys = request.All == true ? withdrawable : [.. request.Purposes!];
-        for (var i = 0; i < keys.Count && request.All != true; i++)
+        var withdrawable = catalog.Purposes.Values.Where(p => !p.AlwaysOn).ToDictionary(p => p.Key);
+        // Only a purpose that does not concern the subject needs the current state: was it granted all the same?
+        var granted = withdrawable.Values.Any(p => !p.Concerns(type) && (request.All == true || named.Contains(p.Key)))
+            ? (await states.ReadAsync(type, id, cancellationToken)).Purposes.Where(p => p.Status == ConsentStatus.Granted).Select(p => p.Purpose).ToHashSet()
+            : [];
+        var keys = request.All == true
+            ? [.. withdrawable.Values.Where(p => p.Concerns(type) || granted.Contains(p.Key)).Select(p => p.Key).Order(StringComparer.Ordinal)]
+            : named.ToList();
+        for (var i = 0; i < named.Count; i++)
         {
-            if (!withdrawable.Contains(keys[i]))
+            if (!withdrawable.TryGetValue(named[i], out var purpose))
             {
                 errors[$"purposes[{i}]"] = ["Not a purpose whose consent can be withdrawn."];
+            }
+            else if (!purpose.Concerns(type) && !granted.Contains(purpose.Key))
+            {
+                errors[$"purposes[{i}]"] = [$"'{purpose.Key}' does not take consent from a {Wire(type)}: the registry's dataSubjects for it are {purpose.SubjectsText}."];
             }
         }
 
@@ -120,13 +173,18 @@ public sealed class ConsentRecorder(
 
         if (errors.Count > 0)
         {
-            return (null, errors);
+            return new ConsentWrite(null, null, errors);
         }
 
         var recorded = await RecordAsync(type, id, ConsentEventKind.Withdrawal, [.. keys.Distinct().Select(k => new Choice(k, false, false))],
             catalog.CurrentVersion!, request.Channel!.Value, null, null, null, request.Language ?? "sv", null, request.Proof, http, cancellationToken);
-        return (recorded, errors);
+        return new ConsentWrite(recorded, null, errors);
     }
+
+    /// <summary>An enum value as it travels in JSON (snake_case), for messages.</summary>
+    private static string Wire<T>(T value) where T : struct, Enum => System.Text.Json.JsonNamingPolicy.SnakeCaseLower.ConvertName(value.ToString());
+
+    private static string Wire(string value) => System.Text.Json.JsonNamingPolicy.SnakeCaseLower.ConvertName(value);
 
     private async Task<ConsentRecordedResponse> RecordAsync(SubjectType type, string id, ConsentEventKind kind, List<Choice> choices,
         string policyVersion, ConsentChannel channel, string? noticeId, string? noticeHash, string? noticeText, string language,
@@ -235,9 +293,10 @@ public sealed class ConsentRecorder(
             string? shown = null, current = null;
             while (await reader.ReadAsync(cancellationToken))
             {
-                purposes[reader.GetString(0)] = new PurposeInfo(reader.GetString(0), reader.GetBoolean(1), reader.GetBoolean(2));
-                shown = reader.IsDBNull(3) ? null : reader.GetString(3);
-                current = reader.IsDBNull(4) ? null : reader.GetString(4);
+                purposes[reader.GetString(0)] = new PurposeInfo(reader.GetString(0), reader.GetBoolean(1), reader.GetBoolean(2),
+                    reader.GetFieldValue<string[]>(3), reader.GetFieldValue<string[]>(4));
+                shown = reader.IsDBNull(5) ? null : reader.GetString(5);
+                current = reader.IsDBNull(6) ? null : reader.GetString(6);
             }
 
             return new Catalog(purposes, shown, current);
@@ -285,3 +344,9 @@ public sealed class ConsentRecorder(
     internal static string Sha256Hex(string text) => Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(text)));
 
 }
+
+/// <summary>
+/// What a consent write came to: recorded; refused as outside the caller's scope (403, the banner key's); or invalid
+/// (400, per field).
+/// </summary>
+public sealed record ConsentWrite(ConsentRecordedResponse? Recorded, ProblemHttpResult? Refused, Dictionary<string, string[]> Errors);

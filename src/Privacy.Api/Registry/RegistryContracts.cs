@@ -1,4 +1,5 @@
 using FluentValidation;
+using Privacy.Api.Consent;
 
 namespace Privacy.Api.Registry;
 
@@ -20,9 +21,15 @@ public sealed record DataCategoryRequest(string? Key, string? Name, string? Desc
 /// <c>alwaysOn</c>: strictly necessary, shown by the consent banner but never denied.
 /// <c>limitedByGpc</c>: sale/sharing-like, stored as denied when the browser sends Global Privacy Control.
 /// </remarks>
+/// <param name="DataSubjects">Whom the purpose concerns; for a consent purpose, whose consent may be recorded (others are refused).</param>
+/// <param name="ConsentChannels">
+/// Required for a purpose that takes consent or is always on, and only for those: the channels a decision granting it may come
+/// from (e.g. the newsletter never from the cookie banner). A withdrawal is taken on any channel (Art 7(3)).
+/// </param>
 public sealed record PurposeRequest(
     string? Key, string? Name, string? Description, LegalBasis? LegalBasis, IReadOnlyList<DataSubjectType>? DataSubjects,
-    string? Retention, bool AlwaysOn = false, bool LimitedByGpc = false) : IRegistryRequest;
+    string? Retention, bool AlwaysOn = false, bool LimitedByGpc = false, IReadOnlyList<ConsentChannel>? ConsentChannels = null)
+    : IRegistryRequest;
 
 /// <summary>A recipient; outside the EU/EEA a transfer safeguard is required.</summary>
 public sealed record RecipientRequest(
@@ -39,9 +46,15 @@ public sealed record ProcessingLinkRequest(string? Purpose, string? Category, st
 public sealed record DataCategoryResponse(string Key, string Name, string? Description, DateTimeOffset CreatedAt,
     DateTimeOffset UpdatedAt, DateTimeOffset? RetiredAt);
 
+/// <summary>A purpose of processing.</summary>
+/// <param name="DataSubjects">Whom the purpose concerns; for a consent purpose, whose consent may be recorded.</param>
+/// <param name="ConsentChannels">
+/// For a purpose that takes consent or is always on: the channels a decision granting it may come from (empty for other purposes).
+/// A withdrawal is taken on any channel (Art 7(3)).
+/// </param>
 public sealed record PurposeResponse(string Key, string Name, string? Description, LegalBasis LegalBasis,
-    IReadOnlyList<DataSubjectType> DataSubjects, string? Retention, bool AlwaysOn, bool LimitedByGpc, DateTimeOffset CreatedAt,
-    DateTimeOffset UpdatedAt, DateTimeOffset? RetiredAt);
+    IReadOnlyList<DataSubjectType> DataSubjects, IReadOnlyList<ConsentChannel> ConsentChannels, string? Retention, bool AlwaysOn,
+    bool LimitedByGpc, DateTimeOffset CreatedAt, DateTimeOffset UpdatedAt, DateTimeOffset? RetiredAt);
 
 public sealed record RecipientResponse(string Key, string Name, string? Description, RecipientKind Kind, string Country,
     bool OutsideEea, string? TransferSafeguard, string? Contact, DateTimeOffset CreatedAt, DateTimeOffset UpdatedAt,
@@ -85,7 +98,17 @@ internal sealed class PurposeRequestValidator : AbstractValidator<PurposeRequest
             .WithMessage("'retention' must say how long the data is kept (Art 30(1)(f)), at most 2000 characters.");
         RuleFor(r => r.AlwaysOn).Equal(false).When(r => r.LegalBasis == Registry.LegalBasis.Consent)
             .WithMessage("'alwaysOn' cannot be true for a purpose whose legal basis is consent: consent can always be refused.");
+        RuleFor(r => r.ConsentChannels).NotEmpty().When(TakesConsent)
+            .WithMessage("'consentChannels' must name where a consent to this purpose may be given (banner, settings_page, signup_form, email_link, ops).");
+        RuleFor(r => r.ConsentChannels).Empty().When(r => r.LegalBasis is not null && !TakesConsent(r))
+            .WithMessage("'consentChannels' is only for a purpose whose legal basis is consent, or that is always on.");
+        RuleFor(r => r.ConsentChannels).Must(c => c is null || c.Distinct().Count() == c.Count)
+            .WithMessage("'consentChannels' must not repeat a value.");
+        RuleForEach(r => r.ConsentChannels).IsInEnum();
     }
+
+    /// <summary>What the consent feature records decisions for (the same rule as its purposes list).</summary>
+    private static bool TakesConsent(PurposeRequest r) => r.LegalBasis == Registry.LegalBasis.Consent || r.AlwaysOn;
 }
 
 internal sealed class RecipientRequestValidator : AbstractValidator<RecipientRequest>

@@ -1,5 +1,6 @@
 using Microsoft.EntityFrameworkCore;
 using Microsoft.EntityFrameworkCore.Metadata.Builders;
+using Privacy.Api.Consent;
 
 namespace Privacy.Api.Registry;
 
@@ -29,8 +30,14 @@ public sealed class Purpose : RegistryEntry
 {
     public LegalBasis LegalBasis { get; set; }
 
-    /// <summary>Categories of data subjects (Art 30(1)(c)).</summary>
+    /// <summary>Categories of data subjects (Art 30(1)(c)); for a consent purpose also whose consent is asked (others are refused).</summary>
     public List<DataSubjectType> DataSubjects { get; set; } = [];
+
+    /// <summary>
+    /// For a purpose that takes consent (or is always on): the channels a decision granting it may come from, e.g. never the
+    /// cookie banner for the newsletter. Empty for other purposes. Withdrawal is not limited by channel (Art 7(3)).
+    /// </summary>
+    public List<ConsentChannel> ConsentChannels { get; set; } = [];
 
     /// <summary>Plain-language time limit for erasure (Art 30(1)(f)).</summary>
     public string? Retention { get; set; }
@@ -160,6 +167,7 @@ internal sealed class PurposeConfiguration : IEntityTypeConfiguration<Purpose>
         builder.ConfigureEntry("purposes");
         builder.Property(e => e.LegalBasis).HasConversion<string>().HasMaxLength(32);
         builder.PrimitiveCollection(e => e.DataSubjects).ElementType(e => e.HasConversion<string>());
+        builder.PrimitiveCollection(e => e.ConsentChannels).ElementType(e => e.HasConversion<string>());
         builder.Property(e => e.Retention).HasMaxLength(2000);
     }
 }

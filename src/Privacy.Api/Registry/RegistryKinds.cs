@@ -87,11 +87,12 @@ public sealed class Purposes : IRegistryKind<Purpose, PurposeRequest, PurposeRes
     public static string OperationName => "Purpose";
 
     public static Expression<Func<Purpose, PurposeResponse>> Projection { get; } =
-        e => new PurposeResponse(e.Key, e.Name, e.Description, e.LegalBasis, e.DataSubjects, e.Retention, e.AlwaysOn,
+        e => new PurposeResponse(e.Key, e.Name, e.Description, e.LegalBasis, e.DataSubjects, e.ConsentChannels, e.Retention, e.AlwaysOn,
             e.LimitedByGpc, e.CreatedAt, e.UpdatedAt, e.RetiredAt);
 
     public static PurposeRequest Example { get; } = new("reviews", "Publish guests' reviews of guided tours",
-        "Reviews a customer submits for publication.", LegalBasis.Consent, [DataSubjectType.Customer], "Until consent is withdrawn.");
+        "Reviews a customer submits for publication.", LegalBasis.Consent, [DataSubjectType.Customer], "Until consent is withdrawn.",
+        ConsentChannels: [Consent.ConsentChannel.SettingsPage, Consent.ConsentChannel.SignupForm, Consent.ConsentChannel.Ops]);
 
     public static IQueryable<Purpose> Tracked(PrivacyDbContext db) => db.Set<Purpose>();
 
@@ -103,6 +104,7 @@ public sealed class Purposes : IRegistryKind<Purpose, PurposeRequest, PurposeRes
         entity.Description = request.Description;
         entity.LegalBasis = request.LegalBasis!.Value;
         entity.DataSubjects = [.. request.DataSubjects!];
+        entity.ConsentChannels = [.. request.ConsentChannels ?? []];
         entity.Retention = request.Retention;
         entity.AlwaysOn = request.AlwaysOn;
         entity.LimitedByGpc = request.LimitedByGpc;

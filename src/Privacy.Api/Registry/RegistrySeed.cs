@@ -1,6 +1,7 @@
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.Options;
 using Privacy.Api.Audit;
+using Privacy.Api.Consent;
 using Privacy.Api.Platform.Database;
 using Privacy.Api.Platform.Security;
 
@@ -111,6 +112,26 @@ internal sealed class RegistrySeed(AuditTrail audit, TimeProvider time, IOptions
             ["user.unique_id"]),
     ];
 
+    // Where a consent to each purpose may be given (Purpose.ConsentChannels); the subject types are the purposes' DataSubjects
+    // above. Only decisions that grant are limited: a withdrawal is taken on any channel (Art 7(3)). Ops (staff acting on a
+    // person's phone call or letter) may record every one.
+    // - Cookies: the banner asks at the first visit; the settings page changes the choice later (policy §Cookies).
+    // - Newsletter: the signup form, the settings page, and an e-mail link (the confirmation of a double opt-in); never the
+    //   cookie banner, which asks about cookies only and whose key is public.
+    // - Third-party marketing and publication: customers only, where they are signed in (settings page, signup form): the
+    //   explicit consent the policy asks for (§Utlämning). Not an e-mail link: a forwarded mail or a link scanner could follow it.
+    private static readonly ConsentChannel[] CookieChannels = [ConsentChannel.Banner, ConsentChannel.SettingsPage, ConsentChannel.Ops];
+
+    internal static readonly IReadOnlyDictionary<string, ConsentChannel[]> ConsentChannels = new Dictionary<string, ConsentChannel[]>
+    {
+        ["cookies.necessary"] = CookieChannels,
+        ["cookies.preferences"] = CookieChannels,
+        ["cookies.statistics"] = CookieChannels,
+        ["newsletter"] = [ConsentChannel.SignupForm, ConsentChannel.SettingsPage, ConsentChannel.EmailLink, ConsentChannel.Ops],
+        ["third_party_marketing"] = [ConsentChannel.SettingsPage, ConsentChannel.SignupForm, ConsentChannel.Ops],
+        ["publication"] = [ConsentChannel.SettingsPage, ConsentChannel.SignupForm, ConsentChannel.Ops],
+    };
+
     // Policy §"Utlämning", items 1–2: who receives what, for which purpose.
     internal static readonly (string Key, string Name, RecipientKind Kind, string Country, string Description)[] Recipients =
     [
@@ -160,7 +181,8 @@ internal sealed class RegistrySeed(AuditTrail audit, TimeProvider time, IOptions
         {
             db.Add(new Purpose
             {
-                Key = p.Key, Name = p.Name, LegalBasis = p.Basis, DataSubjects = [.. p.Subjects], Retention = p.Retention,
+                Key = p.Key, Name = p.Name, LegalBasis = p.Basis, DataSubjects = [.. p.Subjects],
+                ConsentChannels = [.. ConsentChannels.GetValueOrDefault(p.Key, [])], Retention = p.Retention,
                 AlwaysOn = p.Key == "cookies.necessary", LimitedByGpc = p.Key == "third_party_marketing",
                 CreatedAt = now, UpdatedAt = now,
             });

@@ -14,17 +14,24 @@ internal static class ConsentRequests
 
     public static string NewCustomerNumber() => Random.Shared.NextInt64(100_000, 999_999_999).ToString(System.Globalization.CultureInfo.InvariantCulture);
 
+    /// <summary>The cookie purposes the banner asks about (Banner:Purposes by default).</summary>
+    public static readonly string[] BannerPurposes = ["cookies.necessary", "cookies.preferences", "cookies.statistics"];
+
+    /// <summary>
+    /// A decision with proof. The channel, unless given, is where the seeded registry lets these purposes be granted: the banner
+    /// for its cookie purposes, else the settings page (the newsletter, publication and third-party marketing are not the banner's).
+    /// </summary>
     public static object Decision(string type, string id, IEnumerable<(string Purpose, string Status)> choices,
-        string policyVersion = SeedVersion, bool? gpc = null, string noticeText = BannerText) => new
+        string policyVersion = SeedVersion, bool? gpc = null, string noticeText = BannerText, string? channel = null, bool withProof = true) => new
     {
         subject = new { type, id },
         choices = choices.Select(c => new { purpose = c.Purpose, status = c.Status }),
         policyVersion,
-        channel = "banner",
+        channel = channel ?? (choices.All(c => BannerPurposes.Contains(c.Purpose)) ? "banner" : "settings_page"),
         notice = new { id = "banner-v1-sv", text = noticeText },
         language = "sv",
         gpc,
-        proof = new { ipAddress = "203.0.113.7", userAgent = "Mozilla/5.0 (X11; Linux x86_64) test" },
+        proof = withProof ? new { ipAddress = "203.0.113.7", userAgent = "Mozilla/5.0 (X11; Linux x86_64) test" } : null, // a banner key states none
     };
 
     public static async Task<JsonElement> State(this HttpClient client, string type, string id) =>

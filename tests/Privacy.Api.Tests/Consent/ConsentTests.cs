@@ -133,13 +133,13 @@ public sealed class ConsentTests(PrivacyApiFactory factory) : IClassFixture<Priv
     {
         var headerNotOne = new HttpRequestMessage(HttpMethod.Post, "/consent/decisions")
         {
-            Content = JsonContent.Create(Decision("visitor", NewVisitorId(), [("third_party_marketing", "granted")]), options: HttpAssertions.Json),
+            Content = JsonContent.Create(Decision("customer", NewCustomerNumber(), [("third_party_marketing", "granted")]), options: HttpAssertions.Json),
         };
         headerNotOne.Headers.Add("Sec-GPC", "true");
         var notSignal = await (await _frontend.SendAsync(headerNotOne)).ReadOk<JsonElement>(HttpStatusCode.Created);
         Assert.False(notSignal.GetProperty("gpc").GetBoolean());
 
-        var flagged = await _frontend.Record(Decision("visitor", NewVisitorId(), [("third_party_marketing", "granted")], gpc: true));
+        var flagged = await _frontend.Record(Decision("customer", NewCustomerNumber(), [("third_party_marketing", "granted")], gpc: true));
         Assert.True(flagged.GetProperty("gpc").GetBoolean());
         Assert.Equal("denied", flagged.GetProperty("state").Purpose("third_party_marketing").GetProperty("status").GetString());
     }
@@ -204,7 +204,7 @@ public sealed class ConsentTests(PrivacyApiFactory factory) : IClassFixture<Priv
         Assert.Equal("SE", receipt.GetProperty("jurisdiction").GetString());
         Assert.Equal(receiptId, receipt.GetProperty("consentReceiptId").GetGuid());
         Assert.Equal(recorded.GetProperty("occurredAt").GetDateTimeOffset().ToUnixTimeSeconds(), receipt.GetProperty("consentTimestamp").GetInt64());
-        Assert.Equal("banner", receipt.GetProperty("collectionMethod").GetString());
+        Assert.Equal("settings_page", receipt.GetProperty("collectionMethod").GetString());
         Assert.Equal($"customer:{customer}", receipt.GetProperty("piiPrincipalId").GetString());
         Assert.Equal(SeedVersion, receipt.GetProperty("policyVersion").GetString());
         Assert.Equal(Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(BannerText))), receipt.GetProperty("noticeHash").GetString());

@@ -59,7 +59,7 @@ public sealed partial class MetricsTests(PrivacyApiFactory factory, ITestOutputH
         var frontend = factory.Client(Roles.Frontend);
         var before = await Scrape();
         var visitor = ConsentRequests.NewVisitorId();
-        var decision = ConsentRequests.Decision("visitor", visitor, [("newsletter", "granted"), ("third_party_marketing", "granted")]);
+        var decision = ConsentRequests.Decision("visitor", visitor, [("cookies.preferences", "granted"), ("cookies.statistics", "granted")]);
 
         // Act: one decision sent twice with one Idempotency-Key, one refused, one with Global Privacy Control, one withdrawal
         for (var attempt = 0; attempt < 2; attempt++)
@@ -79,7 +79,7 @@ public sealed partial class MetricsTests(PrivacyApiFactory factory, ITestOutputH
 
         using (var gpc = new HttpRequestMessage(HttpMethod.Post, "/consent/decisions")
                {
-                   Content = JsonContent.Create(ConsentRequests.Decision("visitor", ConsentRequests.NewVisitorId(), [("newsletter", "granted")])),
+                   Content = JsonContent.Create(ConsentRequests.Decision("visitor", ConsentRequests.NewVisitorId(), [("cookies.statistics", "granted")])),
                })
         {
             gpc.Headers.Add("Sec-GPC", "1");

@@ -989,6 +989,11 @@ namespace Privacy.Api.Platform.Database.Migrations
                         .HasColumnType("boolean")
                         .HasColumnName("always_on");
 
+                    b.PrimitiveCollection<string[]>("ConsentChannels")
+                        .IsRequired()
+                        .HasColumnType("text[]")
+                        .HasColumnName("consent_channels");
+
                     b.Property<DateTimeOffset>("CreatedAt")
                         .HasColumnType("timestamp with time zone")
                         .HasColumnName("created_at");
