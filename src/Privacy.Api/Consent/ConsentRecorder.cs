@@ -27,7 +27,8 @@ public sealed class ConsentRecorder(
     FollowUps followUps,
     TimeProvider time,
     PrivacyMetrics metrics,
-    IOptions<ConsentOptions> options)
+    IOptions<ConsentOptions> options,
+    IOptions<Banner.BannerOptions> banner)
 {
     public const string GpcHeader = "Sec-GPC";
 
@@ -57,6 +58,8 @@ public sealed class ConsentRecorder(
         WHERE p.retired_at IS NULL AND (p.legal_basis = 'Consent' OR p.always_on)
         """;
 
+    private readonly IReadOnlyCollection<string> _bannerPurposes = [.. banner.Value.EffectivePurposes];
+
     /// <summary>
     /// Records a decision. Each choice must be for a purpose that takes consent from this type of subject (the registry's
     /// <c>dataSubjects</c>), and a choice that grants must come from a channel the purpose lists (<c>consentChannels</c>):
@@ -67,7 +70,8 @@ public sealed class ConsentRecorder(
     {
         var subject = request.Subject!;
         var (type, channel) = (subject.Type!.Value, request.Channel!.Value);
-        if (BannerKeyScope.RefuseWrite(http.User, "subject.type", type, request.Proof) is { } refused)
+        if (BannerKeyScope.RefuseWrite(http.User, _bannerPurposes, "subject.type", type, request.Proof, channel,
+                request.Choices!.Select((c, i) => ($"choices[{i}].purpose", c.Purpose!))) is { } refused)
         {
             return new ConsentWrite(null, refused, []);
         }
@@ -133,20 +137,23 @@ public sealed class ConsentRecorder(
     /// (the settings page, an e-mail link, through staff), and the channel is kept as proof of where. Limited by subject type
     /// like a decision, except that whatever the subject has granted can always be withdrawn (a consent recorded before the
     /// registry narrowed the purpose's dataSubjects). <c>all</c> withdraws every consent purpose that concerns the subject or
-    /// that it has granted.
+    /// that it has granted; for a banner key, only the banner's purposes.
     /// </summary>
     public async Task<ConsentWrite> RecordWithdrawalAsync(SubjectType type, string id, ConsentWithdrawalRequest request, HttpContext http,
         CancellationToken cancellationToken)
     {
         var named = request.All == true ? [] : request.Purposes!;
-        if (BannerKeyScope.RefuseWrite(http.User, "subjectType", type, request.Proof) is { } refused)
+        if (BannerKeyScope.RefuseWrite(http.User, _bannerPurposes, "subjectType", type, request.Proof, request.Channel!.Value,
+                named.Select((p, i) => ($"purposes[{i}]", p))) is { } refused)
         {
             return new ConsentWrite(null, refused, []);
         }
 
         var errors = new Dictionary<string, string[]>();
         var catalog = await ReadCatalog(null, cancellationToken);
-        var withdrawable = catalog.Purposes.Values.Where(p => !p.AlwaysOn).ToDictionary(p => p.Key);
+        var withdrawable = catalog.Purposes.Values.Where(p => !p.AlwaysOn)
+            .Where(p => !BannerKeyScope.Applies(http.User) || _bannerPurposes.Contains(p.Key))
+            .ToDictionary(p => p.Key);
         // Only a purpose that does not concern the subject needs the current state: was it granted all the same?
         var granted = withdrawable.Values.Any(p => !p.Concerns(type) && (request.All == true || named.Contains(p.Key)))
             ? (await states.ReadAsync(type, id, cancellationToken)).Purposes.Where(p => p.Status == ConsentStatus.Granted).Select(p => p.Purpose).ToHashSet()
@@ -346,7 +353,7 @@ public sealed class ConsentRecorder(
 }
 
 /// <summary>
-/// What a consent write came to: recorded; refused as outside the caller's scope (403, the banner key's); or invalid
+/// What a consent write came to: recorded; refused as outside the caller's scope (403, <see cref="BannerKeyScope"/>); or invalid
 /// (400, per field).
 /// </summary>
 public sealed record ConsentWrite(ConsentRecordedResponse? Recorded, ProblemHttpResult? Refused, Dictionary<string, string[]> Errors);

@@ -160,8 +160,10 @@ public sealed class BannerBrowserTests(BrowsablePrivacyApiFactory factory, ITest
 
         Browser.Until(_ => !BannerShown() && Page.FindElements(By.CssSelector(".smc-dialog")).Count == 0, "both to close");
         Assert.Equal("cookies.necessary=true cookies.preferences=true cookies.statistics=false", await LatestChoices(VisitorId()!, "Decision"));
+        // One decision, from the dialog, on the banner's own channel: the banner key records on no other (R7).
+        Assert.Equal(1, await Factory.ScalarAsync("SELECT count(*) FROM privacy.consent_events WHERE subject_id = $1", VisitorId()!));
         Assert.Equal(1, await Factory.ScalarAsync(
-            "SELECT count(*) FROM privacy.consent_events WHERE subject_id = $1 AND channel = 'SettingsPage'", VisitorId()!));
+            "SELECT count(*) FROM privacy.consent_events WHERE subject_id = $1 AND channel = 'Banner'", VisitorId()!));
     }
 
     [Theory]

@@ -44,7 +44,7 @@ public sealed class BannerKeyTests(BannerKeyTests.Factory factory) : IClassFixtu
         using var recorded = await _banner.PostJson("/consent/decisions", Decision("visitor", visitor, withProof: false));
         using var read = await _banner.GetAsync($"/consent/subjects/visitor/{visitor}");
         using var withdrawn = await _banner.PostJson($"/consent/subjects/visitor/{visitor}/withdrawals",
-            new { purposes = new[] { "cookies.statistics" }, channel = "settings_page", language = "sv" });
+            new { purposes = new[] { "cookies.statistics" }, channel = "banner", language = "sv" });
 
         await recorded.ReadOk<JsonElement>(HttpStatusCode.Created);
         var state = await read.ReadOk<JsonElement>();
@@ -66,7 +66,7 @@ public sealed class BannerKeyTests(BannerKeyTests.Factory factory) : IClassFixtu
         using var decision = await _banner.PostJson("/consent/decisions", Decision("customer", customer, withProof: false));
         using var state = await _banner.GetAsync($"/consent/subjects/customer/{customer}");
         using var withdrawal = await _banner.PostJson($"/consent/subjects/customer/{customer}/withdrawals",
-            new { all = true, channel = "settings_page", language = "sv" });
+            new { all = true, channel = "banner", language = "sv" });
         using var proof = await _banner.PostJson("/consent/decisions", Decision("visitor", ConsentRequests.NewVisitorId(), withProof: true));
 
         foreach (var refused in new[] { decision, state, withdrawal })
@@ -83,6 +83,105 @@ public sealed class BannerKeyTests(BannerKeyTests.Factory factory) : IClassFixtu
             using var response = await _banner.GetAsync(serverOnly);
             await response.AssertProblem(HttpStatusCode.Forbidden);
         }
+    }
+
+    /// <summary>
+    /// A customer who granted the newsletter on the signup form, whose address was then given to the invoicing partner on that
+    /// consent, and whose browser's visitor id is linked to them: what the banner key could reach through the link.
+    /// </summary>
+    private async Task<(string Customer, string Visitor)> LinkedCustomerWithNewsletterDisclosed()
+    {
+        var (customer, visitor) = (ConsentRequests.NewCustomerNumber(), ConsentRequests.NewVisitorId());
+        var frontend = factory.Client(Roles.Frontend);
+        using (var link = await factory.Client(Roles.Ops).PostJson("/registry/links",
+                   new { purpose = "newsletter", category = "user.contact.email", recipient = "invoicing-partner" }))
+        {
+            Assert.True(link.IsSuccessStatusCode || link.StatusCode == HttpStatusCode.Conflict, await link.Content.ReadAsStringAsync());
+        }
+
+        await frontend.Record(ConsentRequests.Decision("customer", customer, [("newsletter", "granted")], channel: "signup_form"));
+        using (var disclosed = await factory.Client(Roles.System).PostJson("/disclosures", new
+               {
+                   disclosures = new[]
+                   {
+                       new { recipient = "invoicing-partner", customerNumber = customer, categories = new[] { "user.contact.email" },
+                             purpose = "newsletter", legalGround = "consent", disclosedAt = factory.Time.GetUtcNow() },
+                   },
+               }))
+        {
+            await disclosed.ReadOk<JsonElement>(HttpStatusCode.Created);
+        }
+
+        (await frontend.PostJson($"/consent/subjects/visitor/{visitor}/link", new { customerNumber = customer })).EnsureSuccessStatusCode();
+        await _banner.Record(Decision("visitor", visitor, withProof: false)); // the honest banner: statistics granted
+        return (customer, visitor);
+    }
+
+    private async Task AssertTheCustomersNewsletterIsUntouched(string customer)
+    {
+        var state = await factory.Client(Roles.Frontend).State("customer", customer);
+        Assert.True(state.Purpose("newsletter").GetProperty("active").GetBoolean());
+        Assert.Equal("never_asked", state.Purpose("third_party_marketing").GetProperty("status").GetString());
+        var followUps = await factory.Client(Roles.Ops).GetFromJsonAsync<JsonElement>($"/follow-ups?customerNumber={customer}");
+        Assert.Empty(followUps.GetProperty("items").EnumerateArray()); // no consent_withdrawn to the invoicing partner
+    }
+
+    private static async Task AssertOutsideScope(HttpResponseMessage response, string field)
+    {
+        var problem = await response.AssertProblem(HttpStatusCode.Forbidden);
+        Assert.Equal([field], problem.GetProperty("errors").EnumerateObject().Select(e => e.Name));
+    }
+
+    [Fact]
+    public async Task TheBannerKeyCannotGrantOrWithdrawALinkedCustomersOtherPurposes()
+    {
+        var (customer, visitor) = await LinkedCustomerWithNewsletterDisclosed();
+        var before = await factory.ScalarAsync("SELECT count(*) FROM privacy.consent_events WHERE subject_id = $1", visitor);
+
+        using var marketing = await _banner.PostJson("/consent/decisions",
+            ConsentRequests.Decision("visitor", visitor, [("cookies.statistics", "granted"), ("third_party_marketing", "granted")], channel: "banner", withProof: false));
+        using var newsletter = await _banner.PostJson($"/consent/subjects/visitor/{visitor}/withdrawals",
+            new { purposes = new[] { "newsletter" }, channel = "banner", language = "sv" });
+
+        await AssertOutsideScope(marketing, "choices[1].purpose");
+        await AssertOutsideScope(newsletter, "purposes[0]");
+        Assert.Equal(before, await factory.ScalarAsync("SELECT count(*) FROM privacy.consent_events WHERE subject_id = $1", visitor));
+        await AssertTheCustomersNewsletterIsUntouched(customer);
+    }
+
+    [Fact]
+    public async Task TheBannerKeyRecordsOnTheBannerChannelOnly()
+    {
+        var (customer, visitor) = await LinkedCustomerWithNewsletterDisclosed();
+
+        using var signupForm = await _banner.PostJson("/consent/decisions",
+            ConsentRequests.Decision("visitor", visitor, [("cookies.statistics", "granted")], channel: "signup_form", withProof: false));
+        using var settingsPage = await _banner.PostJson("/consent/decisions",
+            ConsentRequests.Decision("visitor", visitor, [("cookies.statistics", "granted")], channel: "settings_page", withProof: false));
+        using var withdrawal = await _banner.PostJson($"/consent/subjects/visitor/{visitor}/withdrawals",
+            new { purposes = new[] { "cookies.statistics" }, channel = "email_link", language = "sv" });
+
+        await AssertOutsideScope(signupForm, "channel");
+        await AssertOutsideScope(settingsPage, "channel");
+        await AssertOutsideScope(withdrawal, "channel");
+        Assert.Equal(0, await factory.ScalarAsync(
+            "SELECT count(*) FROM privacy.consent_events WHERE subject_id = $1 AND channel <> 'Banner'", visitor));
+        await AssertTheCustomersNewsletterIsUntouched(customer);
+    }
+
+    [Fact]
+    public async Task TheBannerKeysWithdrawAllWithdrawsTheBannersPurposesOnly()
+    {
+        var (customer, visitor) = await LinkedCustomerWithNewsletterDisclosed();
+
+        using var all = await _banner.PostJson($"/consent/subjects/visitor/{visitor}/withdrawals", new { all = true, channel = "banner", language = "sv" });
+
+        var withdrawn = await all.ReadOk<JsonElement>(HttpStatusCode.Created);
+        Assert.Equal(["cookies.preferences", "cookies.statistics"],
+            withdrawn.GetProperty("choices").EnumerateArray().Select(c => c.GetProperty("purpose").GetString()));
+        var state = await factory.Client(Roles.Frontend).State("customer", customer);
+        Assert.False(state.Purpose("cookies.statistics").GetProperty("active").GetBoolean()); // the banner's own purposes: withdrawn
+        await AssertTheCustomersNewsletterIsUntouched(customer);
     }
 
     [Fact]

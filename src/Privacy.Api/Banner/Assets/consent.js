@@ -200,7 +200,7 @@
     });
   }
 
-  function decide(grant, channel) {
+  function decide(grant) {
     var id = visitor || hex(16);
     var body = {
       subject: { type: 'visitor', id: id },
@@ -208,7 +208,7 @@
         return { purpose: p.key, status: p.alwaysOn || grant.indexOf(p.key) >= 0 ? 'granted' : 'denied' };
       }),
       policyVersion: currentVersion || config.policyVersion,
-      channel: channel,
+      channel: 'banner', // the banner key records on this channel only, from the banner and its settings dialog alike
       notice: { id: 'banner-v1-' + language, text: noticeText() },
       language: language,
       gpc: gpc
@@ -225,7 +225,7 @@
   function withdrawAll() {
     var asked = config.purposes.filter(function (p) { return !p.alwaysOn; }).map(function (p) { return p.key; });
     return call('POST', '/consent/subjects/visitor/' + visitor + '/withdrawals',
-      { purposes: asked, channel: 'settings_page', language: language }).then(function (recorded) {
+      { purposes: asked, channel: 'banner', language: language }).then(function (recorded) {
       apply(recorded.state);
       return recorded;
     });
@@ -274,7 +274,7 @@
     var notice = element('p', { 'class': 'smc-status', role: 'alert' });
     var act = function (grant) {
       return function () {
-        decide(grant, 'banner').then(hideBanner, function () { status(notice, t('error'), true); });
+        decide(grant).then(hideBanner, function () { status(notice, t('error'), true); });
       };
     };
     var allKeys = config.purposes.map(function (p) { return p.key; });
@@ -332,7 +332,7 @@
     };
     var save = function (grant) {
       return function () {
-        decide(grant, 'settings_page').then(function () {
+        decide(grant).then(function () {
           hideBanner();
           closeSettings(true);
         }, function () { status(notice, t('error'), true); });
