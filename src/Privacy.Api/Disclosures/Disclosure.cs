@@ -20,6 +20,37 @@ public enum LegalGround
     Consent,
 }
 
+/// <summary>Which Art 6(1) legal basis of a purpose each ground of disclosure rests on.</summary>
+internal static class LegalGrounds
+{
+    /// <summary>
+    /// The ground must be the purpose's basis: a purpose processed under a contract is not disclosed "on consent", nor a consent
+    /// purpose "for the contract". Legal claims (policy §Utlämning 4: establish, exercise or defend legal claims, fraud
+    /// prevention, credit risk) are the company's legitimate interests, Art 6(1)(f).
+    /// </summary>
+    public static LegalBasis Basis(LegalGround ground) => ground switch
+    {
+        LegalGround.Contract => LegalBasis.Contract,               // Art 6(1)(b)
+        LegalGround.LegalObligation => LegalBasis.LegalObligation, // Art 6(1)(c)
+        LegalGround.Consent => LegalBasis.Consent,                 // Art 6(1)(a)
+        LegalGround.LegalClaims => LegalBasis.LegitimateInterests, // Art 6(1)(f)
+        _ => throw new ArgumentOutOfRangeException(nameof(ground), ground, null),
+    };
+
+    public static string Wire(LegalGround ground) => System.Text.Json.JsonNamingPolicy.SnakeCaseLower.ConvertName(ground.ToString());
+
+    public static string Describe(LegalBasis basis) => basis switch
+    {
+        LegalBasis.Consent => "consent (Art 6(1)(a)), ground 'consent'",
+        LegalBasis.Contract => "contract (Art 6(1)(b)), ground 'contract'",
+        LegalBasis.LegalObligation => "legal obligation (Art 6(1)(c)), ground 'legal_obligation'",
+        LegalBasis.VitalInterests => "vital interests (Art 6(1)(d)), which no ground of disclosure fits",
+        LegalBasis.PublicTask => "public task (Art 6(1)(e)), which no ground of disclosure fits",
+        LegalBasis.LegitimateInterests => "legitimate interests (Art 6(1)(f)), ground 'legal_claims'",
+        _ => basis.ToString(),
+    };
+}
+
 /// <summary>
 /// One disclosure of a subject's personal data to a recipient (R4). Append-only. <see cref="TransactionId"/>
 /// is the writing transaction's id: the partner feed pages by (transaction, id) below the oldest running

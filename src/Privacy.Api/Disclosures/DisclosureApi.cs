@@ -24,8 +24,10 @@ public static class DisclosureApi
             .WithName("RecordDisclosures")
             .WithSummary("Record disclosures of personal data to recipients (a batch, all or nothing)")
             .WithDescription("Each disclosure names the recipient, the customer, the categories, the purpose and the legal ground. " +
-                             "Every category must be registered for that recipient and purpose (a registry link): otherwise the whole " +
-                             "batch is refused with 422, because the disclosure would break the policy. Append-only.")
+                             "Every category must be registered for that recipient and purpose (a registry link); the legal ground must " +
+                             "be the purpose's legal basis (`contract` ↔ contract, `legal_obligation` ↔ legal obligation, `consent` ↔ " +
+                             "consent, `legal_claims` ↔ legitimate interests). Otherwise the whole batch is refused with 422 naming " +
+                             "the field, because the disclosure would break the policy. Append-only.")
             .WithRequestExample(new RecordDisclosuresRequest([new DisclosureRequest("card-provider", "100234", ["user.name", "user.payment"],
                 "customer_obligations", LegalGround.Contract, new DateTimeOffset(2026, 11, 25, 10, 0, 0, TimeSpan.Zero), "ORDER-88213")]))
             .WithValidation<RecordDisclosuresRequest>()
@@ -52,7 +54,7 @@ public static class DisclosureApi
 
     public static async Task<Results<Created<RecordedDisclosures>, ProblemHttpResult, ValidationProblem>> Record(
         RecordDisclosuresRequest request, HttpContext http, PrivacyDbContext db, AuditTrail audit, Subjects.SubjectHasher subjects,
-        TimeProvider time, CancellationToken cancellationToken)
+        RegistryCatalog registry, TimeProvider time, CancellationToken cancellationToken)
     {
         var now = time.GetUtcNow();
         var items = request.Disclosures!;
@@ -73,6 +75,7 @@ public static class DisclosureApi
                     (l, c) => new { l.RecipientKey, l.PurposeKey, l.CategoryKey })
                 .ToListAsync(cancellationToken))
             .Select(l => (l.RecipientKey!, l.PurposeKey, l.CategoryKey)).ToHashSet();
+        var bases = await registry.LegalBasesAsync([.. items.Select(d => d.Purpose!).Distinct()], cancellationToken);
         var refused = new Dictionary<string, string[]>();
         for (var i = 0; i < items.Count; i++)
         {
@@ -87,16 +90,22 @@ public static class DisclosureApi
                     ];
                 }
             }
+
+            var ground = items[i].LegalGround!.Value;
+            if (bases.TryGetValue(items[i].Purpose!, out var basis) && basis != LegalGrounds.Basis(ground))
+            {
+                refused[$"disclosures[{i}].legalGround"] =
+                [
+                    $"'{LegalGrounds.Wire(ground)}' does not fit the purpose '{items[i].Purpose}', whose legal basis is {LegalGrounds.Describe(basis)}: " +
+                    "a disclosure for it rests on that basis or not at all (Art 6(1)).",
+                ];
+            }
         }
 
         if (refused.Count > 0)
         {
-            return TypedResults.Problem(new HttpValidationProblemDetails(refused)
-            {
-                Status = StatusCodes.Status422UnprocessableEntity,
-                Title = "Disclosure not allowed by the registry",
-                Detail = "Nothing was recorded. Register the category for the recipient and purpose first, or do not disclose it.",
-            });
+            return NotAllowed(refused, "Register the category for the recipient and purpose first, or do not disclose it; the legal ground " +
+                                       "must be the purpose's legal basis.");
         }
 
         var recordedBy = http.User.GetActor().KeyId;
@@ -127,6 +136,14 @@ public static class DisclosureApi
         var ids = rows.Select(r => r.Id).ToList();
         return TypedResults.Created($"/disclosures?after={ids[0] - 1}", new RecordedDisclosures(ids.Count, ids));
     }
+
+    private static ProblemHttpResult NotAllowed(Dictionary<string, string[]> errors, string remedy) =>
+        TypedResults.Problem(new HttpValidationProblemDetails(errors)
+        {
+            Status = StatusCodes.Status422UnprocessableEntity,
+            Title = "Disclosure not allowed",
+            Detail = "Nothing was recorded. " + remedy,
+        });
 
     public static async Task<Results<Ok<DisclosurePage>, ValidationProblem>> List(
         PrivacyDbContext db, string? customerNumber, string? recipient, string? category, DateTimeOffset? from, DateTimeOffset? to,

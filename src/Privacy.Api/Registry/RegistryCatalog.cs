@@ -41,6 +41,12 @@ public sealed class RegistryCatalog(PrivacyDbContext db)
             [.. links.Where(l => l.PurposeKey == p.Key).Select(l => l.CategoryKey).Distinct().Order(StringComparer.Ordinal)])).ToList();
     }
 
+    /// <summary>The Art 6(1) legal basis of each of <paramref name="purposes"/> that is an active purpose.</summary>
+    public async Task<IReadOnlyDictionary<string, LegalBasis>> LegalBasesAsync(IReadOnlyCollection<string> purposes,
+        CancellationToken cancellationToken) =>
+        await db.Set<Purpose>().AsNoTracking().Where(p => p.RetiredAt == null && purposes.Contains(p.Key))
+            .ToDictionaryAsync(p => p.Key, p => p.LegalBasis, cancellationToken);
+
     /// <summary>Active recipients' names by key.</summary>
     public async Task<IReadOnlyDictionary<string, string>> RecipientNamesAsync(CancellationToken cancellationToken) =>
         await db.Set<Recipient>().AsNoTracking().ToDictionaryAsync(r => r.Key, r => r.Name, cancellationToken);

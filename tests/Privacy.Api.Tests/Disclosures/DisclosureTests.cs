@@ -212,7 +212,7 @@ public sealed class DisclosureTests(PrivacyApiFactory factory) : IClassFixture<P
             disclosures = new[]
             {
                 new { recipient = "invoicing-partner", customerNumber = customer, categories = new[] { "user.name", "user.government_id.national_identification_number" },
-                      purpose = "billing", legalGround = "legal_obligation", disclosedAt = factory.Time.GetUtcNow(), nationalIdentityNumber = "811218-9876" },
+                      purpose = "billing", legalGround = "contract", disclosedAt = factory.Time.GetUtcNow(), nationalIdentityNumber = "811218-9876" },
             },
         });
         response.EnsureSuccessStatusCode();
