@@ -27,6 +27,7 @@ public static class ConsentApi
         services.AddScoped<ConsentRecorder>();
         services.AddScoped<ConsentHistory>();
         services.AddScoped<ConsentErasure>();
+        services.AddScoped<ConsentCheck>();
         services.AddSingleton<ConsentStateReader>();
         services.AddSingleton<ConsentStateCache>();
         services.AddHostedService(sp => sp.GetRequiredService<ConsentStateCache>());

@@ -203,13 +203,17 @@ public sealed class ConsentRecorder(
         var now = AuditTrail.TruncateToMicroseconds(time.GetUtcNow());
 
         // One round trip: serialise writes for this subject, find the customer a visitor was linked to
-        // (the person as recipients know them), and keep the notice text shown.
+        // (the person as recipients know them) and serialise with that customer's writes and consent checks
+        // too (ConsentCheck), and keep the notice text shown.
         string? customer = type == SubjectType.Customer ? id : null;
         await using (var batch = new NpgsqlBatch(connection, transaction))
         {
-            batch.BatchCommands.Add(BatchCommands.Create("SELECT pg_advisory_xact_lock(hashtextextended($1, 0))", $"consent:{type}:{id}"));
-            batch.BatchCommands.Add(BatchCommands.Create("SELECT customer_number FROM privacy.consent_subject_links WHERE visitor_id = $1",
-                type == SubjectType.Visitor ? id : ""));
+            batch.BatchCommands.Add(BatchCommands.Create("SELECT pg_advisory_xact_lock(hashtextextended($1, 0))", SubjectLock(type, id)));
+            batch.BatchCommands.Add(BatchCommands.Create("""
+                SELECT l.customer_number FROM privacy.consent_subject_links l
+                CROSS JOIN LATERAL (SELECT pg_advisory_xact_lock(hashtextextended($2 || l.customer_number, 0))) AS locked
+                WHERE l.visitor_id = $1
+                """, type == SubjectType.Visitor ? id : "", SubjectLock(SubjectType.Customer, "")));
             if (noticeHash is not null)
             {
                 // DO NOTHING takes no row lock: every banner decision shares one notice row, and a lock held to
@@ -347,6 +351,12 @@ public sealed class ConsentRecorder(
             UserAgentHash = userAgent is null ? null : Convert.ToHexStringLower(HMACSHA256.HashData(key, Encoding.UTF8.GetBytes(userAgent))),
         };
     }
+
+    /// <summary>
+    /// The transaction-scoped advisory lock that serialises one subject's consent writes, and a customer's writes with the checks
+    /// that rely on their consent (<see cref="ConsentCheck"/>): <c>pg_advisory_xact_lock(hashtextextended(key, 0))</c>.
+    /// </summary>
+    internal static string SubjectLock(SubjectType type, string id) => $"consent:{type}:{id}";
 
     internal static string Sha256Hex(string text) => Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(text)));
 

@@ -20,7 +20,12 @@ public sealed class ConsentStateReader(NpgsqlDataSource dataSource, ConsentState
     /// For a customer, the visitors linked to them count as the same person. Every row repeats the policy
     /// versions (a handful) so the answer needs no second round trip.
     /// </summary>
-    public const string Sql = """
+    public const string Sql = SqlSubjectsAndChoices + SqlLatest;
+
+    /// <summary>The same statement for the state as it stood at <c>$3</c>: only the choices made until then count.</summary>
+    public const string SqlAt = SqlSubjectsAndChoices + "\n    WHERE c.occurred_at <= $3" + SqlLatest;
+
+    private const string SqlSubjectsAndChoices = """
         WITH subjects(subject_type, subject_id) AS (
             SELECT $1::text, $2::text
             UNION ALL
@@ -30,6 +35,10 @@ public sealed class ConsentStateReader(NpgsqlDataSource dataSource, ConsentState
             SELECT DISTINCT ON (c.purpose_key) c.purpose_key, c.granted, c.occurred_at, c.event_id
             FROM privacy.consent_choices c
             JOIN subjects s ON s.subject_type = c.subject_type AND s.subject_id = c.subject_id
+        """;
+
+    private const string SqlLatest = """
+
             ORDER BY c.purpose_key, c.occurred_at DESC, c.sequence DESC
         ),
         versions AS (
@@ -54,7 +63,7 @@ public sealed class ConsentStateReader(NpgsqlDataSource dataSource, ConsentState
         var key = ConsentStateCache.Key(type, id);
         if (cache.MayHave(key) && await cache.TryServeAsync(key, cancellationToken) is { } cached)
         {
-            return Compute(type, id, cached);
+            return Compute(type, id, cached, time.GetUtcNow());
         }
 
         var generation = cache.GenerationForStore(); // taken before the query begins
@@ -69,13 +78,13 @@ public sealed class ConsentStateReader(NpgsqlDataSource dataSource, ConsentState
             cache.TryStore(key, stored, generation.Value);
         }
 
-        return Compute(type, id, stored);
+        return Compute(type, id, stored, time.GetUtcNow());
     }
 
     /// <summary>Reads the state inside the caller's transaction (e.g. before and after recording a change); never cached.</summary>
     public async Task<ConsentStateResponse> ReadAsync(NpgsqlConnection connection, NpgsqlTransaction? transaction, SubjectType type,
         string id, CancellationToken cancellationToken) =>
-        Compute(type, id, await ReadStoredAsync(connection, transaction, type, id, cancellationToken));
+        Compute(type, id, await ReadStoredAsync(connection, transaction, type, id, cancellationToken), time.GetUtcNow());
 
     /// <summary>The state query as one statement of a caller's batch (e.g. last in a write, to answer with the new state).</summary>
     public static NpgsqlBatchCommand BatchCommand(SubjectType type, string id) =>
@@ -83,7 +92,23 @@ public sealed class ConsentStateReader(NpgsqlDataSource dataSource, ConsentState
 
     /// <summary>Computes the state from the result set the reader is on (that of <see cref="BatchCommand"/>).</summary>
     public async Task<ConsentStateResponse> ReadAsync(NpgsqlDataReader reader, SubjectType type, string id, CancellationToken cancellationToken) =>
-        Compute(type, id, await ReadRowsAsync(reader, cancellationToken));
+        Compute(type, id, await ReadRowsAsync(reader, cancellationToken), time.GetUtcNow());
+
+    /// <summary>The state as it stood at <paramref name="at"/>, as one statement of a caller's batch (see <see cref="ReadAtAsync"/>).</summary>
+    public static NpgsqlBatchCommand BatchCommandAt(SubjectType type, string id, DateTimeOffset at) =>
+        new(SqlAt)
+        {
+            Parameters = { new NpgsqlParameter { Value = type.ToString() }, new NpgsqlParameter { Value = id }, new NpgsqlParameter { Value = at } },
+        };
+
+    /// <summary>
+    /// Computes the state as it stood at <paramref name="at"/> from the result set the reader is on (that of
+    /// <see cref="BatchCommandAt"/>): the choices made until then, the policy versions in effect then, expiry reckoned then.
+    /// <c>active</c> is then what a recipient could rely on at that time (e.g. a disclosure on the consent ground).
+    /// </summary>
+    public async Task<ConsentStateResponse> ReadAtAsync(NpgsqlDataReader reader, SubjectType type, string id, DateTimeOffset at,
+        CancellationToken cancellationToken) =>
+        Compute(type, id, await ReadRowsAsync(reader, cancellationToken), at);
 
     private static async Task<StoredState> ReadStoredAsync(NpgsqlConnection connection, NpgsqlTransaction? transaction, SubjectType type,
         string id, CancellationToken cancellationToken)
@@ -139,9 +164,13 @@ public sealed class ConsentStateReader(NpgsqlDataSource dataSource, ConsentState
         return new StoredState(rows, versions);
     }
 
-    private ConsentStateResponse Compute(SubjectType type, string id, StoredState stored)
+    /// <summary>
+    /// The one definition of the state at a time (<paramref name="now"/>: the clock for a current read, or the time asked about):
+    /// a purpose is active when granted, not expired, and not given under a policy version that a material version in effect
+    /// at that time replaced. Its stored choices must be those made until then.
+    /// </summary>
+    private ConsentStateResponse Compute(SubjectType type, string id, StoredState stored, DateTimeOffset now)
     {
-        var now = time.GetUtcNow();
         string? currentVersion = null;
         DateTimeOffset? materialSince = null;
         foreach (var version in stored.Versions.Where(v => v.EffectiveFrom <= now))

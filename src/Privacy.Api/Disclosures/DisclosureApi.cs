@@ -26,8 +26,9 @@ public static class DisclosureApi
             .WithDescription("Each disclosure names the recipient, the customer, the categories, the purpose and the legal ground. " +
                              "Every category must be registered for that recipient and purpose (a registry link); the legal ground must " +
                              "be the purpose's legal basis (`contract` ↔ contract, `legal_obligation` ↔ legal obligation, `consent` ↔ " +
-                             "consent, `legal_claims` ↔ legitimate interests). Otherwise the whole batch is refused with 422 naming " +
-                             "the field, because the disclosure would break the policy. Append-only.")
+                             "consent, `legal_claims` ↔ legitimate interests); on `consent` the customer (with the visitors linked to " +
+                             "them) must have had an active consent to the purpose at `disclosedAt`. Otherwise the whole batch is " +
+                             "refused with 422 naming the field, because the disclosure would break the policy. Append-only.")
             .WithRequestExample(new RecordDisclosuresRequest([new DisclosureRequest("card-provider", "100234", ["user.name", "user.payment"],
                 "customer_obligations", LegalGround.Contract, new DateTimeOffset(2026, 11, 25, 10, 0, 0, TimeSpan.Zero), "ORDER-88213")]))
             .WithValidation<RecordDisclosuresRequest>()
@@ -54,7 +55,7 @@ public static class DisclosureApi
 
     public static async Task<Results<Created<RecordedDisclosures>, ProblemHttpResult, ValidationProblem>> Record(
         RecordDisclosuresRequest request, HttpContext http, PrivacyDbContext db, AuditTrail audit, Subjects.SubjectHasher subjects,
-        RegistryCatalog registry, TimeProvider time, CancellationToken cancellationToken)
+        RegistryCatalog registry, ConsentCheck consent, TimeProvider time, CancellationToken cancellationToken)
     {
         var now = time.GetUtcNow();
         var items = request.Disclosures!;
@@ -122,8 +123,31 @@ public static class DisclosureApi
             RecordedBy = recordedBy,
             RecordedAt = now,
         }).ToList();
-        db.AddRange(rows);
         await using var transaction = await db.Database.BeginUnlessInTransactionAsync(cancellationToken);
+
+        // Art 6(1)(a), 7: on the consent ground the customer (with the visitors linked to them) must have had an active consent to
+        // the purpose when the data was given. Checked in this transaction, under the customers' consent locks (ConsentCheck).
+        var onConsent = Enumerable.Range(0, items.Count).Where(i => items[i].LegalGround == LegalGround.Consent).ToList();
+        var active = await consent.WereActiveAsync(
+            [.. onConsent.Select(i => new ConsentQuestion(items[i].CustomerNumber!, items[i].Purpose!, items[i].DisclosedAt!.Value))], cancellationToken);
+        for (var k = 0; k < onConsent.Count; k++)
+        {
+            if (!active[k])
+            {
+                refused[$"disclosures[{onConsent[k]}].legalGround"] =
+                [
+                    "The customer had no active consent to this purpose at 'disclosedAt' (never given, withdrawn, expired, or given under a " +
+                    "policy version a material change had replaced): the consent ground does not hold.",
+                ];
+            }
+        }
+
+        if (refused.Count > 0)
+        {
+            return NotAllowed(refused, "Data may be disclosed on the consent ground only while the person's consent is active.");
+        }
+
+        db.AddRange(rows);
         await db.SaveChangesAsync(cancellationToken);
         audit.Record("disclosure.recorded", "disclosure", $"{rows[0].Id}..{rows[^1].Id}",
             new { count = rows.Count, recipients = recipients.Order() });
