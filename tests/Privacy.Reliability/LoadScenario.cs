@@ -113,7 +113,7 @@ internal sealed class LoadScenario(Options options, string dll, string connectio
             {
                 subject = new { type = "customer", id = customer },
                 choices = new[] { new { purpose = "newsletter", status = "granted" }, new { purpose = "cookies.statistics", status = "denied" } },
-                policyVersion = "2022-02-08", channel = "banner", notice = new { id = "banner-v1-sv", text = "Vi använder kakor." }, language = "sv",
+                policyVersion = "2022-02-08", channel = "signup_form", notice = new { id = "banner-v1-sv", text = "Vi använder kakor." }, language = "sv",
                 proof = new { ipAddress = "198.51.100.7", userAgent = "reliability" },
             }, stop);
             if (consent is { } c)
