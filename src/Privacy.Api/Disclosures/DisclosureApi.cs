@@ -55,7 +55,7 @@ public static class DisclosureApi
 
     public static async Task<Results<Created<RecordedDisclosures>, ProblemHttpResult, ValidationProblem>> Record(
         RecordDisclosuresRequest request, HttpContext http, PrivacyDbContext db, AuditTrail audit, Subjects.SubjectHasher subjects,
-        RegistryCatalog registry, ConsentCheck consent, TimeProvider time, CancellationToken cancellationToken)
+        RegistryCatalog registry, ConsentCheck consent, EgressGate gate, TimeProvider time, CancellationToken cancellationToken)
     {
         var now = time.GetUtcNow();
         var items = request.Disclosures!;
@@ -68,14 +68,7 @@ public static class DisclosureApi
 
         // The registry decides what may be given to whom, for what: active purpose × category × recipient links.
         var recipients = items.Select(d => d.Recipient!).Distinct().ToList();
-        var allowed = (await db.Set<ProcessingLink>().AsNoTracking()
-                .Where(l => l.RetiredAt == null && l.RecipientKey != null && recipients.Contains(l.RecipientKey))
-                .Join(db.Set<Recipient>().Where(r => r.RetiredAt == null), l => l.RecipientKey, r => r.Key, (l, r) => l)
-                .Join(db.Set<Purpose>().Where(p => p.RetiredAt == null), l => l.PurposeKey, p => p.Key, (l, p) => l)
-                .Join(db.Set<DataCategory>().Where(c => c.RetiredAt == null), l => l.CategoryKey, c => c.Key,
-                    (l, c) => new { l.RecipientKey, l.PurposeKey, l.CategoryKey })
-                .ToListAsync(cancellationToken))
-            .Select(l => (l.RecipientKey!, l.PurposeKey, l.CategoryKey)).ToHashSet();
+        var allowed = await gate.AllowedLinksAsync(recipients, cancellationToken); // the egress gate's rule, the same for every path
         var bases = await registry.LegalBasesAsync([.. items.Select(d => d.Purpose!).Distinct()], cancellationToken);
         var refused = new Dictionary<string, string[]>();
         for (var i = 0; i < items.Count; i++)
