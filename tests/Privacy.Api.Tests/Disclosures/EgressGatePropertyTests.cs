@@ -16,8 +16,8 @@ namespace Privacy.Api.Tests.Disclosures;
 /// recording disclosures, the website recording consent and submitting a signed-in customer's requests, ops and systems raising
 /// follow-ups, ops entering requests from letters, partners acknowledging, systems answering tasks, retention sweeps as time
 /// passes) over a few customers and both partners; rectifications carry a unique marker value per category, for categories
-/// across the whole registry. Then, for every webhook body each party's loopback receiver got and every entry of each partner's
-/// feed:
+/// across the whole registry. Then, for every webhook body each party's loopback receiver got, every entry of each partner's
+/// feed and every pending task a system reads with its own key:
 /// <list type="number">
 /// <item>a recipient is named only categories the registry links to it and the disclosure log says it was given;</item>
 /// <item>every value a recipient got is recorded in the disclosure log as disclosed to it, for that customer and category,
@@ -70,7 +70,7 @@ public sealed partial class EgressGatePropertyTests(NotifierFactory factory, ITe
     private readonly Dictionary<string, string> _personnummers = new(StringComparer.Ordinal);
     private readonly Dictionary<string, int> _seedOfCustomer = new(StringComparer.Ordinal);
 
-    // Which seed's run each delivery arrived in: receivers' positions at each seed's start, feed entries when first read.
+    // Which seed's run each delivery arrived in: receivers' positions at each seed's start, feed and task-list entries when first read.
     private readonly Dictionary<string, List<(int Seed, int Start)>> _seedStarts = new(StringComparer.Ordinal);
     private readonly Dictionary<string, int> _feedEntrySeen = new(StringComparer.Ordinal);
 
@@ -113,6 +113,8 @@ public sealed partial class EgressGatePropertyTests(NotifierFactory factory, ITe
         public int Webhooks { get; set; }
 
         public int FeedEntries { get; set; }
+
+        public int TaskListEntries { get; set; }
 
         public int RecipientValues { get; set; }
 
@@ -204,7 +206,8 @@ public sealed partial class EgressGatePropertyTests(NotifierFactory factory, ITe
                     .OrderBy(g => g.Key, StringComparer.Ordinal).Select(g => $"{g.Key} ×{g.Count()}")))));
             output.WriteLine("retention requests so far: " +
                              await factory.ScalarAsync("SELECT count(*) FROM privacy.rights_requests WHERE channel = 'Retention'"));
-            output.WriteLine($"after seed {seed}: checked {tally.Webhooks} webhook bodies and {tally.FeedEntries} feed entries; " +
+            output.WriteLine($"after seed {seed}: checked {tally.Webhooks} webhook bodies, {tally.FeedEntries} feed entries and " +
+                             $"{tally.TaskListEntries} pending tasks systems read; " +
                              $"{tally.RecipientValues} values at recipients, {tally.SystemValues} at systems; " +
                              $"{_markers.Count - tally.MarkersSeen.Count} of {_markers.Count} markers reached no one.");
         }
@@ -607,6 +610,25 @@ public sealed partial class EgressGatePropertyTests(NotifierFactory factory, ITe
             }
         }
 
+        // What a system reads with its own key (GET /requests/tasks) leaves through the gate too.
+        foreach (var system in PrivacyApiFactory.SystemKeys.Keys)
+        {
+            long? after = 0;
+            while (after is not null)
+            {
+                var page = await SystemClient(system).GetFromJsonAsync<JsonElement>($"/requests/tasks?system={system}&limit=1000&after={after}");
+                foreach (var task in page.GetProperty("items").EnumerateArray())
+                {
+                    var key = $"{system}/task:{task.GetProperty("id").GetInt64()}";
+                    var seen = _feedEntrySeen.TryAdd(key, currentSeed) ? currentSeed : _feedEntrySeen[key];
+                    deliveries.Add(new Delivery(system, false, seen, $"task list entry {task.GetProperty("id").GetInt64()}", task.GetRawText(), task,
+                        task.GetProperty("customerNumber").ValueKind == JsonValueKind.String ? task.GetProperty("customerNumber").GetString() : null, null));
+                }
+
+                after = page.GetProperty("next").ValueKind == JsonValueKind.Number ? page.GetProperty("next").GetInt64() : null;
+            }
+        }
+
         // The disclosure log of every recipient and customer, after everything committed.
         var log = new Dictionary<(string Customer, string Recipient), List<Logged>>();
         foreach (var customer in _seedOfCustomer.Keys)
@@ -633,7 +655,8 @@ public sealed partial class EgressGatePropertyTests(NotifierFactory factory, ITe
         }
 
         tally.Webhooks = deliveries.Count(d => d.Source.StartsWith("webhook", StringComparison.Ordinal));
-        tally.FeedEntries = deliveries.Count - tally.Webhooks;
+        tally.FeedEntries = deliveries.Count(d => d.Source.StartsWith("feed", StringComparison.Ordinal));
+        tally.TaskListEntries = deliveries.Count(d => d.Source.StartsWith("task list", StringComparison.Ordinal));
         if (violations.Distinct().ToList() is { Count: > 0 } distinct)
         {
             // A few of each party's, so one kind of leak does not hide another.
