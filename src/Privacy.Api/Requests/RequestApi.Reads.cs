@@ -1,0 +1,108 @@
+using System.Text.Json;
+using Microsoft.AspNetCore.Http.HttpResults;
+using Microsoft.EntityFrameworkCore;
+using Microsoft.Extensions.Options;
+using Privacy.Api.Disclosures;
+using Privacy.Api.Notifications;
+using Privacy.Api.Platform.Database;
+using Privacy.Api.Platform.Idempotency;
+using Privacy.Api.Platform.OpenApi;
+using Privacy.Api.Platform.Security;
+using Privacy.Api.Platform.Validation;
+using Privacy.Api.Registry;
+using Privacy.Api.Subjects;
+
+namespace Privacy.Api.Requests;
+
+/// <summary>Rights requests: reading a request, its Art 15 report and its Art 20 export, each only by a caller it belongs to.</summary>
+public static partial class RequestApi
+{
+    public static async Task<Results<Ok<RightsRequestResponse>, ProblemHttpResult>> Get(
+        Guid id, HttpContext http, PrivacyDbContext db, RequestIdentities identities, CancellationToken cancellationToken)
+    {
+        var rights = await ReadableBy(SignedInCustomer.ScopeOf(http), db).Include(r => r.Transitions).Include(r => r.Tasks)
+            .Include(r => r.Identifiers).Include(r => r.Customers).AsSplitQuery()
+            .SingleOrDefaultAsync(r => r.Id == id, cancellationToken);
+        if (rights is null)
+        {
+            return NotFound(id);
+        }
+
+        // What each identifier matches names other customers: ops only.
+        var matches = http.User.IsInRole(Roles.Ops) ? await identities.MatchesOfAsync(rights, cancellationToken) : null;
+        return TypedResults.Ok(Response(rights, matches));
+    }
+
+    public static async Task<Results<Ok<AccessReport>, ContentHttpResult, ProblemHttpResult, ValidationProblem>> Report(
+        Guid id, string? format, HttpContext http, PrivacyDbContext db, RequestWorkflow workflow, AccessReports reports, CancellationToken cancellationToken)
+    {
+        if (format is not (null or "json" or "html"))
+        {
+            return TypedResults.ValidationProblem(new Dictionary<string, string[]> { ["format"] = ["'format' must be json or html."] });
+        }
+
+        var (rights, problem) = await Verified(id, RequestType.Access, SignedInCustomer.ScopeOf(http), db, cancellationToken);
+        if (rights is null)
+        {
+            return problem!;
+        }
+
+        var report = await reports.BuildAsync(rights, RequestWorkflow.CustomersOf(rights), cancellationToken);
+        return format == "html"
+            ? TypedResults.Content(AccessReportHtml.Render(report), "text/html; charset=utf-8")
+            : TypedResults.Ok(report);
+    }
+
+    public static async Task<Results<Ok<object>, ProblemHttpResult>> Export(
+        Guid id, HttpContext http, PrivacyDbContext db, RequestWorkflow workflow, AccessReports reports, CancellationToken cancellationToken)
+    {
+        var (rights, problem) = await Verified(id, RequestType.Portability, SignedInCustomer.ScopeOf(http), db, cancellationToken);
+        return rights is null
+            ? problem!
+            : TypedResults.Ok(await reports.ExportAsync(rights, RequestWorkflow.CustomersOf(rights), cancellationToken));
+    }
+
+    /// <summary>
+    /// The request, if the caller may read it, it is of <paramref name="type"/> and its requester's identity is confirmed
+    /// (Art 12(6)). One the caller may not read is not found, before its type or status could say it exists.
+    /// </summary>
+    private static async Task<(RightsRequest? Request, ProblemHttpResult? Problem)> Verified(
+        Guid id, RequestType type, CustomerScope scope, PrivacyDbContext db, CancellationToken cancellationToken)
+    {
+        var rights = await ReadableBy(scope, db).Include(r => r.Tasks).Include(r => r.Customers).AsSplitQuery()
+            .SingleOrDefaultAsync(r => r.Id == id, cancellationToken);
+        if (rights is null)
+        {
+            return (null, NotFound(id));
+        }
+
+        if (rights.Type != type || rights.Status is RequestStatus.Received or RequestStatus.Rejected)
+        {
+            return (null, TypedResults.Problem(statusCode: StatusCodes.Status409Conflict, title: "Not available for this request",
+                detail: rights.Type != type
+                    ? $"This is a {JsonNamingPolicy.SnakeCaseLower.ConvertName(rights.Type.ToString())} request."
+                    : "The requester's identity has not been confirmed (Art 12(6))."));
+        }
+
+        return (rights, null);
+    }
+
+    /// <summary>
+    /// The requests <paramref name="scope"/> may read (OWASP API1): ops every one; the website only those it submitted through
+    /// the website (channel web, by a frontend key) for the signed-in customer, so a request ops entered from an e-mail, letter or
+    /// phone call is never the website's, even for the same customer number (its identity was checked by ops, not by the sign-in).
+    /// </summary>
+    private static IQueryable<RightsRequest> ReadableBy(CustomerScope scope, PrivacyDbContext db)
+    {
+        var requests = db.Set<RightsRequest>().AsNoTracking();
+        if (scope.IsEveryone)
+        {
+            return requests;
+        }
+
+        var (customer, websiteKeys) = (scope.Customer, scope.WebsiteKeys);
+        return customer is null
+            ? requests.Where(_ => false)
+            : requests.Where(r => r.Channel == RequestChannel.Web && r.CustomerNumber == customer && websiteKeys.Contains(r.SubmittedBy));
+    }
+}
