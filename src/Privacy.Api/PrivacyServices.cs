@@ -93,6 +93,21 @@ public static class PrivacyServices
     {
         options.Converters.Add(new JsonStringEnumConverter(JsonNamingPolicy.SnakeCaseLower, allowIntegerValues: false));
         options.UnmappedMemberHandling = JsonUnmappedMemberHandling.Disallow;
+        options.Converters.Add(new UtcDateTimeOffsetConverter());
+    }
+
+    /// <summary>
+    /// An instant sent with any offset (<c>2026-12-31T23:30:00+01:00</c>) is that instant: taken as UTC, which is all PostgreSQL's
+    /// timestamptz stores (Npgsql refuses to write another offset, which would otherwise end as a 500).
+    /// </summary>
+    private sealed class UtcDateTimeOffsetConverter : JsonConverter<DateTimeOffset>
+    {
+        public override DateTimeOffset Read(ref Utf8JsonReader reader, Type typeToConvert, JsonSerializerOptions options) =>
+            reader.TokenType == JsonTokenType.String && reader.TryGetDateTimeOffset(out var value)
+                ? value.ToUniversalTime()
+                : throw new JsonException(); // the path and the problem document come from the usual handling
+
+        public override void Write(Utf8JsonWriter writer, DateTimeOffset value, JsonSerializerOptions options) => writer.WriteStringValue(value);
     }
 
     private static void PrintDevelopmentBanner(WebApplication app)

@@ -69,6 +69,9 @@ public enum ConsentChannel
 
     /// <summary>Recorded by staff on the person's behalf (e.g. a request by phone or letter).</summary>
     Ops,
+
+    /// <summary>A rights request: an objection to a purpose that rests on consent, which works as its withdrawal (Art 7(3), 21(3)).</summary>
+    RightsRequest,
 }
 
 /// <summary>

@@ -8,7 +8,8 @@ public sealed record SystemHolding(string System, IReadOnlyList<string> Categori
 
 /// <summary>A purpose as other features need it: its legal basis, retention and the categories processed for it.</summary>
 public sealed record PurposeFacts(
-    string Key, string Name, LegalBasis LegalBasis, string? Retention, IReadOnlyList<DataSubjectType> DataSubjects, IReadOnlyList<string> Categories);
+    string Key, string Name, LegalBasis LegalBasis, string? Retention, IReadOnlyList<DataSubjectType> DataSubjects, IReadOnlyList<string> Categories,
+    bool DirectMarketing = false);
 
 /// <summary>A category's key and name.</summary>
 public sealed record CategoryFacts(string Key, string Name);
@@ -34,11 +35,11 @@ public sealed class RegistryCatalog(PrivacyDbContext db)
     public async Task<IReadOnlyList<PurposeFacts>> PurposesAsync(CancellationToken cancellationToken)
     {
         var purposes = await db.Set<Purpose>().AsNoTracking().Where(p => p.RetiredAt == null).OrderBy(p => p.Key)
-            .Select(p => new { p.Key, p.Name, p.LegalBasis, p.Retention, p.DataSubjects }).ToListAsync(cancellationToken);
+            .Select(p => new { p.Key, p.Name, p.LegalBasis, p.Retention, p.DataSubjects, p.DirectMarketing }).ToListAsync(cancellationToken);
         var links = await db.Set<ProcessingLink>().AsNoTracking().Where(l => l.RetiredAt == null)
             .Select(l => new { l.PurposeKey, l.CategoryKey }).Distinct().ToListAsync(cancellationToken);
         return purposes.Select(p => new PurposeFacts(p.Key, p.Name, p.LegalBasis, p.Retention, p.DataSubjects,
-            [.. links.Where(l => l.PurposeKey == p.Key).Select(l => l.CategoryKey).Distinct().Order(StringComparer.Ordinal)])).ToList();
+            [.. links.Where(l => l.PurposeKey == p.Key).Select(l => l.CategoryKey).Distinct().Order(StringComparer.Ordinal)], p.DirectMarketing)).ToList();
     }
 
     /// <summary>The Art 6(1) legal basis of each of <paramref name="purposes"/> that is an active purpose.</summary>

@@ -20,6 +20,7 @@ public sealed record DataCategoryRequest(string? Key, string? Name, string? Desc
 /// <remarks>
 /// <c>alwaysOn</c>: strictly necessary, shown by the consent banner but never denied.
 /// <c>limitedByGpc</c>: sale/sharing-like, stored as denied when the browser sends Global Privacy Control.
+/// <c>directMarketing</c>: direct marketing or profiling for it; an objection to it is absolute (Art 21(2)–(3)).
 /// </remarks>
 /// <param name="DataSubjects">Whom the purpose concerns; for a consent purpose, whose consent may be recorded (others are refused).</param>
 /// <param name="ConsentChannels">
@@ -28,7 +29,8 @@ public sealed record DataCategoryRequest(string? Key, string? Name, string? Desc
 /// </param>
 public sealed record PurposeRequest(
     string? Key, string? Name, string? Description, LegalBasis? LegalBasis, IReadOnlyList<DataSubjectType>? DataSubjects,
-    string? Retention, bool AlwaysOn = false, bool LimitedByGpc = false, IReadOnlyList<ConsentChannel>? ConsentChannels = null)
+    string? Retention, bool AlwaysOn = false, bool LimitedByGpc = false, IReadOnlyList<ConsentChannel>? ConsentChannels = null,
+    bool DirectMarketing = false)
     : IRegistryRequest;
 
 /// <summary>A recipient; outside the EU/EEA a transfer safeguard is required.</summary>
@@ -54,7 +56,7 @@ public sealed record DataCategoryResponse(string Key, string Name, string? Descr
 /// </param>
 public sealed record PurposeResponse(string Key, string Name, string? Description, LegalBasis LegalBasis,
     IReadOnlyList<DataSubjectType> DataSubjects, IReadOnlyList<ConsentChannel> ConsentChannels, string? Retention, bool AlwaysOn,
-    bool LimitedByGpc, DateTimeOffset CreatedAt, DateTimeOffset UpdatedAt, DateTimeOffset? RetiredAt);
+    bool LimitedByGpc, DateTimeOffset CreatedAt, DateTimeOffset UpdatedAt, DateTimeOffset? RetiredAt, bool DirectMarketing);
 
 public sealed record RecipientResponse(string Key, string Name, string? Description, RecipientKind Kind, string Country,
     bool OutsideEea, string? TransferSafeguard, string? Contact, DateTimeOffset CreatedAt, DateTimeOffset UpdatedAt,

@@ -47,6 +47,12 @@ public sealed class Purpose : RegistryEntry
 
     /// <summary>Sale/sharing-like: a Global Privacy Control signal stores it as denied whatever was chosen.</summary>
     public bool LimitedByGpc { get; set; }
+
+    /// <summary>
+    /// Direct marketing (or profiling for it): an objection to it is granted at once, without grounds, and covers every
+    /// direct-marketing purpose (Art 21(2)–(3)).
+    /// </summary>
+    public bool DirectMarketing { get; set; }
 }
 
 /// <summary>A recipient of personal data: processor, third party or public authority (Art 30(1)(d)).</summary>

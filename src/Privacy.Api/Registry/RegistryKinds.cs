@@ -88,7 +88,7 @@ public sealed class Purposes : IRegistryKind<Purpose, PurposeRequest, PurposeRes
 
     public static Expression<Func<Purpose, PurposeResponse>> Projection { get; } =
         e => new PurposeResponse(e.Key, e.Name, e.Description, e.LegalBasis, e.DataSubjects, e.ConsentChannels, e.Retention, e.AlwaysOn,
-            e.LimitedByGpc, e.CreatedAt, e.UpdatedAt, e.RetiredAt);
+            e.LimitedByGpc, e.CreatedAt, e.UpdatedAt, e.RetiredAt, e.DirectMarketing);
 
     public static PurposeRequest Example { get; } = new("reviews", "Publish guests' reviews of guided tours",
         "Reviews a customer submits for publication.", LegalBasis.Consent, [DataSubjectType.Customer], "Until consent is withdrawn.",
@@ -108,6 +108,7 @@ public sealed class Purposes : IRegistryKind<Purpose, PurposeRequest, PurposeRes
         entity.Retention = request.Retention;
         entity.AlwaysOn = request.AlwaysOn;
         entity.LimitedByGpc = request.LimitedByGpc;
+        entity.DirectMarketing = request.DirectMarketing;
     }
 
     public static Task<Dictionary<string, string[]>> CheckReferencesAsync(PrivacyDbContext db, PurposeRequest request,

@@ -37,6 +37,9 @@ internal sealed class RegistrySeed(AuditTrail audit, TimeProvider time, IOptions
     ];
 
     // Policy §"Användning", items 1–7, and publication.
+    /// <summary>The policy's direct marketing: the newsletter and marketing by partners (an objection to them is absolute, Art 21(3)).</summary>
+    internal static readonly string[] DirectMarketingPurposes = ["newsletter", "third_party_marketing"];
+
     internal static readonly (string Key, string Name, LegalBasis Basis, DataSubjectType[] Subjects, string Retention, string[] Categories)[] Purposes =
     [
         // Policy §"Cookies": asked at the first visit, then honoured on later visits.
@@ -184,6 +187,7 @@ internal sealed class RegistrySeed(AuditTrail audit, TimeProvider time, IOptions
                 Key = p.Key, Name = p.Name, LegalBasis = p.Basis, DataSubjects = [.. p.Subjects],
                 ConsentChannels = [.. ConsentChannels.GetValueOrDefault(p.Key, [])], Retention = p.Retention,
                 AlwaysOn = p.Key == "cookies.necessary", LimitedByGpc = p.Key == "third_party_marketing",
+                DirectMarketing = DirectMarketingPurposes.Contains(p.Key),
                 CreatedAt = now, UpdatedAt = now,
             });
             Record("registry.Purpose", p.Key);

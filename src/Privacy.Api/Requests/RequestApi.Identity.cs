@@ -48,16 +48,26 @@ public static partial class RequestApi
     public static Task<Results<Ok<RightsRequestResponse>, ProblemHttpResult>> AddCustomer(
         Guid id, AddRequestCustomerRequest request, HttpContext http, PrivacyDbContext db, RequestWorkflow workflow, RequestIdentities identities,
         CancellationToken cancellationToken) =>
-        // Before the work goes out: the tasks and follow-ups are made for the customers covered then.
-        Change(id, http, db, workflow, identities, [RequestStatus.Received], "add a customer number to", (rights, actor) =>
-        {
-            if (rights.Customers.All(c => c.CustomerNumber != request.CustomerNumber))
+        // Before the work goes out, it is made for every customer covered then; once it is out, a customer number ops matched later
+        // (a request given only an e-mail address or a personnummer) gets its own tasks and follow-ups, for that customer only.
+        Change(id, http, db, workflow, identities, [RequestStatus.Received, RequestStatus.IdentityVerified, RequestStatus.InProgress],
+            "add a customer number to", async (rights, actor) =>
             {
-                identities.AddCustomer(rights, request.CustomerNumber!, request.Reason!, actor);
-            }
+                if (rights.Customers.Any(c => c.CustomerNumber == request.CustomerNumber))
+                {
+                    return null; // already covered: a retry changes nothing
+                }
 
-            return Task.FromResult<ProblemHttpResult?>(null);
-        }, cancellationToken);
+                identities.AddCustomer(rights, request.CustomerNumber!, request.Reason!, actor);
+                if (rights.Status == RequestStatus.InProgress)
+                {
+                    await workflow.FanOutAsync(rights, actor, cancellationToken, [request.CustomerNumber!]);
+                    workflow.Transition(rights, rights.Status, actor, $"Customer number added by ops: tasks for it went out", auditAction: "customer_fanned_out");
+                    await workflow.SettleAsync(rights, actor, cancellationToken);
+                }
+
+                return null;
+            }, cancellationToken);
 
     /// <summary>Verifies the named identifiers (all given ones when null); naming one the request was not given is refused.</summary>
     private static ProblemHttpResult? VerifyIdentifiers(

@@ -45,7 +45,12 @@ public static partial class RequestApi
         var requestIds = rows.Select(r => r.Request.Id).Distinct().ToList();
         var covered = (await db.Set<RequestCustomer>().AsNoTracking().Where(c => requestIds.Contains(c.RequestId))
             .Select(c => new { c.RequestId, c.CustomerNumber }).ToListAsync(cancellationToken)).ToLookup(c => c.RequestId, c => c.CustomerNumber);
-        var items = rows.Select(r => RequestWorkflow.SystemTask(r.Task, r.Request, covered[r.Request.Id], release)).ToList();
+        var emails = (await db.Set<RequestIdentifier>().AsNoTracking()
+                .Where(i => requestIds.Contains(i.RequestId) && i.Kind == IdentifierKind.Email && i.VerifiedAt != null)
+                .Select(i => new { i.RequestId, i.Value }).ToListAsync(cancellationToken))
+            .ToDictionary(i => i.RequestId, i => i.Value);
+        var items = rows.Select(r => RequestWorkflow.SystemTask(r.Task, r.Request, covered[r.Request.Id], emails.GetValueOrDefault(r.Request.Id), release))
+            .ToList();
         return TypedResults.Ok(new SystemTaskPage(items, items.Count == size ? items[^1].Id : null));
     }
 

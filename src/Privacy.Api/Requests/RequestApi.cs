@@ -24,15 +24,20 @@ public static partial class RequestApi
         "requests it submitted through the website for that customer; any other request, e.g. one ops entered from an e-mail, letter " +
         "or phone call, answers 404 as if it did not exist. Ops read every request.";
 
+    private const string SystemReads =
+        " The e-mail system's key (Requests:NotificationSystem) reads it only for a request it was sent the `completed` event of, whose " +
+        "`report` or `export` field links here, to send it to the requester; every such read is audited. Other system keys: 404.";
+
     public static IServiceCollection AddRequests(this IServiceCollection services)
     {
         services.AddOptions<RequestsOptions>().BindConfiguration(RequestsOptions.Section)
             .Validate(o => o.DueSoonDays is >= 1 and <= 30, "Requests:DueSoonDays must be 1–30.")
-            .Validate(o => o.StatutoryRetention.All(s => s.System.Length > 0 && s.Ground.Length > 0 && s.YearsAfterYearEnd is >= 0 and <= 50),
-                "Requests:StatutoryRetention entries need System, Ground and YearsAfterYearEnd (0–50).")
+            .Validate(o => o.StatutoryRetention.All(s => s.System.Length > 0 && s.Purpose.Length > 0),
+                "Requests:StatutoryRetention entries need System and Purpose.")
             .ValidateOnStart();
         services.AddScoped<RequestWorkflow>();
         services.AddScoped<RequestIdentities>();
+        services.AddScoped<ErasureExceptions>();
         services.AddScoped<AccessReports>();
         services.AddScoped<IFollowUpAcknowledgementHandler, RequestTaskAcknowledgements>();
         return services;
@@ -102,10 +107,11 @@ public static partial class RequestApi
             .RequireAuthorization(Policies.Ops);
         requests.MapPost("/{id:guid}/customers", AddCustomer)
             .WithName("AddRequestCustomer")
-            .WithSummary("Record that a received request covers another customer number too, and why (one person, two accounts)")
-            .WithDescription("Only while the request is `received` (409 otherwise): the tasks and follow-ups go out for the customer numbers " +
-                             "covered when the identity is verified. `identifiers[].matches` on the request shows ops which customer " +
-                             "numbers each identifier matches. Audited with the reason.")
+            .WithSummary("Record that a request covers a customer number, and why (matched by hand from an e-mail or personnummer; one person, two accounts)")
+            .WithDescription("While the request is open (409 once it has ended). Before the identity is verified, the tasks and follow-ups go " +
+                             "out for every customer number covered then; once the work is out, the added customer number gets tasks and " +
+                             "follow-ups of its own at once (`customerNumbers` on those tasks names it). `identifiers[].matches` on the request " +
+                             "shows ops which customer numbers each identifier matches. Audited with the reason.")
             .WithRequestExample(new AddRequestCustomerRequest("100235", "Same person: a second account opened for the company's bookings"))
             .WithValidation<AddRequestCustomerRequest>()
             .ProducesProblem(StatusCodes.Status404NotFound)
@@ -146,22 +152,22 @@ public static partial class RequestApi
             .WithSummary("The Art 15 access report of an access request: JSON, or a readable page (format=html) in the request's language")
             .WithDescription("Categories processed, purposes and legal bases, retention, the recipients actually disclosed to (from the " +
                              "disclosure log) with dates, the source, the consent history, what the systems returned, the subject's rights " +
-                             "and the right to complain to IMY. Only once the identity is confirmed (Art 12(6)). " + WebsiteReads)
+                             "and the right to complain to IMY. Only once the identity is confirmed (Art 12(6)). " + WebsiteReads + SystemReads)
             .ActsForSignedInCustomer()
             .Produces<AccessReport>(StatusCodes.Status200OK, "application/json", "text/html")
             .WithQueryValues("format", ("json", "The report as JSON (the default)."), ("html", "A readable page in the request's language."))
             .ProducesProblem(StatusCodes.Status404NotFound)
             .ProducesProblem(StatusCodes.Status409Conflict)
-            .RequireAuthorization(Policies.FrontendOrOps);
+            .RequireAuthorization(Policies.NotPartner);
         requests.MapGet("/{id:guid}/export", Export)
             .WithName("GetPortabilityExport")
             .WithSummary("The Art 20 export of a portability request: the data the subject provided and what the systems returned, as JSON")
             .WithDescription("Only for a portability request whose requester's identity is confirmed (409 for another type of request, " +
-                             "or before confirmation). Machine-readable, for the subject to take elsewhere. " + WebsiteReads)
+                             "or before confirmation). Machine-readable, for the subject to take elsewhere. " + WebsiteReads + SystemReads)
             .ActsForSignedInCustomer()
             .ProducesProblem(StatusCodes.Status404NotFound)
             .ProducesProblem(StatusCodes.Status409Conflict)
-            .RequireAuthorization(Policies.FrontendOrOps);
+            .RequireAuthorization(Policies.NotPartner);
         requests.MapGet("/tasks", ListSystemTasks)
             .WithName("ListSystemTasks")
             .WithSummary("An internal system's open tasks: what to erase, anonymise, rectify, restrict or export, for whom")
@@ -238,13 +244,13 @@ public static partial class RequestApi
                 return TypedResults.ValidationProblem(new Dictionary<string, string[]> { ["purpose"] = ["'purpose' is not a purpose in the registry."] });
             }
 
-            if (purpose.LegalBasis is not (LegalBasis.LegitimateInterests or LegalBasis.PublicTask))
+            // Art 21(2)–(3): an objection to direct marketing is absolute, whatever its basis; one to a purpose resting on consent works
+            // as the withdrawal (Art 7(3)); Art 21(1) covers legitimate interests and public tasks. Nothing else carries a right to object.
+            if (!purpose.DirectMarketing && purpose.LegalBasis is not (LegalBasis.Consent or LegalBasis.LegitimateInterests or LegalBasis.PublicTask))
             {
-                // Art 21(1) covers processing on legitimate interests or a public task; consent is withdrawn instead (Art 7(3)).
                 return TypedResults.Problem(statusCode: StatusCodes.Status422UnprocessableEntity, title: "No right to object to this purpose",
-                    detail: purpose.LegalBasis == LegalBasis.Consent
-                        ? $"'{purpose.Key}' rests on consent: withdraw the consent instead (Art 7(3))."
-                        : $"'{purpose.Key}' rests on {purpose.LegalBasis}; Art 21 applies to legitimate interests and public tasks.");
+                    detail: $"'{purpose.Key}' rests on {LegalGroundText(purpose.LegalBasis)}; the right to object (Art 21) covers direct marketing, " +
+                            "processing on legitimate interests or a public task, and consent (which is then withdrawn).");
             }
         }
 
@@ -339,17 +345,56 @@ public static partial class RequestApi
 
     public static Task<Results<Ok<RightsRequestResponse>, ProblemHttpResult>> Reject(
         Guid id, RejectRightsRequest request, HttpContext http, PrivacyDbContext db, RequestWorkflow workflow, RequestIdentities identities,
-        CancellationToken cancellationToken) =>
-        // An unconfirmed identity is known before the work starts; an unfounded or excessive request also once it is verified.
+        RegistryCatalog registry, CancellationToken cancellationToken) =>
+        // An unconfirmed identity is known before the work starts; any other ground also once it is verified (Art 12(5)).
         Change(id, http, db, workflow, identities,
-            request.Ground == RejectionGround.IdentityNotConfirmed ? [RequestStatus.Received] : [RequestStatus.Received, RequestStatus.IdentityVerified],
+            request.Ground == RejectionGround.IdentityNotConfirmed
+                ? [RequestStatus.Received]
+                : [RequestStatus.Received, RequestStatus.IdentityVerified, RequestStatus.InProgress],
             "reject", async (rights, actor) =>
             {
-                rights.Resolution = $"{JsonNamingPolicy.SnakeCaseLower.ConvertName(request.Ground!.Value.ToString())}: {request.Reason}";
+                if (await GroundRefusedAsync(rights, request.Ground!.Value, workflow, cancellationToken) is { } refused)
+                {
+                    return refused;
+                }
+
+                if (rights.Tasks.Any(t => t.Status == RequestTaskStatus.Done || t.TargetKind == TaskTargetKind.Recipient))
+                {
+                    return TypedResults.Problem(statusCode: StatusCodes.Status409Conflict, title: "Part of the work is done",
+                        detail: "Some systems or recipients have already acted on this request: close it with the reason instead " +
+                                "(POST /requests/{id}/close), which tells the requester what was not done.");
+                }
+
+                rights.Resolution = $"{RejectionGrounds.Text(request.Ground!.Value, rights.Language)} {request.Reason}";
+                await workflow.CancelOpenTasksAsync(rights, actor, cancellationToken);
                 workflow.Transition(rights, RequestStatus.Rejected, actor, rights.Resolution);
-                await workflow.NotifyRequesterAsync(rights, "rejected", cancellationToken);
+                await workflow.NotifyRequesterAsync(rights, "rejected", cancellationToken); // with the not-acting notice (Art 12(4))
                 return null;
             }, cancellationToken);
+
+    /// <summary>A ground that does not fit the request: Art 21(1) only for an objection that is not to direct marketing, Art 17(3) only for an erasure.</summary>
+    private static async Task<ProblemHttpResult?> GroundRefusedAsync(
+        RightsRequest rights, RejectionGround ground, RequestWorkflow workflow, CancellationToken cancellationToken)
+    {
+        string? why = ground switch
+        {
+            RejectionGround.CompellingLegitimateGrounds when rights.Type != RequestType.Objection =>
+                "Compelling legitimate grounds (Art 21(1)) answer an objection only.",
+            RejectionGround.CompellingLegitimateGrounds when (await workflow.ObjectedPurposesAsync(rights, cancellationToken)).Any(p => p.DirectMarketing) =>
+                "An objection to direct marketing cannot be refused (Art 21(3)).",
+            RejectionGround.CompellingLegitimateGrounds when (await workflow.ObjectedPurposesAsync(rights, cancellationToken)).Any(p => p.LegalBasis == LegalBasis.Consent) =>
+                "An objection to a purpose resting on consent is its withdrawal (Art 7(3)), which cannot be refused.",
+            RejectionGround.ErasureException when rights.Type is not (RequestType.Erasure or RequestType.Anonymisation) =>
+                "The exceptions of Art 17(3) answer an erasure only.",
+            _ => null,
+        };
+        return why is null
+            ? null
+            : TypedResults.Problem(new HttpValidationProblemDetails(new Dictionary<string, string[]> { ["ground"] = [why] })
+            {
+                Status = StatusCodes.Status422UnprocessableEntity, Title = "Not a ground for this request",
+            });
+    }
 
     public static Task<Results<Ok<RightsRequestResponse>, ProblemHttpResult>> Extend(
         Guid id, ExtendRightsRequest request, HttpContext http, PrivacyDbContext db, RequestWorkflow workflow, RequestIdentities identities,
@@ -408,6 +453,14 @@ public static partial class RequestApi
         return TypedResults.Ok(Response(rights, await identities.MatchesOfAsync(rights, cancellationToken)));
     }
 
+    private static string LegalGroundText(LegalBasis basis) => basis switch
+    {
+        LegalBasis.Contract => "a contract with the person (Art 6(1)(b))",
+        LegalBasis.LegalObligation => "a legal obligation (Art 6(1)(c))",
+        LegalBasis.VitalInterests => "vital interests (Art 6(1)(d))",
+        _ => JsonNamingPolicy.SnakeCaseLower.ConvertName(basis.ToString()),
+    };
+
     private static ProblemHttpResult NotFound(Guid id) =>
         TypedResults.Problem(statusCode: StatusCodes.Status404NotFound, title: "Not found", detail: $"There is no request {id}.");
 
@@ -420,9 +473,10 @@ public static partial class RequestApi
         [.. r.Identifiers.OrderBy(i => i.Kind).Select(i => new IdentifierResponse(i.Kind, i.Verified, i.VerifiedHow, i.VerifiedAt, i.VerifiedBy,
             matches?.FirstOrDefault(m => m.Kind == i.Kind)?.CustomerNumbers))],
         [.. r.Customers.OrderBy(c => c.CustomerNumber, StringComparer.Ordinal)
-            .Select(c => new CoveredCustomerResponse(c.CustomerNumber, c.MatchedBy, c.Reason, c.AddedBy, c.AddedAt))]);
+            .Select(c => new CoveredCustomerResponse(c.CustomerNumber, c.MatchedBy, c.Reason, c.AddedBy, c.AddedAt))],
+        [.. r.Messages.OrderBy(m => m.Id).Select(m => new RequestMessageResponse(m.Kind, m.Channel, m.Language, m.At, m.OutboxMessageId))]);
 
     private static TaskResponse TaskOf(RequestTask t) => new(
         t.Id, t.RequestId, t.TargetKind, t.Target, t.Action, t.Categories, t.KeptUnder, t.KeptUntil, t.FollowUpId, t.Status, t.Outcome, t.CreatedAt,
-        t.CompletedAt);
+        t.CompletedAt, t.HoldId, t.CustomerNumbers);
 }

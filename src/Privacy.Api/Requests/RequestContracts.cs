@@ -23,7 +23,10 @@ public sealed record RightsRequestResponse(
     string Language, IReadOnlyDictionary<string, string?>? Changes, IReadOnlyList<string>? Categories, string? Purpose, DateTimeOffset ReceivedAt,
     DateTimeOffset DueAt, DateTimeOffset? ExtendedDueAt, string? ExtensionReason, DateTimeOffset? ClosedAt, string? Resolution,
     IReadOnlyList<TransitionResponse> Transitions, IReadOnlyList<TaskResponse> Tasks, IReadOnlyList<IdentifierResponse> Identifiers,
-    IReadOnlyList<CoveredCustomerResponse> Customers);
+    IReadOnlyList<CoveredCustomerResponse> Customers, IReadOnlyList<RequestMessageResponse> Messages);
+
+/// <summary>One message the requester was sent (through the e-mail system): which, when, in which language, by which outbox message.</summary>
+public sealed record RequestMessageResponse(string Kind, string Channel, string Language, DateTimeOffset At, Guid OutboxMessageId);
 
 /// <summary>
 /// An identifier of the request (never the value of a national identity number) and its verification. <c>matches</c>: the customer
@@ -46,15 +49,19 @@ public sealed record TransitionResponse(RequestStatus? From, RequestStatus To, D
 /// <summary>One system's or recipient's part; <c>keptUnder</c>/<c>keptUntil</c> when the law makes it keep the data.</summary>
 public sealed record TaskResponse(
     long Id, Guid RequestId, TaskTargetKind TargetKind, string Target, TaskAction Action, IReadOnlyList<string> Categories, string? KeptUnder,
-    DateOnly? KeptUntil, long? FollowUpId, RequestTaskStatus Status, string? Outcome, DateTimeOffset CreatedAt, DateTimeOffset? CompletedAt);
+    DateOnly? KeptUntil, long? FollowUpId, RequestTaskStatus Status, string? Outcome, DateTimeOffset CreatedAt, DateTimeOffset? CompletedAt,
+    long? HoldId, IReadOnlyList<string>? CustomerNumbers);
 
 /// <summary>
 /// An internal system's task with the subject it is about: <c>customerNumbers</c> lists every customer number the request covers
-/// (one person may have two accounts); <c>customerNumber</c> is the requester's own among them.
+/// (one person may have two accounts), or, for a task made when ops attached a customer number later, that one; <c>customerNumber</c>
+/// is the requester's own among them. <c>email</c>: the requester's address once verified, for a system that holds e-mail addresses
+/// (a request given only an e-mail address still reaches the data filed under it). Each only when the registry says the system
+/// holds that category.
 /// </summary>
 public sealed record SystemTaskResponse(
     long Id, Guid RequestId, RequestType RequestType, TaskAction Action, string? CustomerNumber, IReadOnlyList<string> CustomerNumbers,
-    IReadOnlyList<string> Categories,
+    string? Email, IReadOnlyList<string> Categories,
     IReadOnlyDictionary<string, string?>? Changes, string? Purpose, string? KeptUnder, DateOnly? KeptUntil, DateTimeOffset CreatedAt,
     string ReportAt);
 
@@ -82,6 +89,12 @@ public enum RejectionGround
 
     /// <summary>Art 12(5): excessive, in particular repetitive.</summary>
     Excessive,
+
+    /// <summary>Art 21(1): an objection to processing on legitimate interests or a public task, where compelling legitimate grounds override it (never direct marketing).</summary>
+    CompellingLegitimateGrounds,
+
+    /// <summary>Art 17(3): an erasure the law does not require, e.g. for freedom of expression, a legal obligation or legal claims.</summary>
+    ErasureException,
 }
 
 public sealed record RejectRightsRequest(RejectionGround? Ground, string? Reason);
@@ -191,7 +204,8 @@ internal sealed class TaskOutcomeRequestValidator : AbstractValidator<TaskOutcom
 {
     public TaskOutcomeRequestValidator()
     {
-        RuleFor(r => r.Outcome).NotNull().IsInEnum().NotEqual(RequestTaskStatus.Pending).WithMessage("'outcome' must be done or failed.");
+        RuleFor(r => r.Outcome).NotNull().IsInEnum().Must(o => o is RequestTaskStatus.Done or RequestTaskStatus.Failed)
+            .WithMessage("'outcome' must be done or failed.");
         RuleFor(r => r.Note).NotEmpty().When(r => r.Outcome == RequestTaskStatus.Failed).WithMessage("'note' must say why the task failed.");
         RuleFor(r => r.Note).MaximumLength(1000);
         RuleFor(r => r.Result).Must(r => r is null || r.Value.ValueKind is System.Text.Json.JsonValueKind.Object or System.Text.Json.JsonValueKind.Null)

@@ -17,7 +17,8 @@ namespace Privacy.Api.Requests;
 /// </summary>
 public sealed class RequestWorkflow(
     PrivacyDbContext db, RegistryCatalog registry, FollowUps followUps, EgressGate gate, AuditTrail audit,
-    ConsentErasure consentErasure, TimeProvider time, IOptions<RequestsOptions> options)
+    ConsentErasure consentErasure, ErasureExceptions exceptions, ConsentRecorder consentRecorder, IHttpContextAccessor httpContext,
+    TimeProvider time, IOptions<RequestsOptions> options)
 {
     /// <summary>The target of the task that records what the service did to its own data.</summary>
     public const string ServiceItself = "privacy-service";
@@ -28,6 +29,8 @@ public sealed class RequestWorkflow(
     internal const string CustomerNumberCategory = "user.unique_id";
 
     internal const string EmailCategory = "user.contact.email";
+
+    private const string IpAddressCategory = "user.device.ip_address";
 
     private static readonly JsonSerializerOptions Json = new(JsonSerializerDefaults.Web);
 
@@ -44,7 +47,7 @@ public sealed class RequestWorkflow(
     {
         await db.Database.ExecuteSqlAsync($"SELECT 1 FROM privacy.rights_requests WHERE id = {id} FOR UPDATE", cancellationToken);
         return await db.Set<RightsRequest>().Include(r => r.Transitions).Include(r => r.Tasks).Include(r => r.Identifiers).Include(r => r.Customers)
-            .AsSplitQuery().SingleOrDefaultAsync(r => r.Id == id, cancellationToken);
+            .Include(r => r.Messages).AsSplitQuery().SingleOrDefaultAsync(r => r.Id == id, cancellationToken);
     }
 
     /// <param name="auditAction">The audit action when it is not the new status's name (e.g. <c>extended</c>, which keeps the status).</param>
@@ -103,7 +106,10 @@ public sealed class RequestWorkflow(
 
     /// <summary>
     /// An event for the company's e-mail system, which writes to the requester (received, extended, completed, rejected); through
-    /// the egress gate, so it carries only the identifiers the registry says that system holds.
+    /// the egress gate, so it carries only the identifiers the registry says that system holds. Each is recorded on the request
+    /// (<see cref="RequestMessage"/>). A rejection, and an end that keeps some data, carry the not-acting notice (Art 12(4)); a
+    /// completed access or portability request carries where the e-mail system fetches what it sends (its key reads only the
+    /// requests it was told about).
     /// </summary>
     public async Task NotifyRequesterAsync(RightsRequest request, string eventType, CancellationToken cancellationToken)
     {
@@ -112,7 +118,15 @@ public sealed class RequestWorkflow(
             return; // nobody asked
         }
 
-        var release = await gate.ForSystemAsync(options.Value.NotificationSystem, cancellationToken);
+        var system = options.Value.NotificationSystem;
+        var release = await gate.ForSystemAsync(system, cancellationToken);
+        var kept = request.Tasks.Where(t => t.KeptUnder is not null).ToList();
+        var notice = eventType == "rejected"
+            ? NotActingNotices.For(request.Resolution ?? "", request.Language)
+            : eventType == "completed" && request.Status == RequestStatus.PartiallyCompleted
+                ? NotActingNotices.For(kept.Count > 0 ? NotActingNotices.KeptReasons(kept, request.Language) : request.Resolution ?? "", request.Language)
+                : null;
+        var messageId = Guid.CreateVersion7(time.GetUtcNow());
         gate.Send(release, "rights_request." + eventType, new
         {
             requestId = request.Id,
@@ -124,24 +138,41 @@ public sealed class RequestWorkflow(
             dueAt = request.EffectiveDueAt,
             extensionReason = eventType == "extended" ? request.ExtensionReason : null,
             resolution = request.Resolution,
-        }, request.Id.ToString(), $"rights-request:{request.Id}", request.SubmittedBy);
+            notice,
+            report = eventType == "completed" && request.Type == RequestType.Access ? $"/requests/{request.Id}/report?format=html" : null,
+            export = eventType == "completed" && request.Type == RequestType.Portability ? $"/requests/{request.Id}/export" : null,
+        }, request.Id.ToString(), $"rights-request:{request.Id}", request.SubmittedBy, messageId);
+        request.Messages.Add(new RequestMessage
+        {
+            RequestId = request.Id, Kind = eventType, Channel = system, Language = request.Language, At = time.GetUtcNow(), OutboxMessageId = messageId,
+        });
     }
 
     /// <summary>
     /// A task for every internal system and every recipient holding the affected categories: systems from the registry,
-    /// recipients from the subject's disclosure log (told through follow-ups). Data the law requires to keep is restricted
-    /// instead of erased, with the ground and the end date.
+    /// recipients from the subject's disclosure log (told through follow-ups). What an erasure must keep (<see cref="ErasureExceptions"/>:
+    /// legal holds, data the law requires to keep) is restricted instead, with the ground and the end date. <paramref name="customers"/>:
+    /// only these covered customers (a customer number ops attached once the work was out); null: every covered customer.
     /// </summary>
-    public async Task FanOutAsync(RightsRequest request, string actor, CancellationToken cancellationToken)
+    public async Task FanOutAsync(RightsRequest request, string actor, CancellationToken cancellationToken, IReadOnlyList<string>? customers = null)
     {
         var now = time.GetUtcNow();
-        var purposes = await registry.PurposesAsync(cancellationToken);
-        IReadOnlyCollection<string> scope = request.Type switch
+        var subjects = customers ?? CustomersOf(request);
+        var scope = await ScopeAsync(request, cancellationToken);
+        // The retention sweep already waited for holds and for what the law requires to keep.
+        var keeps = request.Type is RequestType.Erasure or RequestType.Anonymisation && request.Channel != RequestChannel.Retention
+            ? await exceptions.ForAsync(subjects, cancellationToken)
+            : ErasureKeeps.None;
+        var withdrawn = request.Type == RequestType.Objection ? await WithdrawObjectedConsentsAsync(request, subjects, actor, cancellationToken) : [];
+        var added = new List<RequestTask>();
+        RequestTask Add(RequestTask task)
         {
-            RequestType.Objection => purposes.FirstOrDefault(p => p.Key == request.Purpose)?.Categories ?? [], // a purpose retired since: nothing processes for it
-            RequestType.Rectification or RequestType.Completion => [.. ChangesOf(request)!.Keys], // Art 16: the corrected categories
-            _ => (IReadOnlyCollection<string>?)request.Categories ?? await registry.CategoryKeysAsync(cancellationToken),
-        };
+            task.CustomerNumbers ??= [.. subjects];
+            request.Tasks.Add(task);
+            added.Add(task);
+            return task;
+        }
+
         foreach (var system in await registry.SystemsAsync(cancellationToken))
         {
             var categories = system.Categories.Where(scope.Contains).ToList();
@@ -150,72 +181,170 @@ public sealed class RequestWorkflow(
                 continue;
             }
 
-            // The retention rules already waited for what the law requires to keep.
-            var statutory = request.Type is RequestType.Erasure or RequestType.Anonymisation && request.Channel != RequestChannel.Retention
-                ? options.Value.StatutoryRetention.FirstOrDefault(s => s.System == system.System)
-                : null;
-            request.Tasks.Add(new RequestTask
+            var (kept, erase) = keeps.Split(system.System, categories);
+            foreach (var part in kept)
             {
-                RequestId = request.Id, TargetKind = TaskTargetKind.System, Target = system.System,
-                Action = statutory is null ? SystemAction(request.Type) : TaskAction.Restrict,
-                Categories = categories, KeptUnder = statutory?.Ground, KeptUntil = statutory?.KeptUntil(request.ReceivedAt), CreatedAt = now,
-            });
+                Add(new RequestTask
+                {
+                    RequestId = request.Id, TargetKind = TaskTargetKind.System, Target = system.System, Action = TaskAction.Restrict,
+                    Categories = [.. part.Categories], KeptUnder = part.Ground, KeptUntil = part.KeptUntil, HoldId = part.HoldId, CreatedAt = now,
+                });
+            }
+
+            if (erase.Count > 0)
+            {
+                Add(new RequestTask
+                {
+                    RequestId = request.Id, TargetKind = TaskTargetKind.System, Target = system.System, Action = SystemAction(request.Type),
+                    Categories = [.. erase], CreatedAt = now,
+                });
+            }
         }
 
         if (request.Type is RequestType.Erasure or RequestType.Anonymisation
             && (request.Channel != RequestChannel.Retention || request.Categories?.Contains(ConsentCategory) == true))
         {
-            // The service's own data: done at once, and recorded as a task like any system's.
-            foreach (var customer in CustomersOf(request))
+            // The service's own data: done at once, and recorded as a task like any system's (kept while a hold covers it).
+            foreach (var customer in subjects)
             {
-                var erased = await consentErasure.EraseCustomerAsync(customer, cancellationToken);
-                request.Tasks.Add(new RequestTask
+                var held = keeps.Split(null, [ConsentCategory, IpAddressCategory]).Kept.FirstOrDefault();
+                var erased = held is null ? await consentErasure.EraseCustomerAsync(customer, cancellationToken) : null;
+                Add(new RequestTask
                 {
-                    RequestId = request.Id, TargetKind = TaskTargetKind.System, Target = ServiceItself, Action = SystemAction(request.Type),
-                    Categories = [ConsentCategory, "user.device.ip_address"], Status = RequestTaskStatus.Done, Outcome = erased.ToString(),
+                    RequestId = request.Id, TargetKind = TaskTargetKind.System, Target = ServiceItself,
+                    Action = held is null ? SystemAction(request.Type) : TaskAction.Restrict,
+                    Categories = [ConsentCategory, IpAddressCategory], KeptUnder = held?.Ground, KeptUntil = held?.KeptUntil, HoldId = held?.HoldId,
+                    Status = RequestTaskStatus.Done, Outcome = erased?.ToString() ?? "Kept, not used, while the legal hold lasts",
                     CreatedAt = now, CompletedAt = now, CompletedBy = actor,
-                });
+                }).CustomerNumbers = [customer];
             }
         }
 
-        if (RecipientAction(request.Type) is { } action)
+        // Recipients of a withdrawn consent's data were told by the withdrawal; an objection tells the others.
+        var objectedElsewhere = request.Type == RequestType.Objection
+            ? (await ObjectedPurposesAsync(request, cancellationToken)).Where(p => !withdrawn.Contains(p.Key)).Select(p => p.Key).ToList()
+            : null;
+        if (RecipientAction(request.Type) is { } action && objectedElsewhere is not [])
         {
-            foreach (var customer in CustomersOf(request))
+            foreach (var customer in subjects)
             {
-                var raised = await followUps.RaiseAsync(new FollowUpSpec(customer, action, request.Categories,
-                    Purposes: request.Type == RequestType.Objection ? [request.Purpose!] : null,
-                    Corrections: ChangesOf(request),
-                    Reason: request.Channel == RequestChannel.Retention
-                        ? "Retention period ended"
-                        : $"Rights request: {JsonNamingPolicy.SnakeCaseLower.ConvertName(request.Type.ToString())}",
-                    Reference: $"rights-request:{request.Id}"), actor, cancellationToken);
-                foreach (var followUp in raised)
+                // What recipients were given: held categories are restricted there too, the rest erased.
+                var (kept, erase) = keeps.Split(null, [.. scope]);
+                var parts = kept.Select(k => (Action: FollowUpAction.Restrict, Categories: (IReadOnlyCollection<string>?)k.Categories, Kept: (KeptPart?)k))
+                    .Append((Action: action, Categories: kept.Count == 0 ? request.Categories : erase, Kept: null));
+                foreach (var part in parts.Where(p => p.Categories is null || p.Categories.Count > 0))
                 {
-                    request.Tasks.Add(new RequestTask
-                    {
-                        RequestId = request.Id, TargetKind = TaskTargetKind.Recipient, Target = followUp.RecipientKey,
-                        Action = SystemAction(request.Type), Categories = followUp.Categories, FollowUpId = followUp.Id, CreatedAt = now,
-                    });
+                    await RaiseAsync(request, customer, part.Action, part.Categories, objectedElsewhere, part.Kept, actor, now, Add, cancellationToken);
                 }
             }
         }
 
-        // Internal systems read their tasks (GET /requests/tasks) or, with a webhook endpoint, are sent each one.
+        await SendSystemTasksAsync(request, added, actor, cancellationToken);
+        audit.Record("rights_request.fanned_out", "rights_request", request.Id.ToString(), new
+        {
+            systems = added.Where(t => t.TargetKind == TaskTargetKind.System).Select(t => t.Target),
+            recipients = added.Where(t => t.TargetKind == TaskTargetKind.Recipient).Select(t => t.Target),
+            held = added.Where(t => t.HoldId is not null).Select(t => t.HoldId).Distinct(),
+        });
+    }
+
+    /// <summary>
+    /// The purposes an objection stops (Art 21). To direct marketing, or profiling for it: every direct-marketing purpose of the
+    /// registry, at once and without grounds, whatever their legal basis (21(2)–(3)). To another purpose: that one (a purpose
+    /// retired since: none, nothing processes for it).
+    /// </summary>
+    public async Task<IReadOnlyList<PurposeFacts>> ObjectedPurposesAsync(RightsRequest request, CancellationToken cancellationToken)
+    {
+        var purposes = await registry.PurposesAsync(cancellationToken);
+        var objected = purposes.FirstOrDefault(p => p.Key == request.Purpose);
+        return objected is null ? [] : objected.DirectMarketing ? [.. purposes.Where(p => p.DirectMarketing)] : [objected];
+    }
+
+    /// <summary>
+    /// An objection to a purpose that rests on consent works as a withdrawal (Art 7(3), 21(3)): recorded for each covered customer
+    /// as a withdrawal on the rights-request channel, which also tells each recipient given data under it (consent_withdrawn).
+    /// </summary>
+    private async Task<IReadOnlyList<string>> WithdrawObjectedConsentsAsync(
+        RightsRequest request, IReadOnlyList<string> customers, string actor, CancellationToken cancellationToken)
+    {
+        var consents = (await ObjectedPurposesAsync(request, cancellationToken))
+            .Where(p => p.LegalBasis == LegalBasis.Consent && p.DataSubjects.Contains(DataSubjectType.Customer)).Select(p => p.Key).ToList();
+        if (consents.Count == 0 || customers.Count == 0)
+        {
+            return consents;
+        }
+
+        var http = httpContext.HttpContext ?? throw new InvalidOperationException("An objection is handled in the request of the person or ops who made it.");
+        foreach (var customer in customers)
+        {
+            var written = await consentRecorder.RecordWithdrawalAsync(SubjectType.Customer, customer,
+                new ConsentWithdrawalRequest(consents, null, ConsentChannel.RightsRequest, request.Language, null), http, cancellationToken);
+            if (written.Errors.Count > 0 || written.Refused is not null)
+            {
+                throw new InvalidOperationException($"The objection's withdrawal was refused: {string.Join("; ", written.Errors.Keys)}");
+            }
+
+            request.Transitions.Add(new RequestTransition
+            {
+                RequestId = request.Id, From = request.Status, To = request.Status, At = time.GetUtcNow(), Actor = actor,
+                Reason = $"Consent withdrawn for {string.Join(", ", consents)} (consent event {written.Recorded!.ReceiptId})",
+            });
+        }
+
+        return consents;
+    }
+
+    /// <summary>The categories a request concerns: an objection's purpose's, a rectification's corrected ones, or the named (else all) ones.</summary>
+    private async Task<IReadOnlyCollection<string>> ScopeAsync(RightsRequest request, CancellationToken cancellationToken) => request.Type switch
+    {
+        RequestType.Objection => (await ObjectedPurposesAsync(request, cancellationToken)).SelectMany(p => p.Categories).Distinct().ToList(),
+        RequestType.Rectification or RequestType.Completion => [.. ChangesOf(request)!.Keys], // Art 16: the corrected categories
+        _ => (IReadOnlyCollection<string>?)request.Categories ?? await registry.CategoryKeysAsync(cancellationToken),
+    };
+
+    /// <summary>Follow-ups to the recipients of <paramref name="customer"/>'s data, each a recipient task of the request.</summary>
+    private async Task RaiseAsync(
+        RightsRequest request, string customer, FollowUpAction action, IReadOnlyCollection<string>? categories, IReadOnlyCollection<string>? purposes,
+        KeptPart? kept, string actor,
+        DateTimeOffset now, Func<RequestTask, RequestTask> add, CancellationToken cancellationToken)
+    {
+        var raised = await followUps.RaiseAsync(new FollowUpSpec(customer, action, categories,
+            Purposes: purposes,
+            Corrections: ChangesOf(request),
+            Reason: request.Channel == RequestChannel.Retention
+                ? "Retention period ended"
+                : kept is null
+                    ? $"Rights request: {JsonNamingPolicy.SnakeCaseLower.ConvertName(request.Type.ToString())}"
+                    : $"Rights request: {JsonNamingPolicy.SnakeCaseLower.ConvertName(request.Type.ToString())}; kept, restricted, under {kept.Ground}",
+            Reference: $"rights-request:{request.Id}"), actor, cancellationToken);
+        foreach (var followUp in raised)
+        {
+            add(new RequestTask
+            {
+                RequestId = request.Id, TargetKind = TaskTargetKind.Recipient, Target = followUp.RecipientKey,
+                Action = kept is null ? SystemAction(request.Type) : TaskAction.Restrict, Categories = followUp.Categories, FollowUpId = followUp.Id,
+                KeptUnder = kept?.Ground, KeptUntil = kept?.KeptUntil, HoldId = kept?.HoldId, CreatedAt = now,
+            }).CustomerNumbers = [customer];
+        }
+    }
+
+    /// <summary>Internal systems read their tasks (GET /requests/tasks) or, with a webhook endpoint, are sent each one.</summary>
+    private async Task SendSystemTasksAsync(RightsRequest request, IEnumerable<RequestTask> tasks, string actor, CancellationToken cancellationToken)
+    {
         await db.SaveChangesAsync(cancellationToken);
-        foreach (var task in request.Tasks.Where(t => t.TargetKind == TaskTargetKind.System && t.Status == RequestTaskStatus.Pending))
+        foreach (var task in tasks.Where(t => t.TargetKind == TaskTargetKind.System && t.Status == RequestTaskStatus.Pending))
         {
             var release = await gate.ForSystemAsync(task.Target, cancellationToken);
-            gate.Send(release, "rights_request.task", SystemTask(task, request, request.Customers.Select(c => c.CustomerNumber), release),
+            gate.Send(release, "rights_request.task",
+                SystemTask(task, request, request.Customers.Select(c => c.CustomerNumber), VerifiedEmail(request.Identifiers), release),
                 request.CustomerNumber ?? request.Id.ToString(),
                 $"rights-request:{request.Id}", actor);
         }
-
-        audit.Record("rights_request.fanned_out", "rights_request", request.Id.ToString(), new
-        {
-            systems = request.Tasks.Where(t => t.TargetKind == TaskTargetKind.System).Select(t => t.Target),
-            recipients = request.Tasks.Where(t => t.TargetKind == TaskTargetKind.Recipient).Select(t => t.Target),
-        });
     }
+
+    /// <summary>The requester's e-mail address once verified: an unverified one never says whose data a system acts on.</summary>
+    public static string? VerifiedEmail(IEnumerable<RequestIdentifier> identifiers) =>
+        identifiers.FirstOrDefault(i => i.Kind == IdentifierKind.Email && i.Verified)?.Value;
 
     /// <summary>The proposed field values of a rectification or completion.</summary>
     public static Dictionary<string, string?>? ChangesOf(RightsRequest request) =>
@@ -223,17 +352,124 @@ public sealed class RequestWorkflow(
 
     /// <summary>
     /// A system's task as the system sees it: what to do, about whom, and where to report. Built from the system's release: the
-    /// customer numbers the request covers (never an unverified one) and the proposed values only of categories the registry says
-    /// the system holds, and of the task's categories.
+    /// customer numbers the task covers (never an unverified one), the requester's e-mail address once verified, and the
+    /// proposed values, each only of categories the registry says the system holds (and, for values, of the task's categories).
     /// </summary>
-    public static SystemTaskResponse SystemTask(RequestTask task, RightsRequest request, IEnumerable<string> covered, Release release)
+    public static SystemTaskResponse SystemTask(
+        RequestTask task, RightsRequest request, IEnumerable<string> covered, string? verifiedEmail, Release release)
     {
-        var customers = covered.Order(StringComparer.Ordinal).Select(c => release.Value(CustomerNumberCategory, c)).OfType<string>().ToList();
+        var customers = (task.CustomerNumbers ?? covered).Order(StringComparer.Ordinal).Select(c => release.Value(CustomerNumberCategory, c))
+            .OfType<string>().ToList();
         return new SystemTaskResponse(
             task.Id, task.RequestId, request.Type, task.Action, customers.Contains(request.CustomerNumber ?? "") ? request.CustomerNumber : customers.FirstOrDefault(),
-            customers, task.Categories,
+            customers, release.Value(EmailCategory, verifiedEmail), task.Categories,
             release.Values(ChangesOf(request)?.Where(c => task.Categories.Contains(c.Key)).ToDictionary()), request.Purpose,
             task.KeptUnder, task.KeptUntil, task.CreatedAt, $"/requests/tasks/{task.Id}/outcome");
+    }
+
+    /// <summary>
+    /// A legal hold was released (or ended): each erasure or anonymisation it kept restricted goes out now, for what no other hold
+    /// still keeps (that hold then keeps it). The request, if it had ended, is in progress again until the new tasks are done;
+    /// every step is a transition and an audit entry. Joins the caller's transaction.
+    /// </summary>
+    public async Task ResumeHeldAsync(Retention.LegalHold released, string actor, CancellationToken cancellationToken)
+    {
+        var requestIds = await db.Set<RequestTask>().Where(t => t.HoldId == released.Id && t.KeptUnder != null).Select(t => t.RequestId).Distinct()
+            .ToListAsync(cancellationToken);
+        foreach (var requestId in requestIds)
+        {
+            var request = (await LockAsync(requestId, cancellationToken))!;
+            var held = request.Tasks.Where(t => t.HoldId == released.Id && t.KeptUnder != null).ToList();
+            var customers = held.SelectMany(t => t.CustomerNumbers ?? CustomersOf(request)).Distinct().ToList();
+            var keeps = await exceptions.ForAsync(customers, cancellationToken); // other holds still in force, and the law's periods
+            var now = time.GetUtcNow();
+            var added = new List<RequestTask>();
+            foreach (var task in held)
+            {
+                var (kept, erase) = keeps.Split(task.TargetKind == TaskTargetKind.System && task.Target != ServiceItself ? task.Target : null, task.Categories);
+                if (kept.Count > 0)
+                {
+                    // Another hold (or the law) still keeps some of it: the restriction stands, now under that ground.
+                    (task.KeptUnder, task.KeptUntil, task.HoldId) = (kept[0].Ground, kept[0].KeptUntil, kept[0].HoldId);
+                }
+                else
+                {
+                    var outcome = $"Kept under legal hold #{released.Id} until {Retention.RetentionSchedules.SwedishDay(now):yyyy-MM-dd}, when it was released";
+                    (task.KeptUnder, task.KeptUntil, task.Outcome) = (null, Retention.RetentionSchedules.SwedishDay(now), outcome);
+                    if (task.Status == RequestTaskStatus.Pending)
+                    {
+                        // The restriction is overtaken by the erasure that follows.
+                        (task.Status, task.CompletedAt, task.CompletedBy) = (RequestTaskStatus.Done, now, actor);
+                    }
+                }
+
+                if (erase.Count == 0)
+                {
+                    continue;
+                }
+
+                if (task.TargetKind == TaskTargetKind.Recipient)
+                {
+                    foreach (var customer in task.CustomerNumbers ?? CustomersOf(request))
+                    {
+                        await RaiseAsync(request, customer, RecipientAction(request.Type)!.Value, [.. erase], null, null, actor, now,
+                            t => { added.Add(t); request.Tasks.Add(t); return t; }, cancellationToken);
+                    }
+                }
+                else if (task.Target == ServiceItself)
+                {
+                    foreach (var customer in task.CustomerNumbers ?? CustomersOf(request))
+                    {
+                        var erased = await consentErasure.EraseCustomerAsync(customer, cancellationToken);
+                        var done = Copy(task, SystemAction(request.Type), erase, now);
+                        (done.Status, done.Outcome, done.CompletedAt, done.CompletedBy, done.CustomerNumbers) = (RequestTaskStatus.Done, erased.ToString(), now, actor, [customer]);
+                        added.Add(done);
+                    }
+                }
+                else
+                {
+                    added.Add(Copy(task, SystemAction(request.Type), erase, now));
+                }
+            }
+
+            foreach (var task in added.Where(t => !request.Tasks.Contains(t)))
+            {
+                request.Tasks.Add(task);
+            }
+
+            if (!IsOpen(request.Status))
+            {
+                request.ClosedAt = null;
+                Transition(request, RequestStatus.InProgress, actor, $"Legal hold #{released.Id} released: {added.Count} tasks for what it kept");
+            }
+            else
+            {
+                audit.Record("rights_request.hold_released", "rights_request", request.Id.ToString(), new { hold = released.Id, tasks = added.Count });
+            }
+
+            await SendSystemTasksAsync(request, added, actor, cancellationToken);
+            await SettleAsync(request, actor, cancellationToken);
+        }
+
+        await db.SaveChangesAsync(cancellationToken);
+    }
+
+    private static RequestTask Copy(RequestTask task, TaskAction action, IReadOnlyList<string> categories, DateTimeOffset now) => new()
+    {
+        RequestId = task.RequestId, TargetKind = task.TargetKind, Target = task.Target, Action = action, Categories = [.. categories],
+        CustomerNumbers = task.CustomerNumbers, CreatedAt = now,
+    };
+
+    /// <summary>A request rejected once its work went out: its pending system tasks are cancelled, and each system is told.</summary>
+    public async Task CancelOpenTasksAsync(RightsRequest request, string actor, CancellationToken cancellationToken)
+    {
+        foreach (var task in request.Tasks.Where(t => t.TargetKind == TaskTargetKind.System && t.Status is RequestTaskStatus.Pending or RequestTaskStatus.Failed))
+        {
+            (task.Status, task.Outcome, task.CompletedAt, task.CompletedBy) = (RequestTaskStatus.Cancelled, "The request was rejected", time.GetUtcNow(), actor);
+            var release = await gate.ForSystemAsync(task.Target, cancellationToken);
+            gate.Send(release, "rights_request.task_cancelled", new { id = task.Id, requestId = request.Id, reason = "The request was rejected" },
+                request.CustomerNumber ?? request.Id.ToString(), $"rights-request:{request.Id}", actor);
+        }
     }
 
     /// <summary>Completed when every task is done; partially completed when some data is kept by law; open while any task is pending or failed.</summary>

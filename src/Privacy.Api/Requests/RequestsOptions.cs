@@ -12,24 +12,23 @@ public sealed class RequestsOptions
     public string NotificationSystem { get; set; } = "email";
 
     /// <summary>
-    /// Systems whose data the law requires to keep: an erasure or anonymisation restricts it there instead, until the end
-    /// date, and the request ends partially completed with the ground. Default: the accounting system under the Bookkeeping Act.
+    /// Systems whose data the law requires to keep: an erasure or anonymisation restricts it there instead, for as long as the
+    /// named purpose's retention rules keep the customer's data (the same rules and clocks as the retention schedule), and the
+    /// request ends partially completed with the rule's legal reference and the last day. When the purpose keeps nothing (no
+    /// transaction was reported, or the period has passed), the system erases. Default: the accounting system under the
+    /// Bookkeeping Act (purpose legal_compliance: 31 December of the year of the last transaction + 7).
     /// </summary>
     public StatutoryRetention[] StatutoryRetention { get; set; } =
     [
-        new() { System = "accounting", Ground = "Bokföringslagen (1999:1078) 7 kap. 2 §", YearsAfterYearEnd = 7 },
+        new() { System = "accounting", Purpose = "legal_compliance" },
     ];
 }
 
-/// <summary>Data a system must keep by law: until the end of the <see cref="YearsAfterYearEnd"/>th calendar year after the current one.</summary>
+/// <summary>A system whose data a purpose's retention rules keep by law (e.g. accounting records, Bokföringslagen 7 kap. 2 §).</summary>
 public sealed class StatutoryRetention
 {
     public string System { get; set; } = "";
 
-    public string Ground { get; set; } = "";
-
-    public int YearsAfterYearEnd { get; set; }
-
-    /// <summary>Bookkeeping Act 7:2: kept "until the end of the seventh year after the end of the calendar year" of the records.</summary>
-    public DateOnly KeptUntil(DateTimeOffset from) => new(from.UtcDateTime.Year + YearsAfterYearEnd, 12, 31);
+    /// <summary>The purpose whose retention rules say how long (its rule's legal reference is the ground).</summary>
+    public string Purpose { get; set; } = "";
 }

@@ -131,6 +131,9 @@ public sealed class RightsRequest
     /// <summary>The identifiers given, each with its verification.</summary>
     public List<RequestIdentifier> Identifiers { get; set; } = [];
 
+    /// <summary>What the requester was sent about the request, and when (the communications log).</summary>
+    public List<RequestMessage> Messages { get; set; } = [];
+
     /// <summary>The customer numbers the request covers (matched by a verified identifier, or recorded by ops with the reason).</summary>
     public List<RequestCustomer> Customers { get; set; } = [];
 
@@ -199,6 +202,9 @@ public enum RequestTaskStatus
 
     /// <summary>Reported failed, with the reason; may be reported again.</summary>
     Failed,
+
+    /// <summary>Withdrawn before it was done: the request was rejected once the work had gone out (the system is told).</summary>
+    Cancelled,
 }
 
 /// <summary>One system's or recipient's part of a request; it completes or fails on its own.</summary>
@@ -221,6 +227,12 @@ public sealed class RequestTask
 
     /// <summary>Until when the law requires it to be kept; it is erased then.</summary>
     public DateOnly? KeptUntil { get; set; }
+
+    /// <summary>The legal hold that keeps it (restricted, not erased); when the hold is released the erasure goes out.</summary>
+    public long? HoldId { get; set; }
+
+    /// <summary>The covered customers this task is about (null: every customer the request covers).</summary>
+    public List<string>? CustomerNumbers { get; set; }
 
     /// <summary>For a recipient task: the follow-up that carries it.</summary>
     public long? FollowUpId { get; set; }
@@ -297,6 +309,7 @@ internal sealed class RequestTaskConfiguration : IEntityTypeConfiguration<Reques
         builder.Property(t => t.Action).HasConversion<string>().HasMaxLength(32);
         builder.Property(t => t.Status).HasConversion<string>().HasMaxLength(16);
         builder.Property(t => t.KeptUnder).HasMaxLength(200);
+        builder.HasIndex(t => t.HoldId).HasFilter("hold_id IS NOT NULL");
         builder.Property(t => t.Outcome).HasMaxLength(1000);
         builder.Property(t => t.Result).HasColumnType("jsonb");
         builder.Property(t => t.CompletedBy).HasMaxLength(64);

@@ -97,7 +97,9 @@ public static class RetentionApi
         retention.MapPost("/holds/{id:long}/release", ReleaseHold)
             .WithName("ReleaseLegalHold")
             .WithSummary("Release a legal hold (audited): what it kept is swept at the next round if its period has ended")
-            .WithDescription("Only a hold in force (409 once released or ended). The reason goes into the audit log.")
+            .WithDescription("Only a hold in force (409 once released or ended). The reason goes into the audit log. An erasure or " +
+                             "anonymisation request the hold kept restricted goes out now for what it kept (unless another hold still " +
+                             "keeps it): new tasks to the systems and follow-ups to the recipients, the request in progress again until they are done.")
             .WithRequestExample(new ReleaseLegalHold("The dispute was settled"))
             .WithValidation<ReleaseLegalHold>()
             .ProducesProblem(StatusCodes.Status404NotFound)
@@ -294,7 +296,8 @@ public static class RetentionApi
     }
 
     public static async Task<Results<Ok<LegalHoldResponse>, ProblemHttpResult>> ReleaseHold(
-        long id, ReleaseLegalHold request, HttpContext http, PrivacyDbContext db, AuditTrail audit, TimeProvider time, CancellationToken cancellationToken)
+        long id, ReleaseLegalHold request, HttpContext http, PrivacyDbContext db, AuditTrail audit, Requests.RequestWorkflow workflow, TimeProvider time,
+        CancellationToken cancellationToken)
     {
         await using var transaction = await db.Database.BeginTransactionAsync(cancellationToken);
         var hold = await db.Set<LegalHold>().FromSql($"SELECT * FROM privacy.legal_holds WHERE id = {id} FOR UPDATE").SingleOrDefaultAsync(cancellationToken);
@@ -315,6 +318,7 @@ public static class RetentionApi
         audit.Record("retention.hold.released", "legal_hold", hold.Id.ToString(), new { reason = request.Reason });
         await db.SaveChangesAsync(cancellationToken);
         await LookAgainAsync(db, hold.CustomerNumber, now, cancellationToken);
+        await workflow.ResumeHeldAsync(hold, hold.ReleasedBy, cancellationToken); // an erasure it kept restricted goes out now
         await transaction.CommitAsync(cancellationToken);
         return TypedResults.Ok(RetentionSchedules.Response(hold, now));
     }

@@ -54,6 +54,9 @@ public sealed record RuleLine(
 
 public sealed record NoRuleLine(string Purpose, string Explanation);
 
+/// <summary>What a purpose's rules keep of a subject's data: under which law, until which day (null: while its clock has not started).</summary>
+public sealed record KeptByPurpose(string Ground, DateOnly? KeptUntil);
+
 public sealed record CategorySchedule(
     string Category, CategoryState State, DateTimeOffset? EndsAt, RetentionAction? Action, string Why, long? HoldId, Guid? RequestId,
     IReadOnlyList<RuleLine> Rules, IReadOnlyList<NoRuleLine> Gaps);
@@ -120,6 +123,38 @@ public sealed class RetentionSchedules(PrivacyDbContext db, RegistryCatalog regi
         return new SubjectSchedule(customerNumber, at, categories, [.. holds.Select(h => Response(h, at))], next);
     }
 
+    /// <summary>
+    /// What a purpose's rules still keep of a customer's data at <paramref name="at"/>: the legal reference and the last day kept
+    /// (Europe/Stockholm), from the same rules and clocks as the schedule. Null when the purpose keeps nothing: it never concerned
+    /// the customer (e.g. no transaction was ever reported), or its period has passed. The one implementation a rights request's
+    /// statutory retention (Bokföringslagen 7 kap. 2 §) and the retention schedule share.
+    /// </summary>
+    public async Task<KeptByPurpose?> KeptByPurposeAsync(string customerNumber, string purpose, DateTimeOffset at, CancellationToken cancellationToken)
+    {
+        var schedule = await EvaluateAsync(await ContextAsync(cancellationToken), customerNumber, at, cancellationToken);
+        var lines = schedule.Categories.SelectMany(c => c.Rules).Where(l => l.Purpose == purpose)
+            .Where(l => l.State == RuleState.Running || (l.State == RuleState.Ends && l.EndsAt > at)).ToList();
+        if (lines.Count == 0)
+        {
+            return null;
+        }
+
+        var reference = string.Join("; ", lines.Select(l => l.LegalReference ?? l.Note).Distinct());
+        // A running clock (e.g. the customer relationship lasts) keeps the data with no end date yet.
+        return lines.Any(l => l.State == RuleState.Running)
+            ? new KeptByPurpose(reference, null)
+            : new KeptByPurpose(reference, LastDay(lines.Max(l => l.EndsAt!.Value)));
+    }
+
+    /// <summary>The last Swedish calendar day before an end instant (an end at midnight keeps the day before it).</summary>
+    public static DateOnly LastDay(DateTimeOffset endsAt) => SwedishDay(endsAt.AddTicks(-1));
+
+    /// <summary>The Swedish calendar day (Europe/Stockholm) an instant falls on.</summary>
+    public static DateOnly SwedishDay(DateTimeOffset at) => DateOnly.FromDateTime(TimeZoneInfo.ConvertTime(at, SwedishTime).DateTime);
+
+    /// <summary>Bokföringslagen counts calendar years where the books are kept: Swedish ones.</summary>
+    internal static readonly TimeZoneInfo SwedishTime = TimeZoneInfo.FindSystemTimeZoneById("Europe/Stockholm");
+
     public static LegalHoldResponse Response(LegalHold h, DateTimeOffset at) =>
         new(h.Id, h.CustomerNumber, h.CategoryKey, h.Reason, h.PlacedAt, h.PlacedBy, h.EndsAt, h.ReleasedAt, h.ReleasedBy, h.ActiveAt(at));
 
@@ -171,8 +206,11 @@ public sealed class RetentionSchedules(PrivacyDbContext db, RegistryCatalog regi
                     return Make(RuleState.NotApplicable, null, "No transaction has been reported for the subject.");
                 }
 
-                var yearEnd = new DateTimeOffset(transaction.UtcDateTime.Year + 1, 1, 1, 0, 0, 0, TimeSpan.Zero);
-                return Make(RuleState.Ends, yearEnd, $"The last transaction was in {transaction.UtcDateTime.Year}; the period starts when that year ends.");
+                // The calendar year in Sweden: a transaction at 00:30 on 1 January in Stockholm is in the new year.
+                var year = TimeZoneInfo.ConvertTime(transaction, SwedishTime).Year;
+                var midnight = new DateTime(year + 1, 1, 1, 0, 0, 0, DateTimeKind.Unspecified);
+                var yearEnd = new DateTimeOffset(midnight, SwedishTime.GetUtcOffset(midnight)).ToUniversalTime();
+                return Make(RuleState.Ends, yearEnd, $"The last transaction was in {year}; the period starts when that year ends.");
 
             case RetentionTrigger.RelationshipEnded:
                 if (!clocks.TryGetValue(ClockEventKind.RelationshipEnded, out var ended))

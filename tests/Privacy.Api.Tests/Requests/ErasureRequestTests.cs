@@ -3,6 +3,7 @@ using System.Net.Http.Json;
 using System.Text.Json;
 using Privacy.Api.Platform.Security;
 using Privacy.Api.Tests.Infrastructure;
+using Privacy.Api.Tests.Retention;
 using static Privacy.Api.Tests.Notifications.NotifierTestSupport;
 
 namespace Privacy.Api.Tests.Requests;
@@ -32,6 +33,7 @@ public sealed class ErasureRequestTests(NotifierFactory factory) : IClassFixture
                       purpose = "billing", legalGround = "contract", disclosedAt = factory.Time.GetUtcNow() },
             },
         })).EnsureSuccessStatusCode();
+        await factory.ReportClock(customer, "transaction", factory.Time.GetUtcNow()); // an invoice in 2026: accounting records until 2033
 
         // Act 1: the signed-in customer asks for erasure on the website.
         using var submitted = await factory.WebsiteFor(customer).PostJson("/requests", new

@@ -83,7 +83,8 @@ public sealed class RequestDeadlineTests(PrivacyApiFactory factory) : IClassFixt
 
         var body = await rejected.ReadOk<JsonElement>();
         Assert.Equal("rejected", body.GetProperty("status").GetString());
-        Assert.StartsWith("identity_not_confirmed:", body.GetProperty("resolution").GetString());
+        Assert.Contains("artikel 12.6", body.GetProperty("resolution").GetString()); // the ground as the requester reads it, in Swedish
+        Assert.EndsWith("No answer to two requests for identification", body.GetProperty("resolution").GetString());
         Assert.Empty(body.GetProperty("tasks").EnumerateArray());
         Assert.Equal(["received", "rejected"], body.GetProperty("transitions").EnumerateArray().Select(t => t.GetProperty("to").GetString()));
         using var verify = await _ops.PostJson($"/requests/{id}/identity-verification", new { method = "too late" });
@@ -120,8 +121,9 @@ public sealed class RequestDeadlineTests(PrivacyApiFactory factory) : IClassFixt
         Assert.Equal(["subject"], await noSubject.AssertValidationErrors());
         using var noChannel = await _ops.PostJson("/requests", new { type = "access", subject = new { customerNumber = "100" } });
         Assert.Equal(["channel"], await noChannel.AssertValidationErrors());
-        using var consentPurpose = await _ops.PostJson("/requests", new { type = "objection", channel = "email", subject = new { customerNumber = "100" }, purpose = "newsletter" });
-        Assert.Contains("withdraw the consent", (await consentPurpose.AssertProblem(HttpStatusCode.UnprocessableEntity)).GetProperty("detail").GetString());
+        // Processing under a contract carries no right to object (Art 21(1) covers legitimate interests and public tasks).
+        using var contractPurpose = await _ops.PostJson("/requests", new { type = "objection", channel = "email", subject = new { customerNumber = "100" }, purpose = "billing" });
+        Assert.Contains("Art 6(1)(b)", (await contractPurpose.AssertProblem(HttpStatusCode.UnprocessableEntity)).GetProperty("detail").GetString());
         using var websiteWithoutCustomer = await factory.WebsiteFor(TestSubjects.NewCustomer()).PostJson("/requests", new { type = "access", subject = new { email = "a@example.com" } });
         Assert.Equal(["subject.customerNumber"], await websiteWithoutCustomer.AssertValidationErrors());
 

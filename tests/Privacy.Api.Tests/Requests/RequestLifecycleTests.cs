@@ -3,6 +3,7 @@ using System.Net.Http.Json;
 using System.Text.Json;
 using Privacy.Api.Platform.Security;
 using Privacy.Api.Tests.Infrastructure;
+using Privacy.Api.Tests.Retention;
 
 namespace Privacy.Api.Tests.Requests;
 
@@ -31,6 +32,11 @@ public sealed class RequestLifecycleTests(PrivacyApiFactory factory) : IClassFix
                       purpose = "customer_obligations", legalGround = "contract", disclosedAt = factory.Time.GetUtcNow() },
             },
         })).EnsureSuccessStatusCode();
+        if (type is "erasure" or "anonymisation")
+        {
+            await factory.ReportClock(customer, "transaction", factory.Time.GetUtcNow()); // accounting records the law keeps (Bokföringslagen)
+        }
+
         var rectifying = type is "rectification" or "completion";
         using var submitted = await _ops.PostJson("/requests", new
         {

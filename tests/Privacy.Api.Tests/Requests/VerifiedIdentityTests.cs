@@ -123,9 +123,16 @@ public sealed class VerifiedIdentityTests(PrivacyApiFactory factory) : IClassFix
         Assert.Equal([first], await FollowedUpCustomers(id));
         Assert.Equal(1, await factory.ScalarAsync("SELECT count(*) FROM privacy.audit_entries WHERE action = 'rights_request.customer_added' AND entity_id = $1", id));
 
-        // Once the work went out, the request cannot be widened.
-        using var late = await _ops.PostJson($"/requests/{id}/customers", new { customerNumber = second, reason = "Same person" });
-        await late.AssertProblem(HttpStatusCode.Conflict);
+        // Once the work is out, a customer number ops match later gets tasks and follow-ups of its own, naming it alone; the first
+        // customer's tasks still name only the first.
+        using var late = await _ops.PostJson($"/requests/{id}/customers", new { customerNumber = second, reason = "Same person: a second account" });
+        var widened = await late.ReadOk<JsonElement>();
+        Assert.Equal(new[] { first, second }.Order(), Covered(widened).Order());
+        Assert.Equal(new[] { first, second }.Order(), (await FollowedUpCustomers(id)).Order());
+        var tasks = widened.GetProperty("tasks").EnumerateArray().ToList();
+        Assert.Contains(tasks, t => t.GetProperty("customerNumbers").EnumerateArray().Select(c => c.GetString()).SequenceEqual([second]));
+        Assert.All(tasks, t => Assert.Single(t.GetProperty("customerNumbers").EnumerateArray()));
+        Assert.Equal(2, await factory.ScalarAsync("SELECT count(*) FROM privacy.audit_entries WHERE action = 'rights_request.customer_added' AND entity_id = $1", id));
     }
 
     [Fact]

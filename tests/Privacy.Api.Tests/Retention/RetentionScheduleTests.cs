@@ -65,8 +65,9 @@ public sealed class RetentionScheduleTests(PrivacyApiFactory factory) : IClassFi
         factory.Time.SetUtcNow(new DateTimeOffset(year + 1, 1, 1, 1, 0, 0, TimeSpan.Zero));
         var lastDay = TestSubjects.NewCustomer();
         var firstDay = TestSubjects.NewCustomer();
-        await factory.ReportClock(lastDay, "transaction", new DateTimeOffset(year, 12, 31, 23, 30, 0, TimeSpan.Zero));
-        await factory.ReportClock(firstDay, "transaction", new DateTimeOffset(year + 1, 1, 1, 0, 30, 0, TimeSpan.Zero));
+        // Swedish calendar years (Stockholm is UTC+1 in winter): 23:30 on 31 December, and 00:30 on 1 January, in Stockholm.
+        await factory.ReportClock(lastDay, "transaction", new DateTimeOffset(year, 12, 31, 23, 30, 0, TimeSpan.FromHours(1)));
+        await factory.ReportClock(firstDay, "transaction", new DateTimeOffset(year + 1, 1, 1, 0, 30, 0, TimeSpan.FromHours(1)));
         foreach (var customer in new[] { lastDay, firstDay })
         {
             await factory.ReportClock(customer, "relationship_ended", factory.Time.GetUtcNow());
@@ -74,7 +75,7 @@ public sealed class RetentionScheduleTests(PrivacyApiFactory factory) : IClassFi
 
         // Bokföringslagen 7 kap. 2 §: until the end of the seventh year after the year the transaction was in.
         const string nationalId = "user.government_id.national_identification_number";
-        var boundary = new DateTimeOffset(year + 8, 1, 1, 0, 0, 0, TimeSpan.Zero);
+        var boundary = new DateTimeOffset(year + 8, 1, 1, 0, 0, 0, TimeSpan.FromHours(1)).ToUniversalTime();
         Assert.Equal(boundary, (await factory.Schedule(lastDay)).Category(nationalId).At("endsAt"));
         Assert.Equal(boundary.AddYears(1), (await factory.Schedule(firstDay)).Category(nationalId).At("endsAt"));
 

@@ -1008,6 +1008,10 @@ namespace Privacy.Api.Platform.Database.Migrations
                         .HasColumnType("character varying(2000)")
                         .HasColumnName("description");
 
+                    b.Property<bool>("DirectMarketing")
+                        .HasColumnType("boolean")
+                        .HasColumnName("direct_marketing");
+
                     b.Property<string>("LegalBasis")
                         .IsRequired()
                         .HasMaxLength(32)
@@ -1203,6 +1207,54 @@ namespace Privacy.Api.Platform.Database.Migrations
                     b.ToTable("rights_request_identifiers", "privacy");
                 });
 
+            modelBuilder.Entity("Privacy.Api.Requests.RequestMessage", b =>
+                {
+                    b.Property<long>("Id")
+                        .ValueGeneratedOnAdd()
+                        .HasColumnType("bigint")
+                        .HasColumnName("id");
+
+                    NpgsqlPropertyBuilderExtensions.UseIdentityAlwaysColumn(b.Property<long>("Id"));
+
+                    b.Property<DateTimeOffset>("At")
+                        .HasColumnType("timestamp with time zone")
+                        .HasColumnName("at");
+
+                    b.Property<string>("Channel")
+                        .IsRequired()
+                        .HasMaxLength(100)
+                        .HasColumnType("character varying(100)")
+                        .HasColumnName("channel");
+
+                    b.Property<string>("Kind")
+                        .IsRequired()
+                        .HasMaxLength(32)
+                        .HasColumnType("character varying(32)")
+                        .HasColumnName("kind");
+
+                    b.Property<string>("Language")
+                        .IsRequired()
+                        .HasMaxLength(2)
+                        .HasColumnType("character varying(2)")
+                        .HasColumnName("language");
+
+                    b.Property<Guid>("OutboxMessageId")
+                        .HasColumnType("uuid")
+                        .HasColumnName("outbox_message_id");
+
+                    b.Property<Guid>("RequestId")
+                        .HasColumnType("uuid")
+                        .HasColumnName("request_id");
+
+                    b.HasKey("Id")
+                        .HasName("pk_rights_request_messages");
+
+                    b.HasIndex("RequestId", "Kind")
+                        .HasDatabaseName("ix_rights_request_messages_request_id_kind");
+
+                    b.ToTable("rights_request_messages", "privacy");
+                });
+
             modelBuilder.Entity("Privacy.Api.Requests.RequestTask", b =>
                 {
                     b.Property<long>("Id")
@@ -1236,9 +1288,17 @@ namespace Privacy.Api.Platform.Database.Migrations
                         .HasColumnType("timestamp with time zone")
                         .HasColumnName("created_at");
 
+                    b.PrimitiveCollection<List<string>>("CustomerNumbers")
+                        .HasColumnType("text[]")
+                        .HasColumnName("customer_numbers");
+
                     b.Property<long?>("FollowUpId")
                         .HasColumnType("bigint")
                         .HasColumnName("follow_up_id");
+
+                    b.Property<long?>("HoldId")
+                        .HasColumnType("bigint")
+                        .HasColumnName("hold_id");
 
                     b.Property<string>("KeptUnder")
                         .HasMaxLength(200)
@@ -1287,6 +1347,10 @@ namespace Privacy.Api.Platform.Database.Migrations
                         .IsUnique()
                         .HasDatabaseName("ix_rights_request_tasks_follow_up_id")
                         .HasFilter("follow_up_id IS NOT NULL");
+
+                    b.HasIndex("HoldId")
+                        .HasDatabaseName("ix_rights_request_tasks_hold_id")
+                        .HasFilter("hold_id IS NOT NULL");
 
                     b.HasIndex("RequestId")
                         .HasDatabaseName("ix_rights_request_tasks_request_id");
@@ -1821,6 +1885,16 @@ namespace Privacy.Api.Platform.Database.Migrations
                         .HasConstraintName("fk_rights_request_identifiers_rights_requests_request_id");
                 });
 
+            modelBuilder.Entity("Privacy.Api.Requests.RequestMessage", b =>
+                {
+                    b.HasOne("Privacy.Api.Requests.RightsRequest", null)
+                        .WithMany("Messages")
+                        .HasForeignKey("RequestId")
+                        .OnDelete(DeleteBehavior.Cascade)
+                        .IsRequired()
+                        .HasConstraintName("fk_rights_request_messages_rights_request_request_id");
+                });
+
             modelBuilder.Entity("Privacy.Api.Requests.RequestTask", b =>
                 {
                     b.HasOne("Privacy.Api.Requests.RightsRequest", null)
@@ -1889,6 +1963,8 @@ namespace Privacy.Api.Platform.Database.Migrations
                     b.Navigation("Customers");
 
                     b.Navigation("Identifiers");
+
+                    b.Navigation("Messages");
 
                     b.Navigation("Tasks");
 
