@@ -17,7 +17,8 @@ public sealed record SweptSubject(string CustomerNumber, IReadOnlyList<SweptCate
 public sealed record SweptCategory(string Category, RetentionAction Action, DateTimeOffset DueAt, Guid RequestId);
 
 /// <summary>What a store's sweep did (or, in a dry run, would do).</summary>
-public sealed record StoreSweep(string Store, string Purpose, string Category, string Period, RetentionTrigger Trigger, long Rows, string? Skipped);
+/// <param name="Trigger">Null when the store has no rule (a gap).</param>
+public sealed record StoreSweep(string Store, string Purpose, string Category, string Period, RetentionTrigger? Trigger, long Rows, string? Skipped);
 
 /// <summary>
 /// The retention sweep, one bounded batch at a time. Customers: those whose next end has come are locked
@@ -102,7 +103,7 @@ public sealed class RetentionSweep(
             var rule = rules.FirstOrDefault(r => r.PurposeKey == store.Purpose && r.CategoryKey == store.Category);
             if (rule is null || !store.Triggers.Contains(rule.Trigger))
             {
-                results.Add(new StoreSweep(store.Name, store.Purpose, store.Category, rule?.Period ?? "", rule?.Trigger ?? default, 0,
+                results.Add(new StoreSweep(store.Name, store.Purpose, store.Category, rule?.Period ?? "", rule?.Trigger, 0,
                     rule is null ? "No retention rule: kept (a gap)." : $"The rule's trigger {rule.Trigger} does not apply to this store."));
                 continue;
             }
@@ -114,7 +115,7 @@ public sealed class RetentionSweep(
             long rows = 0;
             if (dryRunAt is not null)
             {
-                rows = await OwnDataStores.CountDueAsync(connection, store, rule.Trigger, at, cancellationToken);
+                rows = await OwnDataStores.CountDueAsync(connection, store, rule.Trigger, at, now, cancellationToken);
             }
             else
             {
