@@ -99,8 +99,9 @@ internal sealed class RegistrySeed(AuditTrail audit, TimeProvider time, IOptions
         // The privacy service's own processing (Art 5(2) accountability); their retention rules apply to its own stores.
         ("consent_proof", "Prove that and how a consent was given (Art 7(1))", LegalBasis.LegalObligation,
             [DataSubjectType.Customer, DataSubjectType.Visitor],
-            "The clear IP address and user agent: twelve months after the consent expired or was superseded; the consent record stays as proof.",
-            ["user.device.ip_address"]),
+            "The clear IP address and user agent: twelve months after the consent expired or was superseded. The consent record (events, " +
+            "choices, keyed hashes of the proof, visitor links): three years after the consent ended, then anonymised.",
+            ["user.device.ip_address", "user.privacy_preferences", "user.device.cookie_id"]),
         ("rights_request_records", "Handle data subjects' requests and show how each was handled (Art 12, Art 5(2))", LegalBasis.LegalObligation,
             [DataSubjectType.Customer, DataSubjectType.Visitor],
             "Three years after the request was closed, then anonymised.",
@@ -112,6 +113,19 @@ internal sealed class RegistrySeed(AuditTrail audit, TimeProvider time, IOptions
         ("request_deduplication", "Answer a retried request once (Idempotency-Key)", LegalBasis.LegitimateInterests,
             [DataSubjectType.Customer, DataSubjectType.Visitor],
             "Seven days after the request.",
+            ["user.unique_id"]),
+        ("disclosure_records", "Keep the disclosure log: show what was given to which recipient, and reach it with later changes (Art 5(2), Art 19, Art 30(1)(d))",
+            LegalBasis.LegalObligation, [DataSubjectType.Customer],
+            "Three years after the recipient confirmed it erased or anonymised what a disclosure gave it; then anonymised (no customer " +
+            "number, national identity number hash or sender's reference).",
+            ["user.unique_id", "user.government_id.national_identification_number"]),
+        ("follow_up_records", "Show that each recipient was told of a rectification, erasure, restriction or withdrawal, and what it answered (Art 19, Art 5(2))",
+            LegalBasis.LegalObligation, [DataSubjectType.Customer],
+            "Three years after the recipient answered (an erasure's, no earlier than the disclosures it answers); then anonymised.",
+            ["user.unique_id"]),
+        ("retention_records", "Keep each customer's retention clocks, legal holds and what the sweep did, until the last period has run (Art 5(1)(e), Art 5(2))",
+            LegalBasis.LegalObligation, [DataSubjectType.Customer],
+            "Three years after the last clock event, sweep or hold, once nothing more is scheduled and no hold is in force; then deleted.",
             ["user.unique_id"]),
     ];
 

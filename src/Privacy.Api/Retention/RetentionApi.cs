@@ -38,8 +38,8 @@ public static class RetentionApi
             .WithName("ListRetentionRules")
             .WithSummary("Every retention rule: category × purpose, period, what starts the clock, erase or anonymise, legal reference, note")
             .WithDescription("Ordered by purpose, then category. `store` names the service's own store a rule applies to (consent " +
-                             "proofs, rights request records, notification delivery, request deduplication); null for data the internal " +
-                             "systems hold. Categories processed for a purpose without a rule are listed by GET /retention/gaps.")
+                             "proofs, records and links, rights request records, notification delivery, request deduplication, the " +
+                             "disclosure log, follow-ups, retention bookkeeping); null for data the internal systems hold. Categories processed for a purpose without a rule are listed by GET /retention/gaps.")
             .RequireAuthorization(Policies.Ops);
         retention.MapPut("/rules/{purpose}/{category}", SetRule)
             .WithName("SetRetentionRule")
@@ -47,7 +47,8 @@ public static class RetentionApi
             .WithDescription("`period` is an ISO 8601 duration (P7Y, P12M, P30D; P0D: at once). `trigger`: collected, last_activity, " +
                              "relationship_ended, completed (case closed), end_of_transaction_year, consent_withdrawn, consent_ended (withdrawn, " +
                              "superseded or expired). A category ends when the last purpose holding it ends. Rules of the service's own stores " +
-                             "(purposes consent_proof, rights_request_records, notification_delivery, request_deduplication) apply to those stores.")
+                             "(purposes consent_proof, rights_request_records, notification_delivery, request_deduplication, disclosure_records, " +
+                             "follow_up_records, retention_records) apply to those stores.")
             .WithRequestExample(new RetentionRuleRequest("P7Y", RetentionTrigger.EndOfTransactionYear, RetentionAction.Erase,
                 "Bokföringslagen (1999:1078) 7 kap. 2 §", "Accounting records: seven years after the end of the calendar year of the transaction."))
             .WithValidation<RetentionRuleRequest>()

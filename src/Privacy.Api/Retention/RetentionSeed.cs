@@ -46,6 +46,16 @@ internal sealed class RetentionSeed(AuditTrail audit, TimeProvider time) : IData
             "Delivered notifications: thirty days after delivery, for support and replay."),
         [OwnDataStores.DeduplicationPurpose] = ("P7D", RetentionTrigger.Collected, RetentionAction.Erase, "Art 5(1)(e)",
             "A retry with the same Idempotency-Key within seven days gets the first answer."),
+        [OwnDataStores.DisclosurePurpose] = ("P3Y", RetentionTrigger.Completed, RetentionAction.Anonymise, "Art 5(2), Art 19, Art 30(1)(d); " + Limitation,
+            "Three years after the recipient acknowledged erasing or anonymising every category a disclosure gave it, to answer a complaint " +
+            "or claim about the disclosure; then the customer number becomes a random token and the national identity number's keyed " +
+            "hash and the sender's reference go."),
+        [OwnDataStores.FollowUpPurpose] = ("P3Y", RetentionTrigger.Completed, RetentionAction.Anonymise, "Art 5(2), Art 19; " + Limitation,
+            "Three years after the recipient answered (an erasure's follow-up no earlier than the disclosures it answers), to show it was " +
+            "told; then the customer number becomes a random token and the corrected values, references and reasons go."),
+        [OwnDataStores.RetentionRecordsPurpose] = ("P3Y", RetentionTrigger.Completed, RetentionAction.Erase, "Art 5(1)(e), Art 5(2); " + Limitation,
+            "Three years after the customer's last clock event, sweep or legal hold, once nothing more is scheduled and no hold is in " +
+            "force, to show why data was kept or erased; then the clocks, swept items and holds (with their reasons) are deleted."),
     };
 
     internal static readonly Dictionary<(string Purpose, string Category), (string Period, RetentionTrigger Trigger, RetentionAction Action, string? Reference, string Note)> Overrides = new()
@@ -60,6 +70,13 @@ internal sealed class RetentionSeed(AuditTrail audit, TimeProvider time) : IData
             "Cookie identifiers: a year after the visitor was last seen."),
         [("newsletter", "user.privacy_preferences")] = ("P3Y", RetentionTrigger.ConsentEnded, RetentionAction.Anonymise, "Art 7(1); " + Limitation,
             "The record of a newsletter consent: three years after it ended, to show it was given."),
+        [(OwnDataStores.ConsentProofPurpose, "user.privacy_preferences")] = ("P3Y", RetentionTrigger.ConsentEnded, RetentionAction.Anonymise,
+            "Art 7(1); " + Limitation,
+            "Consent records (events and choices under a visitor id, customer number or an erasure's keyed pseudonym, and the keyed hashes " +
+            "of the proof): three years after each choice ended (superseded or expired); then the subject becomes a random token and the hashes go."),
+        [(OwnDataStores.ConsentProofPurpose, "user.device.cookie_id")] = ("P3Y", RetentionTrigger.ConsentEnded, RetentionAction.Erase,
+            "Art 7(1); " + Limitation,
+            "A visitor's link to a customer: once no consent record names the visitor any more, and at least three years after the link was made; then deleted."),
         [("legal_compliance", "user.privacy_preferences")] = ("P3Y", RetentionTrigger.ConsentEnded, RetentionAction.Anonymise, "Art 7(1); " + Limitation,
             "Consent records: three years after the consent ended, to show it was given."),
     };

@@ -35,7 +35,7 @@ public sealed class RegistrySeedTests
         var afterSecond = await Counts(first);
         Assert.Equal(afterFirst, afterSecond);
         Assert.Equal(PolicyCategories.Length + 1, afterSecond["data_categories"]);
-        Assert.Equal(16, afterSecond["purposes"]); // the policy's twelve and the privacy service's own four
+        Assert.Equal(19, afterSecond["purposes"]); // the policy's twelve and the privacy service's own seven
         Assert.Equal(2, afterSecond["recipients"]);
         Assert.Equal(MigrationCount(first), afterSecond["migrations"]);
         var categories = await first.Client(Roles.Frontend).GetFromJsonAsync<JsonElement>("/registry/categories");
@@ -55,7 +55,7 @@ public sealed class RegistrySeedTests
         // Assert
         var counts = await Counts(replicas[0]);
         Assert.Equal(PolicyCategories.Length + 1, counts["data_categories"]);
-        Assert.Equal(16, counts["purposes"]);
+        Assert.Equal(19, counts["purposes"]);
         Assert.Equal(MigrationCount(replicas[0]), counts["migrations"]);
         foreach (var replica in replicas)
         {

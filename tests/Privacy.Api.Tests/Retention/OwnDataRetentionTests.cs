@@ -96,13 +96,17 @@ public sealed class OwnDataRetentionTests(PrivacyApiFactory factory) : IClassFix
             (await _frontend.SendAsync(request)).EnsureSuccessStatusCode();
         }
 
-        // A delivered message and one still pending, both for the invoicing partner.
+        // A delivered message and one still pending, both for the invoicing partner (its endpoint set, the retry not due yet), and
+        // one for the booking system, which has no webhook endpoint (it reads its task list): never sent, it waits for nothing.
         var created = factory.Time.GetUtcNow();
         await using (var connection = await factory.OpenDatabaseAsync())
         await using (var insert = new Npgsql.NpgsqlCommand("""
+                         WITH endpoint AS (INSERT INTO privacy.webhook_endpoints (recipient_key, url, created_at, updated_at)
+                                           VALUES ('invoicing-partner', 'https://invoicing.example.com/hooks', $2, $2) ON CONFLICT DO NOTHING)
                          INSERT INTO privacy.outbox_messages (message_id, recipient_key, event_type, payload, ordering_key, created_at, next_attempt_at, delivered_at, attempts)
                          VALUES (gen_random_uuid(), 'invoicing-partner', 'test.delivered', '{}', $1, $2, $2, $2, 1),
-                                (gen_random_uuid(), 'invoicing-partner', 'test.pending', '{}', $1, $2, $2, NULL, 0)
+                                (gen_random_uuid(), 'invoicing-partner', 'test.pending', '{}', $1, $2, $2 + interval '10 years', NULL, 1),
+                                (gen_random_uuid(), 'booking', 'test.unsent', '{}', $1, $2, $2, NULL, 0)
                          """, connection))
         {
             insert.Parameters.AddWithValue(customer);
@@ -113,11 +117,12 @@ public sealed class OwnDataRetentionTests(PrivacyApiFactory factory) : IClassFix
         factory.Time.SetUtcNow(created.AddDays(7));
         await factory.Sweep();
         Assert.Equal(0, await factory.ScalarAsync("SELECT count(*) FROM privacy.idempotency_records WHERE idempotency_key = $1", key));
-        Assert.Equal(2, await factory.ScalarAsync("SELECT count(*) FROM privacy.outbox_messages WHERE ordering_key = $1", customer));
+        Assert.Equal(3, await factory.ScalarAsync("SELECT count(*) FROM privacy.outbox_messages WHERE ordering_key = $1", customer));
 
         factory.Time.SetUtcNow(created.AddDays(30));
         await factory.Sweep();
         Assert.Equal(0, await factory.ScalarAsync("SELECT count(*) FROM privacy.outbox_messages WHERE ordering_key = $1 AND event_type = 'test.delivered'", customer));
+        Assert.Equal(0, await factory.ScalarAsync("SELECT count(*) FROM privacy.outbox_messages WHERE ordering_key = $1 AND event_type = 'test.unsent'", customer));
         Assert.Equal(1, await factory.ScalarAsync("SELECT count(*) FROM privacy.outbox_messages WHERE ordering_key = $1 AND event_type = 'test.pending'", customer));
     }
 
