@@ -202,8 +202,8 @@ public static class ConsentApi
             VisitorId = visitorId, CustomerNumber = request.CustomerNumber!, LinkedAt = time.GetUtcNow(), LinkedBy = http.User.GetActor().KeyId,
         };
         db.Add(link);
-        audit.Record("consent.subject.linked", "consent_subject_link", Convert.ToHexStringLower(
-            System.Security.Cryptography.SHA256.HashData(System.Text.Encoding.UTF8.GetBytes(visitorId)))[..16]);
+        // The entry names no one: an id of its own, not a hash of the visitor id (anyone holding the id could find it, forever).
+        audit.Record("consent.subject.linked", "consent_subject_link", Guid.CreateVersion7(link.LinkedAt).ToString("N"));
         await db.SaveChangesAsync(cancellationToken);
         return TypedResults.Ok(new SubjectLinkResponse(link.VisitorId, link.CustomerNumber, link.LinkedAt));
     }

@@ -95,13 +95,23 @@ public sealed class FollowUps(PrivacyDbContext db, EgressGate gate, AuditTrail a
             // Ordered per customer: a later rectification never overtakes an earlier one.
             gate.Send(release, EventType(followUp.Action), Notice(followUp), followUp.CustomerNumber, $"follow-up:{id}", requestedBy, followUp.MessageId);
             audit.Record("follow_up.raised", "follow_up", id,
-                new { recipient = followUp.RecipientKey, action = followUp.Action.ToString(), followUp.Categories, followUp.Reference });
+                new { recipient = followUp.RecipientKey, action = followUp.Action.ToString(), followUp.Categories, reference = AuditedReference(followUp.Reference) });
         }
 
         await db.SaveChangesAsync(cancellationToken);
 
         return [.. raised.Select(r => r.FollowUp)];
     }
+
+    /// <summary>
+    /// The reference as the audit entry (kept for good) may name it: one the service made (<c>rights-request:</c> or
+    /// <c>consent-receipt:</c> and an id), else only that one was given; a caller's own (a case number) may identify the customer
+    /// and stays on the follow-up, under its retention.
+    /// </summary>
+    private static string? AuditedReference(string? reference) =>
+        reference is null || System.Text.RegularExpressions.Regex.IsMatch(reference, "^(rights-request|consent-receipt):[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$")
+            ? reference
+            : "(given by the caller)";
 
     public static string EventType(FollowUpAction action) => "follow_up." + JsonNamingPolicy.SnakeCaseLower.ConvertName(action.ToString());
 

@@ -178,7 +178,8 @@ public static class PartnerFeedApi
         followUp.AcknowledgedBy = actor.KeyId;
         followUp.AcknowledgementReason = request.Reason;
         audit.Record("follow_up.acknowledged", "follow_up", id.ToString(CultureInfo.InvariantCulture),
-            new { recipient = actor.Recipient, outcome = outcome.ToString(), reason = request.Reason });
+            // The partner's reason is free text (it may name the customer): it stays on the follow-up, under its retention.
+            new { recipient = actor.Recipient, outcome = outcome.ToString(), reasonGiven = request.Reason is not null });
         foreach (var handler in handlers)
         {
             await handler.OnAcknowledgedAsync(followUp, actor.KeyId, cancellationToken);

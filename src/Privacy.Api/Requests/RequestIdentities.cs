@@ -127,8 +127,10 @@ public sealed class RequestIdentities(PrivacyDbContext db, DisclosureLog disclos
         }
 
         (identifier.VerifiedHow, identifier.VerifiedAt, identifier.VerifiedBy) = (how, time.GetUtcNow(), actor);
+        // How is the verifier's free text (it may quote the identifier): it stays on the identifier, under the request's retention,
+        // and the audit entry, kept for good, only says one was given.
         audit.Record("rights_request.identifier_verified", "rights_request", identifier.RequestId.ToString(),
-            new { kind = identifier.Kind.ToString(), how });
+            new { kind = identifier.Kind.ToString(), howGiven = how.Length > 0 });
     }
 
     /// <summary>
@@ -198,7 +200,7 @@ public sealed class RequestIdentities(PrivacyDbContext db, DisclosureLog disclos
         {
             RequestId = request.Id, CustomerNumber = customerNumber, Reason = reason, AddedBy = actor, AddedAt = time.GetUtcNow(),
         });
-        audit.Record("rights_request.customer_added", "rights_request", request.Id.ToString(), new { reason });
+        audit.Record("rights_request.customer_added", "rights_request", request.Id.ToString(), new { reasonGiven = true }); // the reason stays on the row
     }
 
     /// <summary>The request's identifiers with the customer numbers each matches (for ops).</summary>
