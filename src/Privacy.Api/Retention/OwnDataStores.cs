@@ -122,12 +122,14 @@ public static class OwnDataStores
             """
             (r.customer_number IS NOT NULL
              OR EXISTS (SELECT 1 FROM privacy.rights_request_identifiers i WHERE i.request_id = r.id AND i.kind = 'CustomerNumber')
-             OR EXISTS (SELECT 1 FROM privacy.rights_request_customers c WHERE c.request_id = r.id))
+             OR EXISTS (SELECT 1 FROM privacy.rights_request_customers c WHERE c.request_id = r.id)
+             OR EXISTS (SELECT 1 FROM privacy.rights_request_tasks t WHERE t.request_id = r.id AND t.customer_numbers IS NOT NULL))
             """,
             """
             UPDATE privacy.rights_requests r SET customer_number = NULL FROM due WHERE r.id = due.k;
             DELETE FROM privacy.rights_request_identifiers i USING due WHERE i.request_id = due.k AND i.kind = 'CustomerNumber';
-            DELETE FROM privacy.rights_request_customers c USING due WHERE c.request_id = due.k
+            DELETE FROM privacy.rights_request_customers c USING due WHERE c.request_id = due.k;
+            UPDATE privacy.rights_request_tasks t SET customer_numbers = NULL FROM due WHERE t.request_id = due.k AND t.customer_numbers IS NOT NULL
             """),
         RequestField("rights-request-national-ids", "Keyed hashes of national identity numbers in closed rights requests and their identifiers",
             "user.government_id.national_identification_number",
