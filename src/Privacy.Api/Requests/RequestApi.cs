@@ -35,6 +35,7 @@ public static partial class RequestApi
             .Validate(o => o.StatutoryRetention.All(s => s.System.Length > 0 && s.Purpose.Length > 0),
                 "Requests:StatutoryRetention entries need System and Purpose.")
             .ValidateOnStart();
+        _ = RequestDeadlines.Stockholm; // deadlines are Swedish days: without the time zone (tzdata), fail at start, not on a request
         services.AddScoped<RequestWorkflow>();
         services.AddScoped<RequestIdentities>();
         services.AddScoped<ErasureExceptions>();
@@ -52,7 +53,11 @@ public static partial class RequestApi
             .WithDescription("The frontend submits for the signed-in customer: the `X-Signed-In-Customer` header names them (required: 400 " +
                              "without it), `subject.customerNumber` must be the same number (422 otherwise), channel web; the sign-in " +
                              "confirms the identity, so the request goes straight to the systems and recipients. Ops submit what arrived by e-mail, " +
-                             "letter or phone, and confirm the identity afterwards. Due one calendar month after receipt (Art 12(3)). " +
+                             "letter or phone, and confirm the identity afterwards. Due one month after receipt " +
+                             "(Art 12(3)), counted in Swedish days as Regulation 1182/71 has it: the day of receipt does not count; the " +
+                             "period ends with the same date of the next month (or its last day), moved to the next working day off a " +
+                             "Saturday, Sunday, Swedish public holiday, midsommarafton, julafton or nyårsafton. `dueDate` is that day, " +
+                             "`dueAt` its end (00:00 Stockholm time of the next day). " +
                              "A national identity number is validated (Luhn, real date) and kept only as a keyed hash.")
             .WithRequestExample(new SubmitRightsRequest(RequestType.Erasure, new SubjectIdentifiers("100234", "anna@example.com", null),
                 RequestChannel.Web, null, null, null, "sv", null))
@@ -74,7 +79,8 @@ public static partial class RequestApi
             .WithName("GetRightsRequest")
             .WithSummary("A request with its history (every transition, actor and time) and its tasks")
             .WithDescription("`transitions` lists every status change with actor, time and reason; `tasks` what each internal system " +
-                             "and recipient was asked to do, with its outcome; `dueAt` and `extendedDueAt` the deadline (Art 12(3)). " +
+                             "and recipient was asked to do, with its outcome; `dueDate` and `extendedDueDate` the deadline (Art 12(3)), the " +
+                             "Swedish day it falls on, and `dueAt` and `extendedDueAt` the instant that day ends. " +
                              WebsiteReads)
             .ActsForSignedInCustomer()
             .ProducesProblem(StatusCodes.Status404NotFound)
@@ -130,8 +136,8 @@ public static partial class RequestApi
         requests.MapPost("/{id:guid}/extension", Extend)
             .WithName("ExtendRightsRequest")
             .WithSummary("Extend the deadline once by one or two months with the reason the requester is told (Art 12(3))")
-            .WithDescription("Only an open request, and only once (409 otherwise). `extendedDueAt` becomes the deadline; the requester " +
-                             "is told the new date and the reason.")
+            .WithDescription("Only an open request, and only once (409 otherwise). The extended period is 1 + `months` months from receipt, counted like the " +
+                             "first; `extendedDueDate`/`extendedDueAt` become the deadline; the requester is told the new date and the reason.")
             .WithRequestExample(new ExtendRightsRequest(2, "The request covers twelve years of bookings across three systems"))
             .WithValidation<ExtendRightsRequest>()
             .ProducesProblem(StatusCodes.Status404NotFound)
@@ -269,7 +275,7 @@ public static partial class RequestApi
             Purpose = request.Purpose,
             Note = request.Note,
             ReceivedAt = now,
-            DueAt = RequestWorkflow.DueDate(now),
+            DueAt = RequestDeadlines.DueAt(now),
             SubmittedBy = actor.KeyId,
         };
         rights.Identifiers = RequestIdentities.Given(rights.Id, rights.CustomerNumber, rights.Email, rights.NationalIdHash);
@@ -338,7 +344,8 @@ public static partial class RequestApi
         };
         var items = await query.OrderBy(r => r.Id).Take(size)
             .Select(r => new RightsRequestSummary(r.Id, r.Type, r.Status, r.Channel, r.ReceivedAt, r.ExtendedDueAt ?? r.DueAt,
-                open.Contains(r.Status) && (r.ExtendedDueAt ?? r.DueAt) < now, r.Tasks.Count(t => t.Status != RequestTaskStatus.Done)))
+                RequestDeadlines.DayEndedBy(r.ExtendedDueAt ?? r.DueAt), open.Contains(r.Status) && (r.ExtendedDueAt ?? r.DueAt) < now,
+                r.Tasks.Count(t => t.Status != RequestTaskStatus.Done)))
             .ToListAsync(cancellationToken);
         return TypedResults.Ok(new RightsRequestPage(items, items.Count == size ? items[^1].Id.ToString() : null));
     }
@@ -408,9 +415,10 @@ public static partial class RequestApi
                         detail: "Art 12(3) allows one extension, by at most two further months in all.");
                 }
 
-                rights.ExtendedDueAt = RequestWorkflow.ExtendedDueDate(rights.DueAt, request.Months!.Value);
+                rights.ExtendedDueAt = RequestDeadlines.ExtendedDueAt(rights.ReceivedAt, request.Months!.Value);
                 rights.ExtensionReason = request.Reason;
-                workflow.Transition(rights, rights.Status, actor, $"extended by {request.Months} month(s) to {rights.ExtendedDueAt:yyyy-MM-dd}: {request.Reason}",
+                workflow.Transition(rights, rights.Status, actor,
+                    $"extended by {request.Months} month(s) to {RequestDeadlines.DayEndedBy(rights.ExtendedDueAt.Value):yyyy-MM-dd}: {request.Reason}",
                     auditAction: "extended");
                 await workflow.NotifyRequesterAsync(rights, "extended", cancellationToken); // Art 12(3): the requester is told, with the reasons
                 return null;
@@ -467,7 +475,8 @@ public static partial class RequestApi
     internal static RightsRequestResponse Response(RightsRequest r, IReadOnlyList<IdentifierMatches>? matches = null) => new(
         r.Id, r.Type, r.Status, r.Channel, r.CustomerNumber, r.Email, r.NationalIdHash is not null, r.Language,
         RequestWorkflow.ChangesOf(r), r.Categories, r.Purpose, r.ReceivedAt,
-        r.DueAt, r.ExtendedDueAt, r.ExtensionReason, r.ClosedAt, r.Resolution,
+        r.DueAt, RequestDeadlines.DayEndedBy(r.DueAt), r.ExtendedDueAt, r.ExtendedDueAt is { } extended ? RequestDeadlines.DayEndedBy(extended) : null,
+        r.ExtensionReason, r.ClosedAt, r.Resolution,
         [.. r.Transitions.OrderBy(t => t.At).ThenBy(t => t.Id).Select(t => new TransitionResponse(t.From, t.To, t.At, t.Actor, t.Reason))],
         [.. r.Tasks.OrderBy(t => t.Id).Select(TaskOf)],
         [.. r.Identifiers.OrderBy(i => i.Kind).Select(i => new IdentifierResponse(i.Kind, i.Verified, i.VerifiedHow, i.VerifiedAt, i.VerifiedBy,

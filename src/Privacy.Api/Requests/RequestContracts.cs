@@ -18,10 +18,13 @@ public sealed record SubmitRightsRequest(
 
 /// <param name="Identifiers">Each identifier given, with its verification; for ops also the customer numbers it matches.</param>
 /// <param name="Customers">The customer numbers the request covers, and what matched each (or why ops recorded it).</param>
+/// <param name="DueDate">Art 12(3): the Swedish day the month from receipt ends on; <c>dueAt</c> is the end of that day (00:00 Stockholm time of the next).</param>
+/// <param name="ExtendedDueDate">The Swedish day the extended period ends on; <c>extendedDueAt</c> is the end of that day.</param>
 public sealed record RightsRequestResponse(
     Guid Id, RequestType Type, RequestStatus Status, RequestChannel Channel, string? CustomerNumber, string? Email, bool NationalIdentityNumberGiven,
     string Language, IReadOnlyDictionary<string, string?>? Changes, IReadOnlyList<string>? Categories, string? Purpose, DateTimeOffset ReceivedAt,
-    DateTimeOffset DueAt, DateTimeOffset? ExtendedDueAt, string? ExtensionReason, DateTimeOffset? ClosedAt, string? Resolution,
+    DateTimeOffset DueAt, DateOnly DueDate, DateTimeOffset? ExtendedDueAt, DateOnly? ExtendedDueDate, string? ExtensionReason, DateTimeOffset? ClosedAt,
+    string? Resolution,
     IReadOnlyList<TransitionResponse> Transitions, IReadOnlyList<TaskResponse> Tasks, IReadOnlyList<IdentifierResponse> Identifiers,
     IReadOnlyList<CoveredCustomerResponse> Customers, IReadOnlyList<RequestMessageResponse> Messages);
 
@@ -67,9 +70,10 @@ public sealed record SystemTaskResponse(
 
 public sealed record SystemTaskPage(IReadOnlyList<SystemTaskResponse> Items, long? Next);
 
+/// <param name="DueAt">The deadline, the extension counted: the end of <paramref name="DueDate"/>, the Swedish day it falls on.</param>
 public sealed record RightsRequestSummary(
-    Guid Id, RequestType Type, RequestStatus Status, RequestChannel Channel, DateTimeOffset ReceivedAt, DateTimeOffset DueAt, bool Overdue,
-    int OpenTasks);
+    Guid Id, RequestType Type, RequestStatus Status, RequestChannel Channel, DateTimeOffset ReceivedAt, DateTimeOffset DueAt, DateOnly DueDate,
+    bool Overdue, int OpenTasks);
 
 public sealed record RightsRequestPage(IReadOnlyList<RightsRequestSummary> Items, string? Next);
 

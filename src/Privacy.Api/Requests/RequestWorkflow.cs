@@ -34,12 +34,6 @@ public sealed class RequestWorkflow(
 
     private static readonly JsonSerializerOptions Json = new(JsonSerializerDefaults.Web);
 
-    /// <summary>Art 12(3): one month from receipt, a calendar month (31 January → 28 or 29 February).</summary>
-    public static DateTimeOffset DueDate(DateTimeOffset receivedAt) => receivedAt.AddMonths(1);
-
-    /// <summary>Art 12(3): extended once, by at most two further months from the original due date.</summary>
-    public static DateTimeOffset ExtendedDueDate(DateTimeOffset dueAt, int months) => dueAt.AddMonths(Math.Clamp(months, 1, 2));
-
     public static bool IsOpen(RequestStatus status) => status is RequestStatus.Received or RequestStatus.IdentityVerified or RequestStatus.InProgress;
 
     /// <summary>Loads a request with its history and tasks, locking it: changes to one request (and its tasks) are serialised.</summary>
@@ -76,7 +70,7 @@ public sealed class RequestWorkflow(
         var request = new RightsRequest
         {
             Id = Guid.CreateVersion7(now), Type = type, Channel = RequestChannel.Retention, CustomerNumber = customerNumber, Language = "sv",
-            Categories = [.. categories], Note = reason, ReceivedAt = now, DueAt = DueDate(now), SubmittedBy = actor,
+            Categories = [.. categories], Note = reason, ReceivedAt = now, DueAt = RequestDeadlines.DueAt(now), SubmittedBy = actor,
         };
         // Not a person's request: the sweep names the customer whose periods ended, and that decides what it covers.
         request.Identifiers = RequestIdentities.Given(request.Id, customerNumber, null, null);

@@ -72,8 +72,8 @@ public enum RequestChannel
 }
 
 /// <summary>
-/// One rights request and where it stands. Due one calendar month after receipt (Art 12(3)), extendable once by at most
-/// two further months with a reason. Each status change is a <see cref="RequestTransition"/> and an audit entry.
+/// One rights request and where it stands. Due one month after receipt (Art 12(3)), counted in Swedish days
+/// (<see cref="RequestDeadlines"/>), extendable once by at most two further months with a reason. Each status change is a <see cref="RequestTransition"/> and an audit entry.
 /// </summary>
 public sealed class RightsRequest
 {
@@ -110,9 +110,10 @@ public sealed class RightsRequest
 
     public DateTimeOffset ReceivedAt { get; set; }
 
+    /// <summary>The end of the Swedish day the month from receipt ends on (<see cref="RequestDeadlines.DueAt"/>): overdue after it.</summary>
     public DateTimeOffset DueAt { get; set; }
 
-    /// <summary>Set by the one extension allowed (Art 12(3)): the new due date, at most two months after <see cref="DueAt"/>.</summary>
+    /// <summary>Set by the one extension allowed (Art 12(3)): the end of the extended period, 1 + 1 or 2 months from receipt.</summary>
     public DateTimeOffset? ExtendedDueAt { get; set; }
 
     public string? ExtensionReason { get; set; }
