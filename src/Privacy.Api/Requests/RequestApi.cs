@@ -53,14 +53,15 @@ public static partial class RequestApi
             .WithDescription("The frontend submits for the signed-in customer: the `X-Signed-In-Customer` header names them (required: 400 " +
                              "without it), `subject.customerNumber` must be the same number (422 otherwise), channel web; the sign-in " +
                              "confirms the identity, so the request goes straight to the systems and recipients. Ops submit what arrived by e-mail, " +
-                             "letter or phone, and confirm the identity afterwards. Due one month after receipt " +
+                             "letter or phone, with `receivedAt` when it reached the company (default now; not in the future, at most a " +
+                             "year back; the website may not send it), and confirm the identity afterwards. Due one month after receipt " +
                              "(Art 12(3)), counted in Swedish days as Regulation 1182/71 has it: the day of receipt does not count; the " +
                              "period ends with the same date of the next month (or its last day), moved to the next working day off a " +
                              "Saturday, Sunday, Swedish public holiday, midsommarafton, julafton or nyårsafton. `dueDate` is that day, " +
                              "`dueAt` its end (00:00 Stockholm time of the next day). " +
                              "A national identity number is validated (Luhn, real date) and kept only as a keyed hash.")
             .WithRequestExample(new SubmitRightsRequest(RequestType.Erasure, new SubjectIdentifiers("100234", "anna@example.com", null),
-                RequestChannel.Web, null, null, null, "sv", null))
+                RequestChannel.Letter, null, null, null, "sv", null, new DateTimeOffset(2026, 11, 23, 9, 30, 0, TimeSpan.FromHours(1))))
             .WithValidation<SubmitRightsRequest>()
             .ActsForSignedInCustomer<SubmitRightsRequest>(r => r.Subject?.CustomerNumber, "subject.customerNumber") // before a replay
             .WithIdempotency()
@@ -214,6 +215,11 @@ public static partial class RequestApi
             errors["channel"] = ["'channel' is web for the website."];
         }
 
+        if (fromWebsite && request.ReceivedAt is not null)
+        {
+            errors["receivedAt"] = ["'receivedAt' is left out by the website: a request it submits is received now."];
+        }
+
         if (!fromWebsite && request.Channel is null)
         {
             errors["channel"] = ["'channel' must say how the request arrived: email, letter, phone or web."];
@@ -261,6 +267,7 @@ public static partial class RequestApi
         }
 
         var now = time.GetUtcNow();
+        var receivedAt = request.ReceivedAt?.ToUniversalTime() ?? now; // Art 12(3): the deadline counts from receipt, not from the keying
         var rights = new RightsRequest
         {
             Id = Guid.CreateVersion7(now),
@@ -274,14 +281,15 @@ public static partial class RequestApi
             Categories = request.Categories?.ToList(),
             Purpose = request.Purpose,
             Note = request.Note,
-            ReceivedAt = now,
-            DueAt = RequestDeadlines.DueAt(now),
+            ReceivedAt = receivedAt,
+            DueAt = RequestDeadlines.DueAt(receivedAt),
             SubmittedBy = actor.KeyId,
         };
         rights.Identifiers = RequestIdentities.Given(rights.Id, rights.CustomerNumber, rights.Email, rights.NationalIdHash);
         await using var transaction = await db.Database.BeginUnlessInTransactionAsync(cancellationToken);
         db.Add(rights);
-        workflow.Transition(rights, RequestStatus.Received, actor.KeyId, $"via {rights.Channel.ToString().ToLowerInvariant()}");
+        workflow.Transition(rights, RequestStatus.Received, actor.KeyId, $"via {rights.Channel.ToString().ToLowerInvariant()}" +
+            (request.ReceivedAt is null ? "" : $", received {RequestDeadlines.SwedishDay(receivedAt):yyyy-MM-dd}"));
         await workflow.NotifyRequesterAsync(rights, "received", cancellationToken);
         await db.SaveChangesAsync(cancellationToken);
         if (fromWebsite)

@@ -10,11 +10,12 @@ public sealed record SubjectIdentifiers(string? CustomerNumber, string? Email, s
 
 /// <summary>
 /// A rights request. <c>changes</c> (registry category → proposed value) for rectification and completion; <c>purpose</c> for an
-/// objection; <c>categories</c> to limit it (default: everything about the subject).
+/// objection; <c>categories</c> to limit it (default: everything about the subject). <c>receivedAt</c>, ops only: when the request
+/// reached the company (a letter's day of arrival), from which its deadline counts (Art 12(3)); default now.
 /// </summary>
 public sealed record SubmitRightsRequest(
     RequestType? Type, SubjectIdentifiers? Subject, RequestChannel? Channel, IReadOnlyDictionary<string, string?>? Changes,
-    IReadOnlyList<string>? Categories, string? Purpose, string? Language, string? Note);
+    IReadOnlyList<string>? Categories, string? Purpose, string? Language, string? Note, DateTimeOffset? ReceivedAt = null);
 
 /// <param name="Identifiers">Each identifier given, with its verification; for ops also the customer numbers it matches.</param>
 /// <param name="Customers">The customer numbers the request covers, and what matched each (or why ops recorded it).</param>
@@ -114,7 +115,13 @@ public sealed record TaskOutcomeRequest(RequestTaskStatus? Outcome, string? Note
 
 internal sealed class SubmitRightsRequestValidator : AbstractValidator<SubmitRightsRequest>
 {
-    public SubmitRightsRequestValidator(IOptions<ConsentOptions> options, SubjectHasher subjects)
+    /// <summary>
+    /// How far back a received date may go: a guard against typos (2025 for 2026). A request that reached the company more than
+    /// a year before it is keyed in is past every deadline Art 12(3) allows anyway.
+    /// </summary>
+    public static readonly TimeSpan OldestReceipt = TimeSpan.FromDays(366);
+
+    public SubmitRightsRequestValidator(IOptions<ConsentOptions> options, SubjectHasher subjects, TimeProvider time)
     {
         RuleFor(r => r.Type).NotNull().IsInEnum();
         RuleFor(r => r.Channel).IsInEnum().NotEqual(RequestChannel.Retention).WithMessage("'channel' retention is reserved for the retention sweep.");
@@ -145,6 +152,11 @@ internal sealed class SubmitRightsRequestValidator : AbstractValidator<SubmitRig
             .WithMessage("'categories' must be left out or list distinct categories.");
         RuleFor(r => r.Language).Must(l => l is null or "sv" or "en").WithMessage("'language' must be sv or en.");
         RuleFor(r => r.Note).MaximumLength(2000);
+        // Art 12(3) counts from receipt: a request cannot be received after it is keyed in.
+        RuleFor(r => r.ReceivedAt).Must(at => at <= time.GetUtcNow()).When(r => r.ReceivedAt is not null)
+            .WithMessage("'receivedAt' is in the future: it is when the request reached the company.");
+        RuleFor(r => r.ReceivedAt).Must(at => at >= time.GetUtcNow() - OldestReceipt).When(r => r.ReceivedAt is not null)
+            .WithMessage("'receivedAt' may be at most a year (366 days) back.");
     }
 }
 

@@ -50,9 +50,13 @@ public sealed class RequestWorkflow(
         var from = request.Transitions.Count == 0 ? (RequestStatus?)null : request.Status;
         request.Status = to;
         request.Transitions.Add(new RequestTransition { RequestId = request.Id, From = from, To = to, At = time.GetUtcNow(), Actor = actor, Reason = reason });
-        // The audit entry names no one: the request's own rows hold who it is about, and go when it is erased.
+        // The audit entry names no one: the request's own rows hold who it is about, and go when it is erased. The first one
+        // records when it was received and when it was keyed in (a letter may arrive days before ops enter it): the deadline
+        // counts from receipt (Art 12(3)).
         audit.Record("rights_request." + (auditAction ?? JsonNamingPolicy.SnakeCaseLower.ConvertName(to.ToString())), "rights_request",
-            request.Id.ToString(), new { type = request.Type.ToString(), from = from?.ToString(), to = to.ToString() });
+            request.Id.ToString(), from is null
+                ? new { type = request.Type.ToString(), from = (string?)null, to = to.ToString(), receivedAt = request.ReceivedAt, keyedAt = time.GetUtcNow() }
+                : new { type = request.Type.ToString(), from = from?.ToString(), to = to.ToString() });
         if (!IsOpen(to))
         {
             request.ClosedAt = time.GetUtcNow();

@@ -1,3 +1,4 @@
+using System.Globalization;
 using System.Net;
 using System.Net.Http.Json;
 using System.Text.Json;
@@ -11,6 +12,8 @@ public sealed class RequestDeadlineTests(PrivacyApiFactory factory) : IClassFixt
 {
     private readonly HttpClient _ops = factory.Client(Roles.Ops);
 
+    private static DateTimeOffset Instant(string text) => DateTimeOffset.Parse(text, CultureInfo.InvariantCulture);
+
     /// <summary>
     /// Sets the clock, back as well as forward: each test of this class picks the dates its rule needs (weekdays, holidays), and
     /// xunit runs them in any order. (SetUtcNow only moves forward.)
@@ -19,6 +22,10 @@ public sealed class RequestDeadlineTests(PrivacyApiFactory factory) : IClassFixt
 
     private async Task<JsonElement> SubmitByLetter(object subject) =>
         await (await _ops.PostJson("/requests", new { type = "access", channel = "letter", subject })).ReadOk<JsonElement>(HttpStatusCode.Created);
+
+    private async Task<JsonElement> SubmitLetterReceivedAt(DateTimeOffset receivedAt) =>
+        await (await _ops.PostJson("/requests", new { type = "access", channel = "letter", subject = new { customerNumber = TestSubjects.NewCustomer() }, receivedAt }))
+            .ReadOk<JsonElement>(HttpStatusCode.Created);
 
     [Fact]
     public async Task TheDeadlineFollowsTheCalendarCanBeExtendedOnceByAtMostTwoMonthsAndOverdueRequestsAreListed()
@@ -68,6 +75,102 @@ public sealed class RequestDeadlineTests(PrivacyApiFactory factory) : IClassFixt
 
         Assert.Equal(all, paged);
     }
+
+    [Theory]
+    // 28 February 2026 is a Saturday: the end of Monday 2 March; keyed in three days later, it still counts from 31 January.
+    [InlineData("2026-01-31T10:00:00Z", "2026-02-03T09:00:00Z", "2026-01-31", "2026-03-02", "2026-03-02T23:00:00Z")]
+    // 2028 is a leap year: 29 February, a Tuesday.
+    [InlineData("2028-01-31T10:00:00Z", "2028-02-01T09:00:00Z", "2028-01-31", "2028-02-29", "2028-02-29T23:00:00Z")]
+    // 26 March 2027 is långfredagen, then påskdagen (the day summer time starts) and annandag påsk: Tuesday 30 March.
+    [InlineData("2027-02-26T15:00:00+01:00", "2027-03-01T08:00:00Z", "2027-02-26", "2027-03-30", "2027-03-30T22:00:00Z")]
+    // 24 December 2026 is julafton, then juldagen and the weekend: Monday 28 December.
+    [InlineData("2026-11-24T10:00:00Z", "2026-11-25T09:00:00Z", "2026-11-24", "2026-12-28", "2026-12-28T23:00:00Z")]
+    // 00:30 in Stockholm on 15 September is 22:30 UTC on the 14th: the Swedish day counts.
+    [InlineData("2026-09-15T00:30:00+02:00", "2026-09-16T09:00:00Z", "2026-09-15", "2026-10-15", "2026-10-15T22:00:00Z")]
+    public async Task OpsEnterTheDayALetterArrivedAndItsDeadlineCountsFromThatSwedishDay(
+        string received, string keyed, string receivedDay, string dueDate, string dueAt)
+    {
+        ClockAt(Instant(keyed));
+
+        // Act
+        var submitted = await SubmitLetterReceivedAt(Instant(received));
+
+        // Assert
+        var id = submitted.GetProperty("id").GetString()!;
+        Assert.Equal(Instant(received), submitted.GetProperty("receivedAt").GetDateTimeOffset());
+        Assert.Equal(dueDate, submitted.GetProperty("dueDate").GetString());
+        Assert.Equal(Instant(dueAt), submitted.GetProperty("dueAt").GetDateTimeOffset());
+        var first = submitted.GetProperty("transitions")[0];
+        Assert.Equal($"via letter, received {receivedDay}", first.GetProperty("reason").GetString());
+        Assert.Equal(Instant(keyed), first.GetProperty("at").GetDateTimeOffset());
+        // The audit trail keeps both: when it arrived (the deadline's start) and when ops keyed it in.
+        Assert.Equal(1, await factory.ScalarAsync(
+            "SELECT count(*) FROM privacy.audit_entries WHERE action = 'rights_request.received' AND entity_id = $1 " +
+            "AND (details->>'receivedAt')::timestamptz = $2 AND (details->>'keyedAt')::timestamptz = $3",
+            id, Instant(received).ToUniversalTime(), Instant(keyed).ToUniversalTime()));
+        var listed = (await _ops.GetFromJsonAsync<JsonElement>("/requests?due=open&limit=1000")).GetProperty("items").EnumerateArray()
+            .Single(r => r.GetProperty("id").GetString() == id);
+        Assert.Equal(dueDate, listed.GetProperty("dueDate").GetString());
+        Assert.Equal(Instant(dueAt), listed.GetProperty("dueAt").GetDateTimeOffset());
+    }
+
+    [Fact]
+    public async Task AReceivedDateInTheFutureOrMoreThanAYearBackIsRefusedNamingTheFieldAndNothingIsWritten()
+    {
+        var now = new DateTimeOffset(2026, 11, 25, 9, 0, 0, TimeSpan.Zero);
+        ClockAt(now);
+        var before = await factory.ScalarAsync("SELECT count(*) FROM privacy.rights_requests");
+
+        using var future = await _ops.PostJson("/requests",
+            new { type = "access", channel = "letter", subject = new { customerNumber = TestSubjects.NewCustomer() }, receivedAt = now.AddMinutes(1) });
+        using var tooOld = await _ops.PostJson("/requests",
+            new { type = "access", channel = "letter", subject = new { customerNumber = TestSubjects.NewCustomer() }, receivedAt = now.AddDays(-367) });
+
+        Assert.Equal(["receivedAt"], await future.AssertValidationErrors());
+        Assert.Equal(["receivedAt"], await tooOld.AssertValidationErrors());
+        Assert.Equal(before, await factory.ScalarAsync("SELECT count(*) FROM privacy.rights_requests"));
+        // A letter that came in this morning, or eleven months ago, is taken.
+        Assert.Equal("via letter, received 2026-11-25",
+            (await SubmitLetterReceivedAt(now.AddHours(-1))).GetProperty("transitions")[0].GetProperty("reason").GetString());
+        Assert.Equal(now.AddDays(-330), (await SubmitLetterReceivedAt(now.AddDays(-330))).GetProperty("receivedAt").GetDateTimeOffset());
+    }
+
+    [Fact]
+    public async Task TheWebsiteCannotSetTheReceivedDate()
+    {
+        ClockAt(new DateTimeOffset(2026, 11, 25, 9, 0, 0, TimeSpan.Zero));
+        var customer = TestSubjects.NewCustomer();
+
+        using var response = await factory.WebsiteFor(customer).PostJson("/requests",
+            new { type = "access", subject = new { customerNumber = customer }, receivedAt = factory.Time.GetUtcNow().AddDays(-10) });
+
+        Assert.Equal(["receivedAt"], await response.AssertValidationErrors());
+        Assert.Equal(0, await factory.ScalarAsync("SELECT count(*) FROM privacy.rights_requests WHERE customer_number = $1", customer));
+    }
+
+    [Fact]
+    public async Task ARequestIsNotOverdueDuringItsDueDayInStockholmAndIsOverdueRightAfterItEnds()
+    {
+        // Received 31 January 2028: due with Tuesday 29 February, which ends at 00:00 CET on 1 March (23:00 UTC on the 29th).
+        ClockAt(Instant("2028-02-01T09:00:00Z"));
+        var id = (await SubmitLetterReceivedAt(Instant("2028-01-31T10:00:00Z"))).GetProperty("id").GetString();
+
+        ClockAt(Instant("2028-02-29T22:59:59Z")); // 23:59:59 on its due day in Stockholm
+        Assert.DoesNotContain(id, await Listed("overdue"));
+        Assert.Contains(id, await Listed("due_soon"));
+        Assert.False(Summary(await ListedItems("open"), id).GetProperty("overdue").GetBoolean());
+
+        ClockAt(Instant("2028-02-29T23:00:01Z"));
+        Assert.Contains(id, await Listed("overdue"));
+        var summary = Summary(await ListedItems("overdue"), id);
+        Assert.True(summary.GetProperty("overdue").GetBoolean());
+        Assert.Equal("2028-02-29", summary.GetProperty("dueDate").GetString());
+    }
+
+    private static JsonElement Summary(IEnumerable<JsonElement> items, string? id) => items.Single(r => r.GetProperty("id").GetString() == id);
+
+    private async Task<List<JsonElement>> ListedItems(string due) =>
+        [.. (await _ops.GetFromJsonAsync<JsonElement>($"/requests?due={due}&limit=1000")).GetProperty("items").EnumerateArray()];
 
     private async Task<List<string?>> Listed(string due)
     {
