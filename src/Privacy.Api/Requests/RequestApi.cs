@@ -137,7 +137,8 @@ public static partial class RequestApi
         requests.MapPost("/{id:guid}/extension", Extend)
             .WithName("ExtendRightsRequest")
             .WithSummary("Extend the deadline once by one or two months with the reason the requester is told (Art 12(3))")
-            .WithDescription("Only an open request, and only once (409 otherwise). The extended period is 1 + `months` months from receipt, counted like the " +
+            .WithDescription("Only an open request, only once, and only within the first month, while the requester can still be told " +
+                             "in time (Art 12(3); 409 otherwise). The extended period is 1 + `months` months from receipt, counted like the " +
                              "first; `extendedDueDate`/`extendedDueAt` become the deadline; the requester is told the new date and the reason.")
             .WithRequestExample(new ExtendRightsRequest(2, "The request covers twelve years of bookings across three systems"))
             .WithValidation<ExtendRightsRequest>()
@@ -413,7 +414,7 @@ public static partial class RequestApi
 
     public static Task<Results<Ok<RightsRequestResponse>, ProblemHttpResult>> Extend(
         Guid id, ExtendRightsRequest request, HttpContext http, PrivacyDbContext db, RequestWorkflow workflow, RequestIdentities identities,
-        CancellationToken cancellationToken) =>
+        TimeProvider time, CancellationToken cancellationToken) =>
         Change(id, http, db, workflow, identities, [RequestStatus.Received, RequestStatus.IdentityVerified, RequestStatus.InProgress], "extend",
             async (rights, actor) =>
             {
@@ -421,6 +422,14 @@ public static partial class RequestApi
                 {
                     return TypedResults.Problem(statusCode: StatusCodes.Status409Conflict, title: "Already extended",
                         detail: "Art 12(3) allows one extension, by at most two further months in all.");
+                }
+
+                // Art 12(3): the requester is told of the extension, with the reasons, within one month of receipt; the one
+                // month is the first deadline, so once it has passed (overdue, as the lists have it) it is too late to extend.
+                if (rights.DueAt < time.GetUtcNow())
+                {
+                    return TypedResults.Problem(statusCode: StatusCodes.Status409Conflict, title: "Too late to extend",
+                        detail: $"Art 12(3): an extension must be decided and told within the first month, which ended {RequestDeadlines.DayEndedBy(rights.DueAt):yyyy-MM-dd}.");
                 }
 
                 rights.ExtendedDueAt = RequestDeadlines.ExtendedDueAt(rights.ReceivedAt, request.Months!.Value);

@@ -149,6 +149,34 @@ public sealed class RequestDeadlineTests(PrivacyApiFactory factory) : IClassFixt
     }
 
     [Fact]
+    public async Task AnExtensionIsAcceptedUntilTheFirstMonthEndsAndRefusedAfterNamingTheDayItEnded()
+    {
+        // Received 31 January 2026: the first month ends with Monday 2 March, at 00:00 CET on the 3rd (23:00 UTC on the 2nd).
+        ClockAt(Instant("2026-02-02T09:00:00Z"));
+        var inTime = (await SubmitLetterReceivedAt(Instant("2026-01-31T10:00:00Z"))).GetProperty("id").GetString();
+        var late = (await SubmitLetterReceivedAt(Instant("2026-01-31T10:00:00Z"))).GetProperty("id").GetString();
+
+        // Act
+        ClockAt(Instant("2026-03-02T22:59:59Z")); // 23:59:59 on 2 March in Stockholm
+        using var accepted = await _ops.PostJson($"/requests/{inTime}/extension", new { months = 2, reason = "Twelve years of bookings in three systems" });
+        ClockAt(Instant("2026-03-02T23:00:01Z")); // just after it ended
+        using var refused = await _ops.PostJson($"/requests/{late}/extension", new { months = 2, reason = "Twelve years of bookings in three systems" });
+
+        // Assert
+        var extended = await accepted.ReadOk<JsonElement>();
+        Assert.Equal("2026-04-30", extended.GetProperty("extendedDueDate").GetString()); // three months from 31 January
+        Assert.Equal(Instant("2026-04-30T22:00:00Z"), extended.GetProperty("extendedDueAt").GetDateTimeOffset());
+        Assert.StartsWith("extended by 2 month(s) to 2026-04-30:", extended.GetProperty("transitions").EnumerateArray().Last().GetProperty("reason").GetString());
+        var problem = await refused.AssertProblem(HttpStatusCode.Conflict);
+        Assert.Equal("Art 12(3): an extension must be decided and told within the first month, which ended 2026-03-02.",
+            problem.GetProperty("detail").GetString());
+        var unchanged = await _ops.GetFromJsonAsync<JsonElement>($"/requests/{late}");
+        Assert.Equal(JsonValueKind.Null, unchanged.GetProperty("extendedDueAt").ValueKind);
+        Assert.Equal(0, await factory.ScalarAsync(
+            "SELECT count(*) FROM privacy.outbox_messages WHERE event_type = 'rights_request.extended' AND payload->'data'->>'requestId' = $1", late!));
+    }
+
+    [Fact]
     public async Task ARequestIsNotOverdueDuringItsDueDayInStockholmAndIsOverdueRightAfterItEnds()
     {
         // Received 31 January 2028: due with Tuesday 29 February, which ends at 00:00 CET on 1 March (23:00 UTC on the 29th).
