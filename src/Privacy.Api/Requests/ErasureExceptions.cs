@@ -68,7 +68,7 @@ public sealed class ErasureKeeps(IReadOnlyList<LegalHold> holds, IReadOnlyDictio
             var held = rest.Where(c => hold.CategoryKey is null || hold.CategoryKey == c).ToList();
             if (held.Count > 0)
             {
-                kept.Add(new KeptPart(held, ErasureExceptions.HoldGround(hold), hold.EndsAt is { } ends ? RetentionSchedules.LastDay(ends) : null, hold.Id));
+                kept.Add(new KeptPart(held, ErasureExceptions.HoldGround(hold), hold.EndsAt is { } ends ? RequestDeadlines.DayEndedBy(ends) : null, hold.Id));
                 rest.RemoveAll(held.Contains);
             }
         }

@@ -4,6 +4,7 @@ using Microsoft.Extensions.Options;
 using Privacy.Api.Consent;
 using Privacy.Api.Platform.Database;
 using Privacy.Api.Registry;
+using Privacy.Api.Requests;
 
 namespace Privacy.Api.Retention;
 
@@ -143,17 +144,8 @@ public sealed class RetentionSchedules(PrivacyDbContext db, RegistryCatalog regi
         // A running clock (e.g. the customer relationship lasts) keeps the data with no end date yet.
         return lines.Any(l => l.State == RuleState.Running)
             ? new KeptByPurpose(reference, null)
-            : new KeptByPurpose(reference, LastDay(lines.Max(l => l.EndsAt!.Value)));
+            : new KeptByPurpose(reference, RequestDeadlines.DayEndedBy(lines.Max(l => l.EndsAt!.Value)));
     }
-
-    /// <summary>The last Swedish calendar day before an end instant (an end at midnight keeps the day before it).</summary>
-    public static DateOnly LastDay(DateTimeOffset endsAt) => SwedishDay(endsAt.AddTicks(-1));
-
-    /// <summary>The Swedish calendar day (Europe/Stockholm) an instant falls on.</summary>
-    public static DateOnly SwedishDay(DateTimeOffset at) => DateOnly.FromDateTime(TimeZoneInfo.ConvertTime(at, SwedishTime).DateTime);
-
-    /// <summary>Bokföringslagen counts calendar years where the books are kept: Swedish ones.</summary>
-    internal static readonly TimeZoneInfo SwedishTime = TimeZoneInfo.FindSystemTimeZoneById("Europe/Stockholm");
 
     public static LegalHoldResponse Response(LegalHold h, DateTimeOffset at) =>
         new(h.Id, h.CustomerNumber, h.CategoryKey, h.Reason, h.PlacedAt, h.PlacedBy, h.EndsAt, h.ReleasedAt, h.ReleasedBy, h.ActiveAt(at));
@@ -206,10 +198,9 @@ public sealed class RetentionSchedules(PrivacyDbContext db, RegistryCatalog regi
                     return Make(RuleState.NotApplicable, null, "No transaction has been reported for the subject.");
                 }
 
-                // The calendar year in Sweden: a transaction at 00:30 on 1 January in Stockholm is in the new year.
-                var year = TimeZoneInfo.ConvertTime(transaction, SwedishTime).Year;
-                var midnight = new DateTime(year + 1, 1, 1, 0, 0, 0, DateTimeKind.Unspecified);
-                var yearEnd = new DateTimeOffset(midnight, SwedishTime.GetUtcOffset(midnight)).ToUniversalTime();
+                // Bokföringslagen counts Swedish calendar years: a transaction at 00:30 on 1 January in Stockholm is in the new year.
+                var year = RequestDeadlines.SwedishDay(transaction).Year;
+                var yearEnd = RequestDeadlines.EndOf(new DateOnly(year, 12, 31));
                 return Make(RuleState.Ends, yearEnd, $"The last transaction was in {year}; the period starts when that year ends.");
 
             case RetentionTrigger.RelationshipEnded:
