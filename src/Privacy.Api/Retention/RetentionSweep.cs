@@ -38,12 +38,25 @@ public sealed class RetentionSweep(
     {
         await using var transaction = await db.Database.BeginTransactionAsync(cancellationToken);
         var now = time.GetUtcNow();
+        // A hold that ended by its date (not released by ops) lets the erasures it kept go out, as a release does.
+        var ended = await db.Set<LegalHold>().FromSql($"""
+            SELECT * FROM privacy.legal_holds h
+            WHERE h.released_at IS NULL AND h.ends_at <= {now}
+              AND EXISTS (SELECT 1 FROM privacy.rights_request_tasks t WHERE t.hold_id = h.id AND t.kept_under IS NOT NULL)
+            ORDER BY h.id LIMIT {options.Value.SubjectBatchSize} FOR UPDATE SKIP LOCKED
+            """).ToListAsync(cancellationToken);
+        foreach (var hold in ended)
+        {
+            await workflow.ResumeHeldAsync(hold, Actor, cancellationToken);
+        }
+
         var customers = await db.Database.SqlQuery<string>($"""
             SELECT customer_number AS "Value" FROM privacy.retention_subjects WHERE next_due_at <= {now}
             ORDER BY next_due_at LIMIT {options.Value.SubjectBatchSize} FOR UPDATE SKIP LOCKED
             """).ToListAsync(cancellationToken);
         if (customers.Count == 0)
         {
+            await transaction.CommitAsync(cancellationToken);
             return [];
         }
 
