@@ -14,6 +14,14 @@ public sealed record PurposeFacts(
 /// <summary>A category's key and name.</summary>
 public sealed record CategoryFacts(string Key, string Name);
 
+/// <summary>A recipient as a person reads about it: its texts, what kind of recipient it is and where it processes the data.</summary>
+public sealed record RecipientText(EntryText Text, RecipientKind Kind, string Country, string? TransferSafeguard);
+
+/// <summary>Every entry's texts for a person, retired ones too (a report may name what was disclosed before it was retired).</summary>
+public sealed record RegistryTextBook(
+    IReadOnlyDictionary<string, EntryText> Categories, IReadOnlyDictionary<string, EntryText> Purposes,
+    IReadOnlyDictionary<string, RecipientText> Recipients, IReadOnlyDictionary<string, EntryText> Systems);
+
 /// <summary>Answers other features' questions about the registry (active entries only).</summary>
 public sealed class RegistryCatalog(PrivacyDbContext db)
 {
@@ -51,6 +59,20 @@ public sealed class RegistryCatalog(PrivacyDbContext db)
     /// <summary>Active recipients' names by key.</summary>
     public async Task<IReadOnlyDictionary<string, string>> RecipientNamesAsync(CancellationToken cancellationToken) =>
         await db.Set<Recipient>().AsNoTracking().ToDictionaryAsync(r => r.Key, r => r.Name, cancellationToken);
+
+    /// <summary>The texts a person reads of every entry (Art 12(1)), active or retired.</summary>
+    public async Task<RegistryTextBook> TextsAsync(CancellationToken cancellationToken) => new(
+        await Texts(db.Set<DataCategory>(), cancellationToken),
+        await Texts(db.Set<Purpose>(), cancellationToken),
+        await db.Set<Recipient>().AsNoTracking().ToDictionaryAsync(r => r.Key,
+            r => new RecipientText(new EntryText(r.Key, r.Name, r.NameSv, r.NameEn, r.DescriptionSv, r.DescriptionEn), r.Kind, r.Country,
+                r.TransferSafeguard), cancellationToken),
+        await Texts(db.Set<InternalSystem>(), cancellationToken));
+
+    private static async Task<IReadOnlyDictionary<string, EntryText>> Texts<T>(IQueryable<T> entries, CancellationToken cancellationToken)
+        where T : RegistryEntry =>
+        await entries.AsNoTracking().Select(e => new EntryText(e.Key, e.Name, e.NameSv, e.NameEn, e.DescriptionSv, e.DescriptionEn))
+            .ToDictionaryAsync(e => e.Key, cancellationToken);
 
     /// <summary>Whether <paramref name="key"/> names an active recipient or internal system (a party the notifier can reach).</summary>
     public async Task<bool> IsPartyAsync(string key, CancellationToken cancellationToken) =>

@@ -11,10 +11,23 @@ public interface IRegistryRequest
     string? Name { get; }
 
     string? Description { get; }
+
+    /// <summary>The name a person reads in Swedish (the access report); null: not translated, the report shows <c>name</c>.</summary>
+    string? NameSv { get; }
+
+    string? NameEn { get; }
+
+    /// <summary>A plain-language description for a person, in Swedish.</summary>
+    string? DescriptionSv { get; }
+
+    string? DescriptionEn { get; }
 }
 
 /// <summary>A data category. <c>key</c> is its fideslang key, e.g. <c>user.contact.email</c>.</summary>
-public sealed record DataCategoryRequest(string? Key, string? Name, string? Description) : IRegistryRequest;
+/// <remarks><c>nameSv</c>, <c>nameEn</c>, <c>descriptionSv</c>, <c>descriptionEn</c>: what a person reads in the access report.</remarks>
+public sealed record DataCategoryRequest(
+    string? Key, string? Name, string? Description, string? NameSv = null, string? NameEn = null, string? DescriptionSv = null,
+    string? DescriptionEn = null) : IRegistryRequest;
 
 /// <summary>A purpose of processing with its legal basis, the data subjects concerned and the retention limit.</summary>
 /// <remarks>
@@ -30,23 +43,29 @@ public sealed record DataCategoryRequest(string? Key, string? Name, string? Desc
 public sealed record PurposeRequest(
     string? Key, string? Name, string? Description, LegalBasis? LegalBasis, IReadOnlyList<DataSubjectType>? DataSubjects,
     string? Retention, bool AlwaysOn = false, bool LimitedByGpc = false, IReadOnlyList<ConsentChannel>? ConsentChannels = null,
-    bool DirectMarketing = false)
+    bool DirectMarketing = false, string? NameSv = null, string? NameEn = null, string? DescriptionSv = null, string? DescriptionEn = null)
     : IRegistryRequest;
 
 /// <summary>A recipient; outside the EU/EEA a transfer safeguard is required.</summary>
 public sealed record RecipientRequest(
     string? Key, string? Name, string? Description, RecipientKind? Kind, string? Country, string? TransferSafeguard,
-    string? Contact) : IRegistryRequest;
+    string? Contact, string? NameSv = null, string? NameEn = null, string? DescriptionSv = null, string? DescriptionEn = null)
+    : IRegistryRequest;
 
 /// <summary>An internal system and the data categories it holds.</summary>
-public sealed record InternalSystemRequest(string? Key, string? Name, string? Description, IReadOnlyList<string>? Categories)
-    : IRegistryRequest;
+public sealed record InternalSystemRequest(
+    string? Key, string? Name, string? Description, IReadOnlyList<string>? Categories, string? NameSv = null, string? NameEn = null,
+    string? DescriptionSv = null, string? DescriptionEn = null) : IRegistryRequest;
 
 /// <summary>Links a category to a purpose, and to a recipient when it is disclosed to one.</summary>
 public sealed record ProcessingLinkRequest(string? Purpose, string? Category, string? Recipient);
 
+/// <summary>A data category.</summary>
+/// <param name="MissingTranslations">The texts for a person not given yet (<c>nameSv</c>, <c>nameEn</c>, <c>descriptionSv</c>,
+/// <c>descriptionEn</c>): the access report shows <c>name</c> instead.</param>
 public sealed record DataCategoryResponse(string Key, string Name, string? Description, DateTimeOffset CreatedAt,
-    DateTimeOffset UpdatedAt, DateTimeOffset? RetiredAt);
+    DateTimeOffset UpdatedAt, DateTimeOffset? RetiredAt, string? NameSv, string? NameEn, string? DescriptionSv, string? DescriptionEn,
+    IReadOnlyList<string> MissingTranslations);
 
 /// <summary>A purpose of processing.</summary>
 /// <param name="DataSubjects">Whom the purpose concerns; for a consent purpose, whose consent may be recorded.</param>
@@ -54,16 +73,20 @@ public sealed record DataCategoryResponse(string Key, string Name, string? Descr
 /// For a purpose that takes consent or is always on: the channels a decision granting it may come from (empty for other purposes).
 /// A withdrawal is taken on any channel (Art 7(3)).
 /// </param>
+/// <param name="MissingTranslations">The texts for a person not given yet: the access report shows <c>name</c> instead.</param>
 public sealed record PurposeResponse(string Key, string Name, string? Description, LegalBasis LegalBasis,
     IReadOnlyList<DataSubjectType> DataSubjects, IReadOnlyList<ConsentChannel> ConsentChannels, string? Retention, bool AlwaysOn,
-    bool LimitedByGpc, DateTimeOffset CreatedAt, DateTimeOffset UpdatedAt, DateTimeOffset? RetiredAt, bool DirectMarketing);
+    bool LimitedByGpc, DateTimeOffset CreatedAt, DateTimeOffset UpdatedAt, DateTimeOffset? RetiredAt, bool DirectMarketing, string? NameSv, string? NameEn,
+    string? DescriptionSv, string? DescriptionEn, IReadOnlyList<string> MissingTranslations);
 
 public sealed record RecipientResponse(string Key, string Name, string? Description, RecipientKind Kind, string Country,
     bool OutsideEea, string? TransferSafeguard, string? Contact, DateTimeOffset CreatedAt, DateTimeOffset UpdatedAt,
-    DateTimeOffset? RetiredAt);
+    DateTimeOffset? RetiredAt, string? NameSv, string? NameEn, string? DescriptionSv, string? DescriptionEn,
+    IReadOnlyList<string> MissingTranslations);
 
 public sealed record InternalSystemResponse(string Key, string Name, string? Description, IReadOnlyList<string> Categories,
-    DateTimeOffset CreatedAt, DateTimeOffset UpdatedAt, DateTimeOffset? RetiredAt);
+    DateTimeOffset CreatedAt, DateTimeOffset UpdatedAt, DateTimeOffset? RetiredAt, string? NameSv, string? NameEn,
+    string? DescriptionSv, string? DescriptionEn, IReadOnlyList<string> MissingTranslations);
 
 public sealed record ProcessingLinkResponse(long Id, string Purpose, string Category, string? Recipient,
     DateTimeOffset CreatedAt, DateTimeOffset? RetiredAt);
@@ -79,6 +102,29 @@ internal static class RegistryRules
             .WithMessage("'key' must be lower-case letters, digits, '_' or '-', in dot-separated parts (e.g. user.contact.email).");
         validator.RuleFor(r => r.Name).NotEmpty().MaximumLength(200);
         validator.RuleFor(r => r.Description).MaximumLength(2000);
+
+        // Art 12(1): what a person reads is plain language, never the key.
+        validator.RuleFor(r => r.NameSv).MaximumLength(200).Must(NotBlank).WithMessage("'nameSv' must not be blank when given.")
+            .Must((r, text) => !IsTheKey(r, text)).WithMessage("'nameSv' is what a person reads: a name in plain language, not the key.");
+        validator.RuleFor(r => r.NameEn).MaximumLength(200).Must(NotBlank).WithMessage("'nameEn' must not be blank when given.")
+            .Must((r, text) => !IsTheKey(r, text)).WithMessage("'nameEn' is what a person reads: a name in plain language, not the key.");
+
+        validator.RuleFor(r => r.DescriptionSv).MaximumLength(2000).Must(NotBlank).WithMessage("'descriptionSv' must not be blank when given.");
+        validator.RuleFor(r => r.DescriptionEn).MaximumLength(2000).Must(NotBlank).WithMessage("'descriptionEn' must not be blank when given.");
+    }
+
+    private static bool NotBlank(string? text) => text is null || !string.IsNullOrWhiteSpace(text);
+
+    private static bool IsTheKey(IRegistryRequest request, string? text) =>
+        text is not null && string.Equals(text.Trim(), request.Key, StringComparison.OrdinalIgnoreCase);
+
+    /// <summary>Copies the request's texts for a person onto the entry (a replace: a text not sent is cleared).</summary>
+    public static void ApplyTexts(this IRegistryRequest request, RegistryEntry entity)
+    {
+        entity.NameSv = request.NameSv;
+        entity.NameEn = request.NameEn;
+        entity.DescriptionSv = request.DescriptionSv;
+        entity.DescriptionEn = request.DescriptionEn;
     }
 }
 

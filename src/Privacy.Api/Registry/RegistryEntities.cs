@@ -14,6 +14,18 @@ public abstract class RegistryEntry
 
     public string? Description { get; set; }
 
+    /// <summary>
+    /// What a person reads (Art 12(1)): the name and a plain-language description in Swedish and in English. Null: not
+    /// translated yet; the report falls back to <see cref="Name"/> and the registry lists it as a missing translation.
+    /// </summary>
+    public string? NameSv { get; set; }
+
+    public string? NameEn { get; set; }
+
+    public string? DescriptionSv { get; set; }
+
+    public string? DescriptionEn { get; set; }
+
     public DateTimeOffset CreatedAt { get; set; }
 
     public DateTimeOffset UpdatedAt { get; set; }
@@ -158,6 +170,10 @@ internal static class RegistryEntryConfiguration
         builder.Property(e => e.Key).HasMaxLength(100);
         builder.Property(e => e.Name).HasMaxLength(200);
         builder.Property(e => e.Description).HasMaxLength(2000);
+        builder.Property(e => e.NameSv).HasMaxLength(200);
+        builder.Property(e => e.NameEn).HasMaxLength(200);
+        builder.Property(e => e.DescriptionSv).HasMaxLength(2000);
+        builder.Property(e => e.DescriptionEn).HasMaxLength(2000);
     }
 }
 

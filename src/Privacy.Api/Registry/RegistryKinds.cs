@@ -54,9 +54,11 @@ public sealed class DataCategories : IRegistryKind<DataCategory, DataCategoryReq
     public static string OperationName => "DataCategory";
 
     public static Expression<Func<DataCategory, DataCategoryResponse>> Projection { get; } =
-        e => new DataCategoryResponse(e.Key, e.Name, e.Description, e.CreatedAt, e.UpdatedAt, e.RetiredAt);
+        e => new DataCategoryResponse(e.Key, e.Name, e.Description, e.CreatedAt, e.UpdatedAt, e.RetiredAt,
+            e.NameSv, e.NameEn, e.DescriptionSv, e.DescriptionEn, RegistryTexts.Missing(e.NameSv, e.NameEn, e.DescriptionSv, e.DescriptionEn));
 
-    public static DataCategoryRequest Example { get; } = new("user.contact.address", "Postal address", "Where invoices are sent.");
+    public static DataCategoryRequest Example { get; } = new("user.contact.address", "Postal address", "Where invoices are sent.",
+        "Postadress", "Postal address", "Adressen dit vi skickar dina fakturor.", "The address we send your invoices to.");
 
     public static IQueryable<DataCategory> Tracked(PrivacyDbContext db) => db.Set<DataCategory>();
 
@@ -66,6 +68,7 @@ public sealed class DataCategories : IRegistryKind<DataCategory, DataCategoryReq
     {
         entity.Name = request.Name!;
         entity.Description = request.Description;
+        request.ApplyTexts(entity);
     }
 
     public static Task<Dictionary<string, string[]>> CheckReferencesAsync(PrivacyDbContext db, DataCategoryRequest request,
@@ -88,11 +91,15 @@ public sealed class Purposes : IRegistryKind<Purpose, PurposeRequest, PurposeRes
 
     public static Expression<Func<Purpose, PurposeResponse>> Projection { get; } =
         e => new PurposeResponse(e.Key, e.Name, e.Description, e.LegalBasis, e.DataSubjects, e.ConsentChannels, e.Retention, e.AlwaysOn,
-            e.LimitedByGpc, e.CreatedAt, e.UpdatedAt, e.RetiredAt, e.DirectMarketing);
+            e.LimitedByGpc, e.CreatedAt, e.UpdatedAt, e.RetiredAt, e.DirectMarketing, e.NameSv, e.NameEn, e.DescriptionSv, e.DescriptionEn,
+            RegistryTexts.Missing(e.NameSv, e.NameEn, e.DescriptionSv, e.DescriptionEn));
 
     public static PurposeRequest Example { get; } = new("reviews", "Publish guests' reviews of guided tours",
         "Reviews a customer submits for publication.", LegalBasis.Consent, [DataSubjectType.Customer], "Until consent is withdrawn.",
-        ConsentChannels: [Consent.ConsentChannel.SettingsPage, Consent.ConsentChannel.SignupForm, Consent.ConsentChannel.Ops]);
+        ConsentChannels: [Consent.ConsentChannel.SettingsPage, Consent.ConsentChannel.SignupForm, Consent.ConsentChannel.Ops],
+        NameSv: "Publicering av omdömen om guidade turer", NameEn: "Publishing reviews of guided tours",
+        DescriptionSv: "Vi publicerar ditt omdöme på webbplatsen om du ger oss tillstånd.",
+        DescriptionEn: "We publish your review on the website if you give us permission.");
 
     public static IQueryable<Purpose> Tracked(PrivacyDbContext db) => db.Set<Purpose>();
 
@@ -102,6 +109,7 @@ public sealed class Purposes : IRegistryKind<Purpose, PurposeRequest, PurposeRes
     {
         entity.Name = request.Name!;
         entity.Description = request.Description;
+        request.ApplyTexts(entity);
         entity.LegalBasis = request.LegalBasis!.Value;
         entity.DataSubjects = [.. request.DataSubjects!];
         entity.ConsentChannels = [.. request.ConsentChannels ?? []];
@@ -128,10 +136,11 @@ public sealed class Recipients : IRegistryKind<Recipient, RecipientRequest, Reci
 
     public static Expression<Func<Recipient, RecipientResponse>> Projection { get; } =
         e => new RecipientResponse(e.Key, e.Name, e.Description, e.Kind, e.Country, !Countries.IsEea(e.Country),
-            e.TransferSafeguard, e.Contact, e.CreatedAt, e.UpdatedAt, e.RetiredAt);
+            e.TransferSafeguard, e.Contact, e.CreatedAt, e.UpdatedAt, e.RetiredAt, e.NameSv, e.NameEn, e.DescriptionSv, e.DescriptionEn, RegistryTexts.Missing(e.NameSv, e.NameEn, e.DescriptionSv, e.DescriptionEn));
 
     public static RecipientRequest Example { get; } = new("mail-service", "E-mail service provider", "Sends the newsletter.",
-        RecipientKind.Processor, "IE", null, "privacy@mail-service.example");
+        RecipientKind.Processor, "IE", null, "privacy@mail-service.example", "Vår leverantör av e-posttjänster", "Our e-mail service provider",
+        "Skickar nyhetsbrevet åt oss.", "Sends the newsletter for us.");
 
     public static IQueryable<Recipient> Tracked(PrivacyDbContext db) => db.Set<Recipient>();
 
@@ -142,6 +151,7 @@ public sealed class Recipients : IRegistryKind<Recipient, RecipientRequest, Reci
     {
         entity.Name = request.Name!;
         entity.Description = request.Description;
+        request.ApplyTexts(entity);
         entity.Kind = request.Kind!.Value;
         entity.Country = request.Country!;
         entity.TransferSafeguard = request.TransferSafeguard;
@@ -175,10 +185,12 @@ public sealed class InternalSystems : IRegistryKind<InternalSystem, InternalSyst
 
     public static Expression<Func<InternalSystem, InternalSystemResponse>> Projection { get; } =
         e => new InternalSystemResponse(e.Key, e.Name, e.Description,
-            e.Categories.OrderBy(c => c.CategoryKey).Select(c => c.CategoryKey).ToList(), e.CreatedAt, e.UpdatedAt, e.RetiredAt);
+            e.Categories.OrderBy(c => c.CategoryKey).Select(c => c.CategoryKey).ToList(), e.CreatedAt, e.UpdatedAt, e.RetiredAt,
+            e.NameSv, e.NameEn, e.DescriptionSv, e.DescriptionEn, RegistryTexts.Missing(e.NameSv, e.NameEn, e.DescriptionSv, e.DescriptionEn));
 
     public static InternalSystemRequest Example { get; } = new("crm", "Customer relations", "Customer cases and their correspondence.",
-        ["user.name", "user.contact.email", "user.content.private"]);
+        ["user.name", "user.contact.email", "user.content.private"], "Kundrelationer", "Customer relations",
+        "Dina ärenden hos oss och vår korrespondens om dem.", "Your cases with us and our correspondence about them.");
 
     public static IQueryable<InternalSystem> Tracked(PrivacyDbContext db) => db.Set<InternalSystem>().Include(s => s.Categories);
 
@@ -188,6 +200,7 @@ public sealed class InternalSystems : IRegistryKind<InternalSystem, InternalSyst
     {
         entity.Name = request.Name!;
         entity.Description = request.Description;
+        request.ApplyTexts(entity);
         entity.Categories.RemoveAll(c => !request.Categories!.Contains(c.CategoryKey));
         entity.Categories.AddRange(request.Categories!
             .Where(k => entity.Categories.All(c => c.CategoryKey != k))

@@ -189,42 +189,50 @@ internal sealed class RegistrySeed(AuditTrail audit, TimeProvider time, IOptions
         var existingCategories = await db.Set<DataCategory>().Select(c => c.Key).ToListAsync(cancellationToken);
         foreach (var (key, name, description) in Categories.Where(c => !existingCategories.Contains(c.Key)))
         {
-            db.Add(new DataCategory { Key = key, Name = name, Description = description, CreatedAt = now, UpdatedAt = now });
+            var category = new DataCategory { Key = key, Name = name, Description = description, CreatedAt = now, UpdatedAt = now };
+            RegistrySeedTexts.Apply(RegistrySeedTexts.Categories, key, category);
+            db.Add(category);
             Record("registry.DataCategory", key);
         }
 
         var existingPurposes = await db.Set<Purpose>().Select(p => p.Key).ToListAsync(cancellationToken);
         foreach (var p in Purposes.Where(p => !existingPurposes.Contains(p.Key)))
         {
-            db.Add(new Purpose
+            var purpose = new Purpose
             {
                 Key = p.Key, Name = p.Name, LegalBasis = p.Basis, DataSubjects = [.. p.Subjects],
                 ConsentChannels = [.. ConsentChannels.GetValueOrDefault(p.Key, [])], Retention = p.Retention,
                 AlwaysOn = p.Key == "cookies.necessary", LimitedByGpc = p.Key == "third_party_marketing",
                 DirectMarketing = DirectMarketingPurposes.Contains(p.Key),
                 CreatedAt = now, UpdatedAt = now,
-            });
+            };
+            RegistrySeedTexts.Apply(RegistrySeedTexts.Purposes, p.Key, purpose);
+            db.Add(purpose);
             Record("registry.Purpose", p.Key);
         }
 
         var existingRecipients = await db.Set<Recipient>().Select(r => r.Key).ToListAsync(cancellationToken);
         foreach (var r in Recipients.Where(r => !existingRecipients.Contains(r.Key)))
         {
-            db.Add(new Recipient
+            var recipient = new Recipient
             {
                 Key = r.Key, Name = r.Name, Kind = r.Kind, Country = r.Country, Description = r.Description, CreatedAt = now, UpdatedAt = now,
-            });
+            };
+            RegistrySeedTexts.Apply(RegistrySeedTexts.Recipients, r.Key, recipient);
+            db.Add(recipient);
             Record("registry.Recipient", r.Key);
         }
 
         var existingSystems = await db.Set<InternalSystem>().Select(s => s.Key).ToListAsync(cancellationToken);
         foreach (var s in Systems.Where(s => !existingSystems.Contains(s.Key)))
         {
-            db.Add(new InternalSystem
+            var system = new InternalSystem
             {
                 Key = s.Key, Name = s.Name, CreatedAt = now, UpdatedAt = now,
                 Categories = [.. s.Categories.Select(c => new InternalSystemCategory { SystemKey = s.Key, CategoryKey = c })],
-            });
+            };
+            RegistrySeedTexts.Apply(RegistrySeedTexts.Systems, s.Key, system);
+            db.Add(system);
             Record("registry.InternalSystem", s.Key);
         }
 
