@@ -30,10 +30,11 @@ public sealed record ReportPurpose(
     string LegalBasisLabel, string LegalBasisDescription, IReadOnlyList<string> CategoryLabels);
 
 /// <summary>A category of the subject's data.</summary>
-/// <param name="Retention">The registry's retention notes (as before); <paramref name="RetentionText"/> is how long, in plain words.</param>
+/// <param name="Retention">The registry's retention notes (as before); <paramref name="RetentionText"/> is how long for each purpose,
+/// in plain words, and <paramref name="RetentionStatus"/> where the subject's data of the category stands (kept until when).</param>
 public sealed record ReportCategory(
     string Key, string Name, IReadOnlyList<string> Purposes, IReadOnlyList<string> Retention, string Label, string? Description,
-    IReadOnlyList<string> PurposeLabels, IReadOnlyList<string> RetentionText);
+    IReadOnlyList<string> PurposeLabels, IReadOnlyList<string> RetentionText, string RetentionStatus);
 
 /// <summary>A recipient the subject's data was actually disclosed to, from the disclosure log.</summary>
 public sealed record ReportRecipient(
@@ -135,7 +136,7 @@ public sealed class AccessReports(
             var basis = RegistryTexts.Of(c.Purpose.LegalBasis, language);
             return new ReportPurpose(c.Purpose.Key, c.Purpose.Name, c.Purpose.LegalBasis, c.Categories, c.Purpose.Retention, PurposeLabel(c.Purpose.Key),
                 texts.Purposes.GetValueOrDefault(c.Purpose.Key)?.DescriptionIn(language), basis.Name, basis.Description,
-                [.. c.Categories.Select(CategoryLabel)]);
+                [.. c.Categories.Select(CategoryLabel).Order(StringComparer.CurrentCulture)]);
         }).ToList();
 
         var categoryKeys = concerning.SelectMany(c => c.Categories).Concat(evidence).Distinct(StringComparer.Ordinal)
@@ -143,10 +144,10 @@ public sealed class AccessReports(
         var categories = categoryKeys.Select(key =>
         {
             var forIt = concerning.Where(c => c.Categories.Contains(key)).Select(c => c.Purpose).ToList();
+            var (rules, status) = RetentionText(key, schedules, concerning, PurposeLabel, language);
             return new ReportCategory(key, texts.Categories[key].Name, [.. forIt.Select(p => p.Key)],
                 [.. forIt.Where(p => p.Retention is not null).Select(p => $"{p.Name}: {p.Retention}").Distinct()],
-                CategoryLabel(key), texts.Categories[key].DescriptionIn(language), [.. forIt.Select(p => PurposeLabel(p.Key))],
-                RetentionText(key, schedules, concerning, PurposeLabel, language));
+                CategoryLabel(key), texts.Categories[key].DescriptionIn(language), [.. forIt.Select(p => PurposeLabel(p.Key))], rules, status);
         }).ToList();
 
         var recipients = held.GroupBy(h => h.Recipient).OrderBy(g => g.Key, StringComparer.Ordinal)
@@ -214,11 +215,12 @@ public sealed class AccessReports(
     };
 
     /// <summary>Art 15(1)(d): how long each category is kept, in plain words: the rule of each purpose concerning the subject, then where it stands.</summary>
-    private static List<string> RetentionText(string category, List<SubjectSchedule> schedules, List<(PurposeFacts Purpose, List<string> Categories)> concerning,
-        Func<string, string> purposeLabel, string language)
+    private static (List<string> Rules, string Status) RetentionText(string category, List<SubjectSchedule> schedules,
+        List<(PurposeFacts Purpose, List<string> Categories)> concerning, Func<string, string> purposeLabel, string language)
     {
         var sv = language == "sv";
         var lines = new List<string>();
+        var states = new List<string>();
         foreach (var schedule in schedules.Select(s => s.Categories.FirstOrDefault(c => c.Category == category)).OfType<CategorySchedule>())
         {
             foreach (var rule in schedule.Rules.Where(r => r.State != RuleState.NotApplicable))
@@ -227,12 +229,12 @@ public sealed class AccessReports(
                 if (purpose is not null)
                 {
                     var law = purpose.LegalBasis == LegalBasis.LegalObligation && rule.LegalReference is not null ? $" ({rule.LegalReference})" : "";
-                    lines.Add($"{purposeLabel(rule.Purpose)}: {RetentionWording.Describe(rule.Period, rule.Trigger, rule.Action, language).TrimEnd('.')}{law}.");
+                    lines.Add($"{purposeLabel(rule.Purpose)}: {Lower(RetentionWording.Describe(rule.Period, rule.Trigger, rule.Action, language).TrimEnd('.'))}{law}.");
                 }
             }
 
             var day = schedule.EndsAt?.UtcDateTime.ToString("yyyy-MM-dd", CultureInfo.InvariantCulture);
-            lines.Add((schedule.State, sv) switch
+            states.Add((schedule.State, sv) switch
             {
                 (CategoryState.Scheduled, true) => $"Sparas till {day}.",
                 (CategoryState.Scheduled, false) => $"Kept until {day}.",
@@ -247,7 +249,8 @@ public sealed class AccessReports(
             });
         }
 
-        return lines.Count > 0 ? [.. lines.Distinct()] : [sv ? "Sparas så länge ändamålet består." : "Kept while the purpose lasts."];
+        var kept = sv ? "Sparas så länge ändamålet består." : "Kept while the purpose lasts.";
+        return ([.. lines.Distinct()], states.Count > 0 ? string.Join(" ", states.Distinct()) : kept);
     }
 
     /// <summary>Art 15(1)(c), 15(2): whether anything went outside the EU/EEA, and under which safeguard.</summary>

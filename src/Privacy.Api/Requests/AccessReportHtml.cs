@@ -93,6 +93,11 @@ public static class AccessReportHtml
         dt{font-weight:600}
         dd{margin:0;overflow-wrap:anywhere}
         dd dl div{grid-template-columns:minmax(6rem,10rem) 1fr}
+        table.categories th[scope=row]{width:24%}
+        table.categories td{width:38%}
+        ul.plain{margin:0;padding-left:1rem}
+        ul.plain li{margin:.1rem 0}
+        td strong + ul.plain{margin-top:.25rem}
         ul.rights{padding-left:1.1rem}
         ul.rights li{margin:.4rem 0}
         footer{margin-top:2.5rem;border-top:1px solid var(--line);padding-top:.75rem;color:var(--muted)}
@@ -171,10 +176,10 @@ public static class AccessReportHtml
 
         // Art 15(1)(b): categories.
         Section(html, "categories", L("categories"));
-        html.Append(CultureInfo.InvariantCulture, $"<table><thead><tr><th scope=\"col\">{E(L("category"))}</th><th scope=\"col\">{E(L("what"))}</th><th scope=\"col\">{E(L("why"))}</th></tr></thead><tbody>");
+        html.Append(CultureInfo.InvariantCulture, $"<table class=\"categories\"><thead><tr><th scope=\"col\">{E(L("category"))}</th><th scope=\"col\">{E(L("what"))}</th><th scope=\"col\">{E(L("why"))}</th></tr></thead><tbody>");
         foreach (var c in report.Categories)
         {
-            html.Append(CultureInfo.InvariantCulture, $"<tr><th scope=\"row\">{E(c.Label)}</th><td>{E(c.Description)}</td><td>{E(string.Join(", ", c.PurposeLabels))}</td></tr>");
+            html.Append(CultureInfo.InvariantCulture, $"<tr><th scope=\"row\">{E(c.Label)}</th><td>{E(c.Description)}</td><td>{List(c.PurposeLabels)}</td></tr>");
         }
 
         html.Append("</tbody></table></section>");
@@ -205,7 +210,7 @@ public static class AccessReportHtml
         html.Append(CultureInfo.InvariantCulture, $"<table><thead><tr><th scope=\"col\">{E(L("category"))}</th><th scope=\"col\">{E(L("howLong"))}</th></tr></thead><tbody>");
         foreach (var c in report.Categories)
         {
-            html.Append(CultureInfo.InvariantCulture, $"<tr><th scope=\"row\">{E(c.Label)}</th><td>{string.Join("", c.RetentionText.Select((t, i) => i == 0 ? E(t) : $"<br>{E(t)}"))}</td></tr>");
+            html.Append(CultureInfo.InvariantCulture, $"<tr><th scope=\"row\">{E(c.Label)}</th><td><strong>{E(c.RetentionStatus)}</strong>{List(c.RetentionText)}</td></tr>");
         }
 
         html.Append("</tbody></table></section>");
@@ -280,6 +285,8 @@ public static class AccessReportHtml
         return html.ToString();
 
         string Note(string? text) => string.IsNullOrEmpty(text) ? "" : $"<span class=\"note\">{E(text)}</span>";
+
+        string List(IReadOnlyList<string> items) => items.Count == 0 ? "" : $"<ul class=\"plain\">{string.Concat(items.Select(i => $"<li>{E(i)}</li>"))}</ul>";
 
         // A sentence whose {0} is a link: the text around it encoded, the link's markup as given.
         string Linked(string sentence, string link)
