@@ -49,12 +49,16 @@ public sealed record ProcessingActivity(
     IReadOnlyList<RecipientKind> CategoriesOfRecipients,
     IReadOnlyList<RecipientDisclosure> Recipients,
     IReadOnlyList<ThirdCountryTransfer> ThirdCountryTransfers,
-    string? Retention);
+    string? Retention,
+    string? NameSv,
+    string? NameEn);
 
-public sealed record CategoryRef(string Key, string Name);
+/// <param name="NameSv">The name a person reads in Swedish (null: not translated yet); likewise <paramref name="NameEn"/>.</param>
+public sealed record CategoryRef(string Key, string Name, string? NameSv, string? NameEn);
 
 /// <summary>A recipient of this purpose and the categories disclosed to it.</summary>
-public sealed record RecipientDisclosure(string Key, string Name, RecipientKind Kind, string Country, IReadOnlyList<string> Categories);
+public sealed record RecipientDisclosure(string Key, string Name, RecipientKind Kind, string Country, IReadOnlyList<string> Categories,
+    string? NameSv, string? NameEn);
 
 public sealed record ThirdCountryTransfer(string Recipient, string Country, string? Safeguard);
 
@@ -82,12 +86,14 @@ public static class RecordOfProcessing
                 .ToList();
             return new ProcessingActivity(
                 purpose.Key, purpose.Name, purpose.Description, purpose.LegalBasis, purpose.DataSubjects,
-                [.. own.Select(l => l.CategoryKey).Distinct().Order().Select(k => new CategoryRef(k, categories[k].Name))],
+                [.. own.Select(l => l.CategoryKey).Distinct().Order().Select(k => new CategoryRef(k, categories[k].Name, categories[k].NameSv, categories[k].NameEn))],
                 [.. disclosed.Select(d => d.Kind).Distinct().Order()],
                 disclosed,
                 [.. disclosed.Where(d => !Countries.IsEea(d.Country))
                     .Select(d => new ThirdCountryTransfer(d.Key, d.Country, recipients[d.Key].TransferSafeguard))],
-                purpose.Retention);
+                purpose.Retention,
+                purpose.NameSv,
+                purpose.NameEn);
         }).ToList();
 
         return new RecordOfProcessingResponse(
@@ -105,7 +111,7 @@ public static class RecordOfProcessing
         var csv = new StringBuilder();
         AppendRow(csv, "controller", "controller_contact", "purpose", "purpose_name", "legal_basis", "data_subjects",
             "personal_data_categories", "categories_of_recipients", "recipients", "third_country_transfers", "retention",
-            "security_measures");
+            "security_measures", "purpose_name_sv", "purpose_name_en");
         foreach (var a in record.ProcessingActivities)
         {
             AppendRow(csv,
@@ -120,14 +126,16 @@ public static class RecordOfProcessing
                 string.Join("; ", a.Recipients.Select(r => $"{r.Name} ({r.Country}): {string.Join(", ", r.Categories)}")),
                 a.ThirdCountryTransfers.Count == 0 ? "none" : string.Join("; ", a.ThirdCountryTransfers.Select(t => $"{t.Recipient} ({t.Country}): {t.Safeguard}")),
                 a.Retention ?? "",
-                string.Join("; ", record.SecurityMeasures));
+                string.Join("; ", record.SecurityMeasures),
+                a.NameSv ?? "",
+                a.NameEn ?? "");
         }
 
         return csv.ToString();
     }
 
     private static RecipientDisclosure ToDisclosure(Recipient r, IEnumerable<ProcessingLink> links) =>
-        new(r.Key, r.Name, r.Kind, r.Country, [.. links.Select(l => l.CategoryKey).Distinct().Order()]);
+        new(r.Key, r.Name, r.Kind, r.Country, [.. links.Select(l => l.CategoryKey).Distinct().Order()], r.NameSv, r.NameEn);
 
     internal static string EnumText<T>(T value) where T : struct, Enum =>
         System.Text.Json.JsonNamingPolicy.SnakeCaseLower.ConvertName(value.ToString());

@@ -28,6 +28,10 @@ public sealed class RecordOfProcessingTests(PrivacyApiFactory factory) : IClassF
         Assert.Equal("contract", activities["billing"].GetProperty("legalBasis").GetString());
         Assert.Contains("Bokföringslagen", activities["legal_compliance"].GetProperty("retention").GetString());
         Assert.All(activities.Values, a => Assert.False(string.IsNullOrEmpty(a.GetProperty("retention").GetString())));
+        Assert.Equal("Nyhetsbrev", activities["newsletter"].GetProperty("nameSv").GetString()); // and in English, for a person
+        Assert.Equal("Newsletter", activities["newsletter"].GetProperty("nameEn").GetString());
+        Assert.Equal("Namn", activities["newsletter"].GetProperty("personalDataCategories").EnumerateArray()
+            .Single(c => c.GetProperty("key").GetString() == "user.name").GetProperty("nameSv").GetString());
     }
 
     [Fact]

@@ -34,7 +34,7 @@ public sealed class AccessReportLanguageTests(PrivacyApiFactory factory) : IClas
         Assert.DoesNotContain("user.", html);
         Assert.DoesNotContain("P7Y", html);
         Assert.Contains("Avtal", html); // the legal basis in words
-        Assert.Contains("Sju år efter utgången av det kalenderår då transaktionen gjordes, därefter raderas uppgifterna (Bokföringslagen (1999:1078) 7 kap. 2 §).", html);
+        Assert.Contains("sju år efter utgången av det kalenderår då transaktionen gjordes, därefter raderas uppgifterna (Bokföringslagen (1999:1078) 7 kap. 2 §).", html);
         Assert.Contains("Vår leverantör av kort- och kommunikationstjänster", html);
         Assert.Contains("Sverige", html);
         Assert.Contains("inom EU/EES", html);
@@ -126,7 +126,7 @@ public sealed class AccessReportLanguageTests(PrivacyApiFactory factory) : IClas
         foreach (var text in new[]
                  {
                      "Access report", "Why we process your data", "Contract with you", "E-mail address", "Our card and communication service provider",
-                     "Sweden", "in the EU/EEA", "Seven years after the end of the calendar year in which the transaction took place, then the data is erased (Bokföringslagen (1999:1078) 7 kap. 2 §).",
+                     "Sweden", "in the EU/EEA", "seven years after the end of the calendar year in which the transaction took place, then the data is erased (Bokföringslagen (1999:1078) 7 kap. 2 §).",
                      "We make no decisions based solely on automated processing, including profiling", "Objection to direct marketing",
                      "Phone number", "Bookings and customer service", "right to complain", "general administrative courts",
                  })
