@@ -20,6 +20,8 @@ public static class ObjectScope
 
     public const string BoundSystem = "bound system: the key's System (ApiKeys:Keys:N:System, required outside Development); another system's work answers 403/404";
 
+    public const string SentCompleted = "sent completed: only the e-mail system's key (Requests:NotificationSystem), only for a request it was sent the completed event of; every read audited; anything else 404";
+
     public const string OwnKey = "none: answers about the calling key only";
 
     public const string Shared = "none: reads shared registry or policy data, no personal data";
@@ -68,8 +70,8 @@ public static class ObjectScope
             ["POST /partner/follow-ups/{id:long}/acknowledgement"] = Same(OwnRecipient, "partner"),
             ["POST /requests/"] = Same(SignedInCustomer, "frontend"),
             ["GET /requests/{id:guid}"] = Same(SignedInCustomer, "frontend"),
-            ["GET /requests/{id:guid}/report"] = Same(SignedInCustomer, "frontend"),
-            ["GET /requests/{id:guid}/export"] = Same(SignedInCustomer, "frontend"),
+            ["GET /requests/{id:guid}/report"] = For(("frontend", SignedInCustomer), ("system", SentCompleted)),
+            ["GET /requests/{id:guid}/export"] = For(("frontend", SignedInCustomer), ("system", SentCompleted)),
             ["GET /requests/tasks"] = Same(BoundSystem, "system"),
             ["POST /requests/tasks/{taskId:long}/outcome"] = Same(BoundSystem, "system"),
             ["POST /retention/clock-events"] = Same(BoundSystem, "system"),
