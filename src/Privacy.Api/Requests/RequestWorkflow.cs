@@ -134,6 +134,7 @@ public sealed partial class RequestWorkflow(
             customerNumber = release.Value(CustomerNumberCategory, request.CoveredCustomerNumber),
             email = release.Value(EmailCategory, request.Email),
             dueAt = request.EffectiveDueAt,
+            dueDate = RequestDeadlines.DayEndedBy(request.EffectiveDueAt), // the Swedish day the requester is told
             extensionReason = eventType == "extended" ? request.ExtensionReason : null,
             resolution = request.Resolution,
             notice,

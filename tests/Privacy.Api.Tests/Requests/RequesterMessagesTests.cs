@@ -34,6 +34,8 @@ public sealed class RequesterMessagesTests(PrivacyApiFactory factory) : IClassFi
         Assert.Equal($"/requests/{id}/report?format=html", link);
         var messages = (await factory.RequestById(id)).GetProperty("messages").EnumerateArray().ToList();
         Assert.Equal(["received", "completed"], messages.Select(m => m.Text("kind")));
+        var received = Assert.Single(await factory.Sent("email", "rights_request.received", id)).GetProperty("data");
+        Assert.Equal((await factory.RequestById(id)).Text("dueDate"), received.Text("dueDate")); // the Swedish day the requester is told
         Assert.Equal(completed.GetProperty("messageId").GetGuid(), messages[1].GetProperty("outboxMessageId").GetGuid());
 
         // Act: the e-mail system fetches it. Assert: the report, and the read is audited.
