@@ -101,6 +101,15 @@ internal static class RegistrySeedTexts
             "Telling recipients and our own systems what they must correct, erase or restrict."),
         ["request_deduplication"] = new("Att en begäran inte utförs två gånger", "Not carrying out a request twice",
             "Att en begäran som skickas igen bara besvaras en gång.", "Answering a request that is sent again only once."),
+        ["disclosure_records"] = new("Logg över vad vi lämnat ut", "The log of what we disclosed",
+            "Att kunna visa vad vi lämnat ut till vilken mottagare och nå dem med senare ändringar.",
+            "Being able to show what we gave to which recipient, and reaching them with later changes."),
+        ["follow_up_records"] = new("Besked vi gett mottagare", "What we told recipients",
+            "Att kunna visa att varje mottagare fick veta om en rättelse, radering, begränsning eller ett återkallat samtycke, och vad den svarade.",
+            "Being able to show that each recipient was told of a rectification, erasure, restriction or withdrawal, and what it answered."),
+        ["retention_records"] = new("Bevarandetider för dina uppgifter", "How long your data is kept",
+            "Att hålla reda på när dina uppgifter ska raderas, och på rättsliga spärrar, tills sista tiden löpt ut.",
+            "Keeping track of when your data is to be erased, and of legal holds, until the last period has run."),
     };
 
     // Policy §"Utlämning", items 1–2.

@@ -277,7 +277,8 @@ public sealed class AccessReports(
             var name = texts.Purposes.TryGetValue(purpose, out var p) ? p.NameIn(language) : purpose;
             var kept = context.Rules.Values.Where(r => r.PurposeKey == purpose)
                 .Select(r => RetentionWording.Describe(r.Period, r.Trigger, r.Action, language)).Distinct().ToList();
-            return kept.Count == 0 ? Lower(name) : $"{Lower(name)} ({string.Join(" ", kept.Select(k => Lower(k.TrimEnd('.'))))})";
+            // A store's categories may follow different rules (the consent record and its proof's IP address): each, as alternatives.
+            return kept.Count == 0 ? Lower(name) : $"{Lower(name)} ({string.Join(sv ? ", eller " : ", or ", kept.Select(k => Lower(k.TrimEnd('.'))))})";
         });
         return sv
             ? "Den här tjänsten, som håller ordning på dina samtycken och dina begäranden, behandlar också några uppgifter om dig för att vi " +
