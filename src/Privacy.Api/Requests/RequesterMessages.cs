@@ -77,6 +77,8 @@ public static class NotActingNotices
         var court = sv
             ? "Du har också rätt till ett effektivt rättsmedel: du kan väcka talan mot oss i allmän domstol (artikel 79 i dataskyddsförordningen)."
             : "You also have the right to an effective judicial remedy: you may bring proceedings against us before the courts (Article 79 GDPR).";
+        reasons = reasons.TrimEnd();
+        reasons = reasons.Length == 0 || reasons[^1] is '.' or '!' or '?' ? reasons : reasons + "."; // ops' own words end a sentence
         var opening = sv ? $"Vi kommer inte att tillmötesgå din begäran, helt eller delvis. Skäl: {reasons}" : $"We will not act on your request, in whole or in part. Reasons: {reasons}";
         return new NotActingNotice(reasons, complaint, imy, court, $"{opening} {complaint} {court}");
     }
