@@ -117,9 +117,9 @@ public static class PrivacyServices
         Console.WriteLine($"  Swagger UI:  {url}/swagger");
         Console.WriteLine($"  Banner demo: {url}/banner/demo");
         Console.WriteLine("  Development API keys (header X-Api-Key; use Authorize in Swagger UI):");
-        foreach (var (key, id, role, recipient) in DevelopmentApiKeys.Keys)
+        foreach (var (key, _, role, recipient, system) in DevelopmentApiKeys.Keys)
         {
-            Console.WriteLine($"    {key,-28} role {role}{(recipient is null ? "" : $" (recipient {recipient})")}");
+            Console.WriteLine($"    {key,-28} role {role}{(recipient is null ? "" : $" (recipient {recipient})")}{(system is null ? "" : $" (system {system})")}");
         }
 
         Console.WriteLine();

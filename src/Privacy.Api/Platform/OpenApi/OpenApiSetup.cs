@@ -50,7 +50,7 @@ public static class OpenApiSetup
         "- **banner** — the public key in the website's pages: the banner's configuration, and consent for the visitor id it presents " +
         "only; rate-limited per client address.\n\n" +
         "In Development: " + string.Join(", ", DevelopmentApiKeys.Keys.Select(k =>
-            $"`{k.Key}` ({k.Role}{(k.Recipient is null ? "" : $", recipient {k.Recipient}")})")) + ". " +
+            $"`{k.Key}` ({k.Role}{(k.Recipient is null ? "" : $", recipient {k.Recipient}")}{(k.System is null ? "" : $", system {k.System}")})")) + ". " +
         "Elsewhere, ask for a key of your role. A missing or unknown key answers 401; a role the operation does not allow, 403.";
 
     public static WebApplicationBuilder AddPrivacyOpenApi(this WebApplicationBuilder builder)
