@@ -316,7 +316,9 @@ public static class RetentionApi
 
         hold.ReleasedAt = now;
         hold.ReleasedBy = http.User.GetActor().KeyId;
-        audit.Record("retention.hold.released", "legal_hold", hold.Id.ToString(), new { reason = request.Reason });
+        hold.ReleaseReason = request.Reason;
+        // The reason is free text and may name people: it stays on the hold (under its retention), not in the permanent chain.
+        audit.Record("retention.hold.released", "legal_hold", hold.Id.ToString(), new { reasonGiven = !string.IsNullOrWhiteSpace(request.Reason) });
         await db.SaveChangesAsync(cancellationToken);
         await LookAgainAsync(db, hold.CustomerNumber, now, cancellationToken);
         await workflow.ResumeHeldAsync(hold, hold.ReleasedBy, cancellationToken); // an erasure it kept restricted goes out now

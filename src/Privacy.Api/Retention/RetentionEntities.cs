@@ -137,6 +137,9 @@ public sealed class LegalHold
 
     public string? ReleasedBy { get; set; }
 
+    /// <summary>Why ops released it (free text: kept here, with the hold, not in the audit chain).</summary>
+    public string? ReleaseReason { get; set; }
+
     public bool ActiveAt(DateTimeOffset at) => PlacedAt <= at && ReleasedAt is null && (EndsAt is null || EndsAt > at);
 }
 
@@ -215,6 +218,7 @@ internal sealed class LegalHoldConfiguration : IEntityTypeConfiguration<LegalHol
         builder.Property(h => h.Reason).HasMaxLength(1000);
         builder.Property(h => h.PlacedBy).HasMaxLength(64);
         builder.Property(h => h.ReleasedBy).HasMaxLength(64);
+        builder.Property(h => h.ReleaseReason).HasMaxLength(1000);
         builder.HasIndex(h => h.CustomerNumber);
     }
 }

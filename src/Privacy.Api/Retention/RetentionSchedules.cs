@@ -69,7 +69,7 @@ public sealed record SubjectSchedule(
 
 public sealed record LegalHoldResponse(
     long Id, string CustomerNumber, string? Category, string Reason, DateTimeOffset PlacedAt, string PlacedBy, DateTimeOffset? EndsAt,
-    DateTimeOffset? ReleasedAt, string? ReleasedBy, bool Active);
+    DateTimeOffset? ReleasedAt, string? ReleasedBy, bool Active, string? ReleaseReason);
 
 /// <summary>What every subject's evaluation shares: the rules, the purposes and how long a consent lasts.</summary>
 public sealed record RetentionContext(
@@ -148,7 +148,7 @@ public sealed class RetentionSchedules(PrivacyDbContext db, RegistryCatalog regi
     }
 
     public static LegalHoldResponse Response(LegalHold h, DateTimeOffset at) =>
-        new(h.Id, h.CustomerNumber, h.CategoryKey, h.Reason, h.PlacedAt, h.PlacedBy, h.EndsAt, h.ReleasedAt, h.ReleasedBy, h.ActiveAt(at));
+        new(h.Id, h.CustomerNumber, h.CategoryKey, h.Reason, h.PlacedAt, h.PlacedBy, h.EndsAt, h.ReleasedAt, h.ReleasedBy, h.ActiveAt(at), h.ReleaseReason);
 
     private static bool Applies(PurposeFacts purpose, Dictionary<string, PurposeTimeline> consents) =>
         purpose.LegalBasis != LegalBasis.Consent || consents.GetValueOrDefault(purpose.Key)?.EverGranted == true;

@@ -100,7 +100,10 @@ public sealed class ErasureExceptionTests(PrivacyApiFactory factory) : IClassFix
 
         // Act 2: the dispute is settled.
         using var released = await _ops.PostJson($"/retention/holds/{hold}/release", new { reason = "The dispute was settled" });
-        released.EnsureSuccessStatusCode();
+        Assert.Equal("The dispute was settled", (await released.ReadOk<JsonElement>()).Text("releaseReason"));
+        // Ops' free text stays on the hold, under its retention; the permanent audit chain only says a reason was given.
+        Assert.Equal(1, await factory.ScalarAsync("SELECT count(*) FROM privacy.audit_entries WHERE action = 'retention.hold.released' AND entity_id = $1", hold.ToString()));
+        Assert.Equal(0, await factory.ScalarAsync("SELECT count(*) FROM privacy.audit_entries WHERE details::text LIKE '%dispute was settled%'"));
 
         // Assert 2: the request is in progress again, with erasure tasks for what the hold kept, to the systems and the partner.
         var resumed = await factory.RequestById(id);
