@@ -192,7 +192,8 @@ internal sealed class ConsentDecisionRequestValidator : AbstractValidator<Consen
                 .Must(s => s is ConsentStatus.Granted or ConsentStatus.Denied).WithMessage("'status' must be granted or denied.");
         });
         RuleFor(r => r.PolicyVersion).NotEmpty().MaximumLength(32);
-        RuleFor(r => r.Channel).NotNull().IsInEnum();
+        RuleFor(r => r.Channel).NotNull().IsInEnum().NotEqual(ConsentChannel.RightsRequest)
+            .WithMessage("'channel' rights_request is the service's own: an objection made by rights request (POST /requests) records it.");
         RuleFor(r => r.Language).NotEmpty().Must(l => ConsentRules.Languages.Contains(l))
             .WithMessage("'language' must be sv or en.");
         RuleFor(r => r.Notice).NotNull().SetValidator(new NoticeRequestValidator(options)!);
@@ -209,7 +210,8 @@ internal sealed class ConsentWithdrawalRequestValidator : AbstractValidator<Cons
         RuleFor(r => r.Purposes).Empty().When(r => r.All == true)
             .WithMessage("'purposes' must be empty when 'all' is true.");
         RuleForEach(r => r.Purposes).NotEmpty().MaximumLength(100);
-        RuleFor(r => r.Channel).NotNull().IsInEnum();
+        RuleFor(r => r.Channel).NotNull().IsInEnum().NotEqual(ConsentChannel.RightsRequest)
+            .WithMessage("'channel' rights_request is the service's own: an objection made by rights request (POST /requests) records it.");
         RuleFor(r => r.Language).Must(l => l is null || ConsentRules.Languages.Contains(l)).WithMessage("'language' must be sv or en.");
         RuleFor(r => r.Proof).SetValidator(new ProofRequestValidator()!);
     }

@@ -152,7 +152,8 @@ internal sealed class PurposeRequestValidator : AbstractValidator<PurposeRequest
             .WithMessage("'consentChannels' is only for a purpose whose legal basis is consent, or that is always on.");
         RuleFor(r => r.ConsentChannels).Must(c => c is null || c.Distinct().Count() == c.Count)
             .WithMessage("'consentChannels' must not repeat a value.");
-        RuleForEach(r => r.ConsentChannels).IsInEnum();
+        RuleForEach(r => r.ConsentChannels).IsInEnum().NotEqual(ConsentChannel.RightsRequest)
+            .WithMessage("A consent is never granted through a rights request: rights_request is where objections withdraw it.");
     }
 
     /// <summary>What the consent feature records decisions for (the same rule as its purposes list).</summary>

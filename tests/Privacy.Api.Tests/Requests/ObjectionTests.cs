@@ -66,6 +66,24 @@ public sealed class ObjectionTests(PrivacyApiFactory factory) : IClassFixture<Pr
     }
 
     [Fact]
+    public async Task NoCallerRecordsConsentOnTheRightsRequestChannelItIsTheObjectionsOwn()
+    {
+        var customer = TestSubjects.NewCustomer();
+        using var granted = await _ops.PostJson("/consent/decisions",
+            ConsentRequests.Decision("customer", customer, [("newsletter", "granted")], channel: "rights_request"));
+        Assert.Equal(["channel"], await granted.AssertValidationErrors());
+        using var withdrawn = await factory.Client(Roles.Frontend).PostJson($"/consent/subjects/customer/{customer}/withdrawals",
+            new { purposes = new[] { "newsletter" }, channel = "rights_request", language = "sv" });
+        Assert.Equal(["channel"], await withdrawn.AssertValidationErrors());
+        using var purpose = await _ops.PostJson("/registry/purposes", new
+        {
+            key = "sms_offers", name = "Offers by text message", legalBasis = "consent", dataSubjects = new[] { "customer" },
+            retention = "Until consent is withdrawn.", consentChannels = new[] { "settings_page", "rights_request" }, directMarketing = true,
+        });
+        Assert.Equal(["consentChannels[1]"], await purpose.AssertValidationErrors());
+    }
+
+    [Fact]
     public async Task AnObjectionToDirectMarketingCannotBeRefusedOnCompellingGrounds()
     {
         var customer = TestSubjects.NewCustomer();
