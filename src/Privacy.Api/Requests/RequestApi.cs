@@ -354,7 +354,7 @@ public static partial class RequestApi
         var items = await query.OrderBy(r => r.Id).Take(size)
             .Select(r => new RightsRequestSummary(r.Id, r.Type, r.Status, r.Channel, r.ReceivedAt, r.ExtendedDueAt ?? r.DueAt,
                 RequestDeadlines.DayEndedBy(r.ExtendedDueAt ?? r.DueAt), open.Contains(r.Status) && (r.ExtendedDueAt ?? r.DueAt) < now,
-                r.Tasks.Count(t => t.Status != RequestTaskStatus.Done)))
+                r.Tasks.Count(t => t.Status == RequestTaskStatus.Pending || t.Status == RequestTaskStatus.Failed)))
             .ToListAsync(cancellationToken);
         return TypedResults.Ok(new RightsRequestPage(items, items.Count == size ? items[^1].Id.ToString() : null));
     }
