@@ -171,6 +171,7 @@ public static class DisclosureApi
             return invalid;
         }
 
+        (from, to) = (from?.ToUniversalTime(), to?.ToUniversalTime()); // an instant with any offset; timestamptz takes UTC
         var query = db.Set<Disclosure>().AsNoTracking().Where(d => d.Id > (after ?? 0));
         if (customerNumber is not null)
         {

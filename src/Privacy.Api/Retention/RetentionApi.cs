@@ -336,7 +336,7 @@ public static class RetentionApi
         }
 
         var context = await schedules.ContextAsync(cancellationToken);
-        return TypedResults.Ok(await schedules.EvaluateAsync(context, customerNumber, at ?? time.GetUtcNow(), cancellationToken));
+        return TypedResults.Ok(await schedules.EvaluateAsync(context, customerNumber, at?.ToUniversalTime() ?? time.GetUtcNow(), cancellationToken));
     }
 
     public static async Task<Results<Ok<RetentionDryRun>, ValidationProblem>> DryRun(
@@ -347,6 +347,8 @@ public static class RetentionApi
         {
             return invalid;
         }
+
+        at = at?.ToUniversalTime(); // an instant with any offset; timestamptz takes UTC
 
         var when = at ?? time.GetUtcNow();
         var customers = await db.Set<RetentionSubject>().AsNoTracking()

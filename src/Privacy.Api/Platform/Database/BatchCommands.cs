@@ -24,7 +24,8 @@ public static class BatchCommands
     {
         foreach (var value in values)
         {
-            parameters.Add(new NpgsqlParameter { Value = value ?? DBNull.Value });
+            // timestamptz takes UTC only: Npgsql refuses another offset while writing, which also leaves the connection unusable.
+            parameters.Add(new NpgsqlParameter { Value = value is DateTimeOffset instant ? instant.ToUniversalTime() : value ?? DBNull.Value });
         }
     }
 }
