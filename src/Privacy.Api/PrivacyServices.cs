@@ -93,6 +93,9 @@ public static class PrivacyServices
     {
         options.Converters.Add(new JsonStringEnumConverter(JsonNamingPolicy.SnakeCaseLower, allowIntegerValues: false));
         options.UnmappedMemberHandling = JsonUnmappedMemberHandling.Disallow;
+        // A key given twice is refused: a proxy, firewall or log that reads the first value would see another decision than
+        // the one stored from the last (subject, status, policyVersion, proof).
+        options.AllowDuplicateProperties = false;
         options.Converters.Add(new UtcDateTimeOffsetConverter());
     }
 

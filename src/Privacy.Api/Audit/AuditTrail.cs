@@ -11,7 +11,11 @@ namespace Privacy.Api.Audit;
 /// </summary>
 public sealed class AuditTrail(PrivacyDbContext db, TimeProvider time, IHttpContextAccessor http)
 {
-    private static readonly JsonSerializerOptions DetailsJson = new(JsonSerializerDefaults.Web);
+    /// <summary>Enums by name (<c>"channel": "banner"</c>, not <c>1</c>): an auditor reads the details without the source code.</summary>
+    private static readonly JsonSerializerOptions DetailsJson = new(JsonSerializerDefaults.Web)
+    {
+        Converters = { new System.Text.Json.Serialization.JsonStringEnumConverter(JsonNamingPolicy.SnakeCaseLower) },
+    };
 
     /// <summary>Adds an entry for <paramref name="action"/> on an entity; <paramref name="details"/> must hold no personal data.</summary>
     public void Record(string action, string entityType, string entityId, object? details = null, Actor? actor = null) =>

@@ -14,6 +14,10 @@ namespace Privacy.Api.Notifications;
 /// <summary>The notifier for ops: recipients' webhook endpoints and secrets, the relay's backlog, dead letters and replay.</summary>
 public static class NotifierApi
 {
+    /// <summary>The service and its version, e.g. <c>smultronsites-privacy/1.0.0</c>, on every webhook request.</summary>
+    public static readonly string UserAgent = "smultronsites-privacy/" +
+        (typeof(NotifierApi).Assembly.GetName().Version?.ToString(3) ?? "0.0.0");
+
     public static WebApplicationBuilder AddNotifications(this WebApplicationBuilder builder)
     {
         var services = builder.Services;
@@ -44,7 +48,11 @@ public static class NotifierApi
         services.AddSingleton<WebhookSecrets>();
         services.AddSingleton<OutboxRelay>();
         services.AddHostedService(sp => sp.GetRequiredService<OutboxRelay>());
-        services.AddHttpClient(OutboxRelay.HttpClientName, client => client.Timeout = Timeout.InfiniteTimeSpan) // Polly times each attempt
+        services.AddHttpClient(OutboxRelay.HttpClientName, client =>
+            {
+                client.Timeout = Timeout.InfiniteTimeSpan; // Polly times each attempt
+                client.DefaultRequestHeaders.UserAgent.ParseAdd(UserAgent); // a receiver's logs and firewall know who calls
+            })
             .ConfigurePrimaryHttpMessageHandler(sp =>
             {
                 var options = sp.GetRequiredService<IOptions<NotifierOptions>>().Value;

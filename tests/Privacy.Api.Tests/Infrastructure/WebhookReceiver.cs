@@ -11,7 +11,11 @@ using StandardWebhooks;
 namespace Privacy.Api.Tests.Infrastructure;
 
 /// <summary>One webhook request as the receiver saw it, and what it answered.</summary>
-public sealed record ReceivedWebhook(string Id, long Timestamp, string Signature, string Body, int Status);
+public sealed record ReceivedWebhook(string Id, long Timestamp, string Signature, string Body, int Status)
+{
+    /// <summary>The caller's User-Agent header.</summary>
+    public string UserAgent { get; init; } = "";
+}
 
 /// <summary>
 /// A partner's webhook endpoint: a real HTTP listener (Kestrel) on loopback. It records every request, answers what
@@ -55,7 +59,7 @@ public sealed class WebhookReceiver : IAsyncDisposable
         using var reader = new StreamReader(request.Body);
         var body = await reader.ReadToEndAsync();
         var call = new ReceivedWebhook(request.Headers["webhook-id"].ToString(), long.Parse(request.Headers["webhook-timestamp"].ToString(), System.Globalization.CultureInfo.InvariantCulture),
-            request.Headers["webhook-signature"].ToString(), body, 0);
+            request.Headers["webhook-signature"].ToString(), body, 0) { UserAgent = request.Headers.UserAgent.ToString() };
         if (_inFlight.AddOrUpdate(call.Id, 1, (_, n) => n + 1) > 1)
         {
             Interlocked.Increment(ref _concurrentDuplicates);

@@ -30,6 +30,7 @@ public sealed class WebhookDeliveryTests(NotifierFactory factory) : IClassFixtur
         Assert.True(WebhookReceiver.IsSignedWith(call, secret), "the signature does not verify with the recipient's secret");
         Assert.False(WebhookReceiver.IsSignedWith(call, "whsec_" + Convert.ToBase64String(new byte[32])), "a wrong secret must not verify");
         Assert.Equal(factory.Time.GetUtcNow().ToUnixTimeSeconds(), call.Timestamp);
+        Assert.Matches(@"^smultronsites-privacy/\d+\.\d+\.\d+$", call.UserAgent); // the receiver's logs and firewall know who calls
         var body = JsonDocument.Parse(call.Body).RootElement;
         Assert.Equal("follow_up.erase", body.GetProperty("type").GetString());
         Assert.Equal(customer, body.GetProperty("data").GetProperty("customerNumber").GetString());

@@ -1,6 +1,7 @@
 using System.Text.Json;
 using Microsoft.AspNetCore.Diagnostics;
 using Microsoft.AspNetCore.Http.Features;
+using Microsoft.AspNetCore.WebUtilities;
 using Microsoft.EntityFrameworkCore;
 using Npgsql;
 
@@ -29,6 +30,9 @@ public static class ProblemHandling
                 : null;
             context.ProblemDetails.Extensions["traceId"] = context.HttpContext.TraceIdentifier;
         });
+        // After the default writer: a client that accepts neither JSON nor problem+json still gets the problem document and its
+        // status (RFC 9457 lets a server answer an error in its own format), not a 500 for want of a writer.
+        builder.Services.AddSingleton<IProblemDetailsWriter, AnyAcceptProblemWriter>();
         builder.Services.AddExceptionHandler<ProblemExceptionHandler>();
         // Binding failures (malformed JSON, wrong content type) throw, so the handler can answer them as problems.
         builder.Services.Configure<RouteHandlerOptions>(options => options.ThrowOnBadRequest = true);
@@ -181,5 +185,39 @@ internal sealed class ProblemExceptionHandler(ILogger<ProblemExceptionHandler> l
         {
             yield return e;
         }
+    }
+}
+
+/// <summary>
+/// The last problem writer, for a request whose <c>Accept</c> header names no type the default writer serves (<c>text/html</c>,
+/// <c>image/png</c>): the same problem document as <c>application/problem+json</c>, customised like every other.
+/// </summary>
+internal sealed class AnyAcceptProblemWriter(
+    Microsoft.Extensions.Options.IOptions<ProblemDetailsOptions> options, Microsoft.Extensions.Options.IOptions<Microsoft.AspNetCore.Http.Json.JsonOptions> json)
+    : IProblemDetailsWriter
+{
+    /// <summary>The same <c>type</c> URIs the default writer gives (RFC 9110 section 15, RFC 6585 for 429).</summary>
+    private static readonly Dictionary<int, string> Types = new()
+    {
+        [400] = "https://tools.ietf.org/html/rfc9110#section-15.5.1", [401] = "https://tools.ietf.org/html/rfc9110#section-15.5.2",
+        [403] = "https://tools.ietf.org/html/rfc9110#section-15.5.4", [404] = "https://tools.ietf.org/html/rfc9110#section-15.5.5",
+        [405] = "https://tools.ietf.org/html/rfc9110#section-15.5.6", [406] = "https://tools.ietf.org/html/rfc9110#section-15.5.7",
+        [409] = "https://tools.ietf.org/html/rfc9110#section-15.5.10", [412] = "https://tools.ietf.org/html/rfc9110#section-15.5.13",
+        [413] = "https://tools.ietf.org/html/rfc9110#section-15.5.14", [415] = "https://tools.ietf.org/html/rfc9110#section-15.5.16",
+        [422] = "https://tools.ietf.org/html/rfc9110#section-15.5.21", [429] = "https://tools.ietf.org/html/rfc6585#section-4",
+        [500] = "https://tools.ietf.org/html/rfc9110#section-15.6.1", [503] = "https://tools.ietf.org/html/rfc9110#section-15.6.4",
+    };
+
+    public bool CanWrite(ProblemDetailsContext context) => true;
+
+    public ValueTask WriteAsync(ProblemDetailsContext context)
+    {
+        var problem = context.ProblemDetails;
+        problem.Status ??= context.HttpContext.Response.StatusCode;
+        problem.Title ??= ReasonPhrases.GetReasonPhrase(problem.Status.Value);
+        problem.Type ??= Types.GetValueOrDefault(problem.Status.Value);
+        options.Value.CustomizeProblemDetails?.Invoke(context);
+        return new ValueTask(context.HttpContext.Response.WriteAsJsonAsync(problem, problem.GetType(), json.Value.SerializerOptions,
+            "application/problem+json"));
     }
 }
