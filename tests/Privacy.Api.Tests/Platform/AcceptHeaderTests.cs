@@ -56,6 +56,7 @@ public sealed class AcceptHeaderTests(PrivacyApiFactory factory) : IClassFixture
 
         var problem = await response.AssertProblem(HttpStatusCode.BadRequest);
         Assert.Equal([path], problem.GetProperty("errors").EnumerateObject().Select(e => e.Name));
+        Assert.StartsWith("Given more than once", problem.GetProperty("errors").GetProperty(path)[0].GetString());
         Assert.Equal(before, await factory.ScalarAsync("SELECT count(*) FROM privacy.consent_events"));
     }
 

@@ -98,7 +98,9 @@ internal sealed class ProblemExceptionHandler(ILogger<ProblemExceptionHandler> l
                     "The request body is not valid JSON for this endpoint, or a value has the wrong type.",
                     new Dictionary<string, string[]>
                     {
-                        [JsonPath(json)] = [$"Not valid JSON or not of the expected type (line {json.LineNumber}, byte {json.BytePositionInLine})."],
+                        [JsonPath(json)] = [IsDuplicateKey(json)
+                            ? "Given more than once: each key may appear once in an object (which value counts would depend on who reads it)."
+                            : $"Not valid JSON or not of the expected type (line {json.LineNumber}, byte {json.BytePositionInLine})."],
                     });
                 return true;
             case BadHttpRequestException bad:
@@ -139,6 +141,9 @@ internal sealed class ProblemExceptionHandler(ILogger<ProblemExceptionHandler> l
                 return true;
         }
     }
+
+    /// <summary>System.Text.Json's refusal of a repeated key (AllowDuplicateProperties = false); its message names .NET types, so it is not repeated.</summary>
+    private static bool IsDuplicateKey(JsonException json) => json.Message.StartsWith("Duplicate ", StringComparison.Ordinal);
 
     private static string JsonPath(JsonException json) =>
         string.IsNullOrEmpty(json.Path) || json.Path == "$" ? "$" : json.Path;
