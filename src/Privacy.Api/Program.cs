@@ -8,6 +8,15 @@ if (args is ["hash-key", var key])
 }
 
 var builder = WebApplication.CreateBuilder(args);
+// On a developer's machine the README's address, unless they chose another: ASPNETCORE_URLS, --urls, ASPNETCORE_HTTP_PORTS or
+// Kestrel endpoints (the launch profile sets none, so each of those reaches the service).
+if (builder.Environment.IsDevelopment() && string.IsNullOrEmpty(builder.Configuration["urls"])
+    && string.IsNullOrEmpty(builder.Configuration["http_ports"]) && string.IsNullOrEmpty(builder.Configuration["https_ports"])
+    && !builder.Configuration.GetSection("Kestrel:Endpoints").Exists())
+{
+    builder.WebHost.UseUrls("http://localhost:5080");
+}
+
 builder.AddPrivacyServices();
 
 // Disposed even when start-up fails, so a private PostgreSQL cluster it started is stopped too.
