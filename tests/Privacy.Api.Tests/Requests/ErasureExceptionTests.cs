@@ -148,8 +148,7 @@ public sealed class ErasureExceptionTests(PrivacyApiFactory factory) : IClassFix
     }
 
     private static string RequestDeadlinesDay(DateTimeOffset endsAt) =>
-        DateOnly.FromDateTime(TimeZoneInfo.ConvertTime(endsAt.AddTicks(-1), TimeZoneInfo.FindSystemTimeZoneById("Europe/Stockholm")).DateTime)
-            .ToString("yyyy-MM-dd", System.Globalization.CultureInfo.InvariantCulture);
+        Privacy.Api.Requests.RequestDeadlines.DayEndedBy(endsAt).ToString("yyyy-MM-dd", System.Globalization.CultureInfo.InvariantCulture);
 
     [Fact]
     public async Task AHoldOnTheWholeSubjectKeepsTheServicesOwnConsentRecordsToo()
