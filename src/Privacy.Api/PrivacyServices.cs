@@ -8,7 +8,9 @@ using Privacy.Api.Disclosures;
 using Privacy.Api.Notifications;
 using Privacy.Api.Operations;
 using Privacy.Api.Platform.Database;
+using Privacy.Api.Platform.Hosting;
 using Privacy.Api.Platform.Idempotency;
+using Privacy.Api.Platform.Keys;
 using Privacy.Api.Platform.Logging;
 using Privacy.Api.Platform.OpenApi;
 using Privacy.Api.Platform.Problems;
@@ -32,6 +34,8 @@ public static class PrivacyServices
         builder.Services.Configure<Microsoft.AspNetCore.Mvc.JsonOptions>(options => ConfigureJson(options.JsonSerializerOptions));
         builder.AddProblemHandling();
         builder.AddPrivacyDatabase();
+        builder.Services.AddDataKeys();
+        builder.Services.AddFailClosedSettings();
         builder.AddApiKeyAuthentication();
         builder.AddPrivacyOpenApi();
         builder.Services.AddRequestValidation();
@@ -82,6 +86,7 @@ public static class PrivacyServices
         app.MapRetentionApi();
         app.MapAuditApi();
         app.MapOperationsApi();
+        app.MapDataKeyApi();
         return app;
     }
 

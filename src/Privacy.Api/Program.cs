@@ -25,12 +25,25 @@ app.UsePrivacyPipeline();
 app.MapPrivacyApi();
 try
 {
+    // Every setting checked at once, before the host builds its hosted services (which read some of them, and would stop at the first).
+    app.Services.GetService<Microsoft.Extensions.Options.IStartupValidator>()?.Validate();
     await app.RunAsync();
 }
 catch (Privacy.Api.Platform.LocalPostgres.LocalPostgresUnavailableException e)
 {
     // No database configured and none could be provisioned: say how to fix it, without a stack trace.
     Console.Error.WriteLine($"The service cannot start: {e.Message}");
+    Environment.ExitCode = 1;
+}
+catch (Exception e) when (Privacy.Api.Platform.Hosting.StartupFailure.Lines(e) is { } lines)
+{
+    // Fail closed: a missing or invalid setting stops the start, one line each, without a stack trace.
+    Console.Error.WriteLine($"The service cannot start in {builder.Environment.EnvironmentName}: {lines.Count} setting(s) to fix.");
+    foreach (var line in lines)
+    {
+        Console.Error.WriteLine($"  {line}");
+    }
+
     Environment.ExitCode = 1;
 }
 

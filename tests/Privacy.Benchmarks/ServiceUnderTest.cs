@@ -53,7 +53,12 @@ internal sealed class ServiceUnderTest : IAsyncDisposable
         start.ArgumentList.Add($"http://127.0.0.1:{port}");
         start.Environment["ASPNETCORE_ENVIRONMENT"] = "Production";
         start.Environment["ConnectionStrings__Privacy"] = connectionString;
-        start.Environment["Consent__ProofHashKey"] = Convert.ToBase64String("benchmark-proof-hash-key-32-bytes!!"u8.ToArray());
+        foreach (var use in new[] { "ProofHashing", "IdentityNumberHashing", "SecretEncryption" })
+        {
+            start.Environment[$"DataKeys__{use}__Keys__bench-1"] = Convert.ToBase64String(System.Text.Encoding.UTF8.GetBytes($"benchmark-{use}-key-of-32-bytes-or-more"));
+            start.Environment[$"DataKeys__{use}__Current"] = "bench-1";
+        }
+
         // Warning keeps the harness's terminal readable. PRIVACY_BENCH_SERVICE_LOG_LEVEL=Information logs as production does (one
         // JSON line per request); the service's standard output is then drained unread, as a log collector's pipe would be.
         var logLevel = Environment.GetEnvironmentVariable("PRIVACY_BENCH_SERVICE_LOG_LEVEL");

@@ -20,9 +20,7 @@ public static class ConsentApi
     {
         services.AddOptions<ConsentOptions>().BindConfiguration(ConsentOptions.Section)
             .Validate(o => o.ValidityMonths is >= 1 and <= 24, "Consent:ValidityMonths must be 1–24.")
-            .Validate(o => o.ProofHashKey is null || IsKey(o.ProofHashKey), "Consent:ProofHashKey must be base64 of at least 32 bytes.")
-            .Validate<IHostEnvironment>((o, env) => !env.IsProduction() || o.ProofHashKey is not null,
-                "Consent:ProofHashKey must be configured in Production (base64, at least 32 bytes).")
+            .Validate(o => o.ProofHashKey is null || Platform.Keys.DataKeyring.IsKey(o.ProofHashKey), "Consent:ProofHashKey (the legacy data key) must be base64 of at least 32 bytes.")
             .ValidateOnStart();
         services.AddScoped<ConsentRecorder>();
         services.AddScoped<ConsentHistory>();
@@ -101,6 +99,16 @@ public static class ConsentApi
             .WithDescription("Kantara consent receipt v1.1 / ISO/IEC TS 27560 fields, for the person to keep.")
             .ProducesProblem(StatusCodes.Status404NotFound)
             .RequireAuthorization(Policies.NotPartner);
+        consent.MapPost("/receipts/{receiptId:guid}/proof-check", ConsentProofCheck.Check)
+            .WithName("CheckConsentProof")
+            .WithSummary("Check an IP address or user agent against the keyed hashes of a decision's proof")
+            .WithDescription("Art 7(1): shows whether a presented address or browser is the one a decision came from, also after " +
+                             "retention erased the clear values. Each proof is checked under the data key it was hashed with " +
+                             "(`keyId`), so key rotations leave older proofs checkable. Audited; the values are not stored.")
+            .WithRequestExample(new ProofRequest("203.0.113.7", "Mozilla/5.0 (Windows NT 10.0; Win64; x64)"))
+            .WithValidation<ProofRequest>()
+            .ProducesProblem(StatusCodes.Status404NotFound)
+            .RequireAuthorization(Policies.Ops);
 
         PolicyVersionApi.Map(consent);
         return routes;
@@ -235,12 +243,5 @@ public static class ConsentApi
         return ConsentRules.IsValidSubjectId(options, type, subjectId)
             ? (type, [])
             : (null, new() { ["subjectId"] = [type == SubjectType.Customer ? "'subjectId' is not a valid customer number." : "'subjectId' is not a valid visitor id."] });
-    }
-
-
-    private static bool IsKey(string value)
-    {
-        Span<byte> buffer = stackalloc byte[512];
-        return Convert.TryFromBase64String(value, buffer, out var written) && written >= 32;
     }
 }

@@ -158,7 +158,18 @@ public sealed class ConsentProof
 
     public string? UserAgentHash { get; set; }
 
+    /// <summary>The id of the data key the hashes were made with (<see cref="Platform.Keys.DataKeyUse.ProofHashing"/>).</summary>
+    public string? KeyId { get; set; }
+
     public DateTimeOffset? ErasedAt { get; set; }
+
+    /// <summary>The keyed hash of an IP address in a proof (hex HMAC-SHA256 of its bytes).</summary>
+    public static string Hash(Platform.Keys.DataKey key, IPAddress address) =>
+        Convert.ToHexStringLower(System.Security.Cryptography.HMACSHA256.HashData(key.Material, address.GetAddressBytes()));
+
+    /// <summary>The keyed hash of a user agent in a proof (hex HMAC-SHA256 of its UTF-8 bytes).</summary>
+    public static string Hash(Platform.Keys.DataKey key, string userAgent) =>
+        Convert.ToHexStringLower(System.Security.Cryptography.HMACSHA256.HashData(key.Material, System.Text.Encoding.UTF8.GetBytes(userAgent)));
 }
 
 /// <summary>A notice text shown to people, stored once per hash.</summary>
@@ -250,6 +261,7 @@ internal sealed class ConsentProofConfiguration : IEntityTypeConfiguration<Conse
         builder.Property(p => p.UserAgent).HasMaxLength(1000);
         builder.Property(p => p.IpAddressHash).HasMaxLength(64).IsFixedLength();
         builder.Property(p => p.UserAgentHash).HasMaxLength(64).IsFixedLength();
+        builder.Property(p => p.KeyId).HasMaxLength(32);
         // The retention sweep walks the proofs that still hold clear values, oldest event first.
         builder.HasIndex(p => p.EventId).HasFilter("ip_address IS NOT NULL OR user_agent IS NOT NULL").HasDatabaseName("ix_consent_proofs_unerased");
     }

@@ -23,7 +23,7 @@ public sealed record ConsentErasureSummary(int ProofsErased, int EventsKeptAsPro
 /// same customer number; every other event is anonymised with a random one. The visitor links go. The consent state of
 /// the customer is then empty, everywhere (the choices' notify trigger tells the replicas' caches about the old subject).
 /// </summary>
-public sealed class ConsentErasure(PrivacyDbContext db, IOptions<ConsentOptions> options, TimeProvider time)
+public sealed class ConsentErasure(PrivacyDbContext db, Platform.Keys.DataKeyring keyring, TimeProvider time)
 {
     public async Task<ConsentErasureSummary> EraseCustomerAsync(string customerNumber, CancellationToken cancellationToken)
     {
@@ -77,5 +77,6 @@ public sealed class ConsentErasure(PrivacyDbContext db, IOptions<ConsentOptions>
         return new ConsentErasureSummary(proofs, kept, events - kept, batch.BatchCommands[^1].RecordsAffected);
     }
 
-    private byte[] Key() => HMACSHA256.HashData(options.Value.ProofKeyBytes(), "consent-erasure-pseudonym"u8);
+    /// <summary>Under the current identity-number key: a pseudonym is never looked up again, so an older one needs no match.</summary>
+    private byte[] Key() => keyring.Current(Platform.Keys.DataKeyUse.IdentityNumberHashing).Derive("consent-erasure-pseudonym"u8);
 }

@@ -9,8 +9,10 @@ public sealed class ConsentOptions
     public int ValidityMonths { get; set; } = 12;
 
     /// <summary>
-    /// Base64 key (at least 32 bytes) for the keyed hashes of IP addresses and user agents in consent
-    /// proofs. Required in Production; elsewhere a documented development key is used.
+    /// The single data key of deployments from before the keyring (base64, at least 32 bytes). When configured it stays active in every
+    /// use under the id <c>legacy</c>, so what it protected still matches and decrypts; it is never current. The data keys are
+    /// <c>DataKeys</c> (<see cref="Platform.Keys.DataKeyOptions"/>). Remove it once <c>GET /operations/data-keys</c> shows nothing
+    /// refers to <c>legacy</c>.
     /// </summary>
     public string? ProofHashKey { get; set; }
 
@@ -32,7 +34,6 @@ public sealed class ConsentOptions
     /// <summary>Most subjects one replica keeps (default 200,000; the cache starts over when full).</summary>
     public int StateCacheSize { get; set; } = 200_000;
 
+    /// <summary>The documented development key: in Development, without any data key configured, the legacy key of every use.</summary>
     internal const string DevelopmentProofHashKey = "ZGV2ZWxvcG1lbnQtb25seS1wcm9vZi1oYXNoLWtleS0wMDAwMDAwMA==";
-
-    internal byte[] ProofKeyBytes() => Convert.FromBase64String(ProofHashKey ?? DevelopmentProofHashKey);
 }

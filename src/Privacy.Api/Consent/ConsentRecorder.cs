@@ -27,7 +27,7 @@ public sealed class ConsentRecorder(
     FollowUps followUps,
     TimeProvider time,
     PrivacyMetrics metrics,
-    IOptions<ConsentOptions> options,
+    Platform.Keys.DataKeyring keyring,
     IOptions<Banner.BannerOptions> banner)
 {
     public const string GpcHeader = "Sec-GPC";
@@ -262,8 +262,8 @@ public sealed class ConsentRecorder(
                 choices.Select(c => c.Requested).ToArray()));
             var evidence = Proof(proof, http);
             write.BatchCommands.Add(BatchCommands.Create("""
-                INSERT INTO privacy.consent_proofs (event_id, ip_address, user_agent, ip_address_hash, user_agent_hash) VALUES ($1, $2, $3, $4, $5)
-                """, eventId, evidence.IpAddress, evidence.UserAgent, evidence.IpAddressHash, evidence.UserAgentHash));
+                INSERT INTO privacy.consent_proofs (event_id, ip_address, user_agent, ip_address_hash, user_agent_hash, key_id) VALUES ($1, $2, $3, $4, $5, $6)
+                """, eventId, evidence.IpAddress, evidence.UserAgent, evidence.IpAddressHash, evidence.UserAgentHash, evidence.KeyId));
             write.BatchCommands.Add(audit.RecordCommand($"consent.{kind.ToString().ToLowerInvariant()}.recorded", "consent_event", eventId.ToString(), new
             {
                 subjectType = type,
@@ -342,13 +342,14 @@ public sealed class ConsentRecorder(
             userAgent = userAgent[..1000];
         }
 
-        var key = options.Value.ProofKeyBytes();
+        var key = keyring.Current(Platform.Keys.DataKeyUse.ProofHashing);
         return new ConsentProof
         {
             IpAddress = ip,
             UserAgent = userAgent,
-            IpAddressHash = ip is null ? null : Convert.ToHexStringLower(HMACSHA256.HashData(key, ip.GetAddressBytes())),
-            UserAgentHash = userAgent is null ? null : Convert.ToHexStringLower(HMACSHA256.HashData(key, Encoding.UTF8.GetBytes(userAgent))),
+            IpAddressHash = ip is null ? null : ConsentProof.Hash(key, ip),
+            UserAgentHash = userAgent is null ? null : ConsentProof.Hash(key, userAgent),
+            KeyId = ip is null && userAgent is null ? null : key.Id,
         };
     }
 

@@ -74,6 +74,9 @@ public sealed class Disclosure
     /// <summary>The subject's national identity number as a keyed hash (never the number itself), when the sender gave it.</summary>
     public string? NationalIdHash { get; set; }
 
+    /// <summary>The id of the data key the hash was made with (<see cref="Platform.Keys.DataKeyUse.IdentityNumberHashing"/>).</summary>
+    public string? NationalIdKeyId { get; set; }
+
     public List<string> Categories { get; set; } = [];
 
     public DateTimeOffset DisclosedAt { get; set; }
@@ -104,6 +107,7 @@ internal sealed class DisclosureConfiguration : IEntityTypeConfiguration<Disclos
         builder.HasIndex(d => new { d.RecipientKey, d.TransactionId, d.Id }).HasDatabaseName("ix_disclosures_feed");
         builder.HasIndex(d => new { d.CustomerNumber, d.Id });
         builder.Property(d => d.NationalIdHash).HasMaxLength(64).IsFixedLength();
+        builder.Property(d => d.NationalIdKeyId).HasMaxLength(32);
         builder.HasIndex(d => new { d.NationalIdHash, d.Id }).HasFilter("national_id_hash IS NOT NULL");
         builder.HasIndex(d => d.DisclosedAt);
     }

@@ -110,6 +110,7 @@ public static class DisclosureApi
             LegalGround = d.LegalGround!.Value,
             CustomerNumber = d.CustomerNumber!,
             NationalIdHash = d.NationalIdentityNumber is null ? null : subjects.HashNationalIdentityNumber(d.NationalIdentityNumber),
+            NationalIdKeyId = d.NationalIdentityNumber is null ? null : subjects.CurrentKeyId,
             Categories = [.. d.Categories!],
             DisclosedAt = d.DisclosedAt!.Value,
             SenderReference = d.Reference,
@@ -204,8 +205,9 @@ public static class DisclosureApi
     public static async Task<Ok<DisclosurePage>> FindBySubject(
         FindDisclosuresRequest request, PrivacyDbContext db, Subjects.SubjectHasher subjects, CancellationToken cancellationToken)
     {
-        var hash = subjects.HashNationalIdentityNumber(request.NationalIdentityNumber)!;
-        var query = db.Set<Disclosure>().AsNoTracking().Where(d => d.NationalIdHash == hash && d.Id > (request.After ?? 0));
+        // Its hashes under every active key: what was recorded before a rotation matches too.
+        var hashes = subjects.HashesUnderEveryKey(request.NationalIdentityNumber).ToArray();
+        var query = db.Set<Disclosure>().AsNoTracking().Where(d => hashes.Contains(d.NationalIdHash) && d.Id > (request.After ?? 0));
         return TypedResults.Ok(await Page(query, request.Limit ?? Paging.DefaultLimit, cancellationToken));
     }
 

@@ -33,8 +33,11 @@ public sealed class DisclosureLog(PrivacyDbContext db)
             .ToList();
     }
 
-    /// <summary>The customer numbers disclosures recorded with this national identity number (keyed hash) were about.</summary>
-    public async Task<IReadOnlyList<string>> CustomersWithNationalIdAsync(string nationalIdHash, CancellationToken cancellationToken) =>
-        await db.Set<Disclosure>().AsNoTracking().Where(d => d.NationalIdHash == nationalIdHash).Select(d => d.CustomerNumber).Distinct()
+    /// <summary>
+    /// The customer numbers disclosures recorded with this national identity number were about, given as its keyed hashes (under every
+    /// key that was active when the number was given).
+    /// </summary>
+    public async Task<IReadOnlyList<string>> CustomersWithNationalIdAsync(IReadOnlyCollection<string> nationalIdHashes, CancellationToken cancellationToken) =>
+        await db.Set<Disclosure>().AsNoTracking().Where(d => nationalIdHashes.Contains(d.NationalIdHash!)).Select(d => d.CustomerNumber).Distinct()
             .OrderBy(c => c).ToListAsync(cancellationToken);
 }

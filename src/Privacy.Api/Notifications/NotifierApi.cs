@@ -46,6 +46,8 @@ public static class NotifierApi
         services.AddScoped<Disclosures.EgressGate>();
         services.AddScoped<FollowUps>();
         services.AddSingleton<WebhookSecrets>();
+        services.AddSingleton<WebhookSecretRekeying>();
+        services.AddHostedService(sp => sp.GetRequiredService<WebhookSecretRekeying>());
         services.AddSingleton<OutboxRelay>();
         services.AddHostedService(sp => sp.GetRequiredService<OutboxRelay>());
         services.AddHttpClient(OutboxRelay.HttpClientName, client =>
@@ -172,7 +174,7 @@ public static class NotifierApi
         endpoint = new WebhookEndpoint
         {
             RecipientKey = recipient, Url = request.Url!, CreatedAt = now, UpdatedAt = now,
-            Secrets = [new WebhookSecret { RecipientKey = recipient, Protected = secrets.Protect(secret), CreatedAt = now }],
+            Secrets = [secrets.Create(recipient, secret, now)],
         };
         db.Add(endpoint);
         audit.Record("webhook.endpoint_created", "webhook_endpoint", recipient, new { url = endpoint.Url });
@@ -219,7 +221,7 @@ public static class NotifierApi
         // Secrets that stopped signing are of no more use: keep none longer than needed.
         db.RemoveRange(endpoint.Secrets.Where(s => s.ExpiresAt <= now));
         var secret = WebhookSecrets.Generate();
-        var created = new WebhookSecret { RecipientKey = recipient, Protected = secrets.Protect(secret), CreatedAt = now };
+        var created = secrets.Create(recipient, secret, now);
         endpoint.Secrets.Add(created);
         audit.Record("webhook.secret_rotated", "webhook_endpoint", recipient, new { oldSecretsExpireAt = overlapEnd });
         await db.SaveChangesAsync(cancellationToken);

@@ -470,7 +470,7 @@ public sealed partial class OutboxRelay(
     private async Task<Dictionary<string, List<byte[]>>> SigningKeys(string[] recipients, DateTimeOffset now, CancellationToken cancellationToken)
     {
         await using var command = dataSource.CreateCommand("""
-            SELECT recipient_key, protected FROM privacy.webhook_secrets
+            SELECT recipient_key, protected, key_id FROM privacy.webhook_secrets
             WHERE recipient_key = ANY($1) AND (expires_at IS NULL OR expires_at > $2)
             ORDER BY id
             """);
@@ -486,7 +486,7 @@ public sealed partial class OutboxRelay(
                 keys[recipient] = list = [];
             }
 
-            list.Add(secrets.SigningKey(reader.GetFieldValue<byte[]>(1)));
+            list.Add(secrets.SigningKey(reader.GetFieldValue<byte[]>(1), reader.GetString(2)));
         }
 
         return keys;

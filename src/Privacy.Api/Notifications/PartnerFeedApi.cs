@@ -11,6 +11,7 @@ using Privacy.Api.Consent;
 using Privacy.Api.Disclosures;
 using Privacy.Api.Platform.Database;
 using Privacy.Api.Platform.OpenApi;
+using Privacy.Api.Platform.Keys;
 using Privacy.Api.Platform.Security;
 using Privacy.Api.Platform.Validation;
 
@@ -90,7 +91,7 @@ public static class PartnerFeedApi
         """;
 
     public static async Task<Results<Ok<PartnerFeedPage>, ValidationProblem>> Feed(
-        HttpContext http, NpgsqlDataSource dataSource, IOptions<ConsentOptions> options, string? cursor, int? limit,
+        HttpContext http, NpgsqlDataSource dataSource, DataKeyring keyring, string? cursor, int? limit,
         CancellationToken cancellationToken)
     {
         var recipient = http.User.GetActor().Recipient!;
@@ -99,9 +100,10 @@ public static class PartnerFeedApi
             return invalid;
         }
 
-        var key = CursorKey(options.Value);
+        // Sealed under the current key; one sealed before a rotation still reads while its key is active.
+        var key = CursorKey(keyring.Current(DataKeyUse.SecretEncryption));
         var position = FeedPosition.Start;
-        if (cursor is not null && !FeedPosition.TryRead(cursor, recipient, key, out position))
+        if (cursor is not null && !keyring.Active(DataKeyUse.SecretEncryption).Any(k => FeedPosition.TryRead(cursor, recipient, CursorKey(k), out position)))
         {
             return TypedResults.ValidationProblem(new Dictionary<string, string[]>
             {
@@ -194,8 +196,7 @@ public static class PartnerFeedApi
         return TypedResults.Ok(new FollowUpAcknowledged(followUp.Id, followUp.Status, followUp.AcknowledgedAt.Value, followUp.AcknowledgementReason));
     }
 
-    private static byte[] CursorKey(ConsentOptions options) =>
-        HMACSHA256.HashData(options.ProofKeyBytes(), "partner-feed-cursor"u8);
+    private static byte[] CursorKey(DataKey key) => key.Derive("partner-feed-cursor"u8);
 
     /// <summary>A place in a recipient's stream: after (transaction, kind, id).</summary>
     internal readonly record struct FeedPosition(ulong Transaction, int Kind, long Id)

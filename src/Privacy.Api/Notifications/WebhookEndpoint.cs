@@ -2,8 +2,7 @@ using System.Security.Cryptography;
 using System.Text;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.EntityFrameworkCore.Metadata.Builders;
-using Microsoft.Extensions.Options;
-using Privacy.Api.Consent;
+using Privacy.Api.Platform.Keys;
 
 namespace Privacy.Api.Notifications;
 
@@ -35,8 +34,11 @@ public sealed class WebhookSecret
 
     public required string RecipientKey { get; set; }
 
-    /// <summary>AES-GCM: nonce (12) | tag (16) | ciphertext, under a key derived from the service's data key.</summary>
+    /// <summary>AES-GCM: nonce (12) | tag (16) | ciphertext, under a key derived from the data key <see cref="KeyId"/>.</summary>
     public required byte[] Protected { get; set; }
+
+    /// <summary>The id of the data key (<see cref="Platform.Keys.DataKeyUse.SecretEncryption"/>) <see cref="Protected"/> is encrypted under.</summary>
+    public required string KeyId { get; set; }
 
     public DateTimeOffset CreatedAt { get; set; }
 
@@ -64,37 +66,67 @@ internal sealed class WebhookSecretConfiguration : IEntityTypeConfiguration<Webh
         builder.ToTable("webhook_secrets");
         builder.HasKey(s => s.Id);
         builder.Property(s => s.Id).UseIdentityAlwaysColumn();
+        builder.Property(s => s.KeyId).HasMaxLength(32);
         builder.HasIndex(s => s.RecipientKey);
     }
 }
 
-/// <summary>Creates, protects and reads webhook secrets; the plain secret leaves the service only once, when created.</summary>
-public sealed class WebhookSecrets(IOptions<ConsentOptions> options)
+/// <summary>
+/// Creates, protects and reads webhook secrets; the plain secret leaves the service only once, when created. Each is encrypted under the
+/// current secret-encryption key and decrypted under the key it names, so a rotation needs no downtime; <see cref="WebhookSecretRekeying"/>
+/// then moves the older ones to the current key.
+/// </summary>
+public sealed class WebhookSecrets
 {
     public const string Prefix = "whsec_";
+
+    private readonly Dictionary<string, byte[]> _keys;
+    private readonly string _current;
+
+    public WebhookSecrets(DataKeyring keyring)
+    {
+        _keys = keyring.Active(DataKeyUse.SecretEncryption).ToDictionary(k => k.Id, k => k.Derive("webhook-secrets"u8), StringComparer.Ordinal);
+        _current = keyring.Current(DataKeyUse.SecretEncryption).Id;
+    }
+
+    /// <summary>The id of the key new secrets are encrypted under.</summary>
+    public string CurrentKeyId => _current;
 
     /// <summary>A new secret: <c>whsec_</c> and base64 of 32 random bytes (the Standard Webhooks format).</summary>
     public static string Generate() => Prefix + Convert.ToBase64String(RandomNumberGenerator.GetBytes(32));
 
-    public byte[] Protect(string secret)
+    /// <summary>The row of a new secret of <paramref name="recipient"/>, encrypted under the current key.</summary>
+    public WebhookSecret Create(string recipient, string secret, DateTimeOffset now) =>
+        new() { RecipientKey = recipient, Protected = Protect(Encoding.UTF8.GetBytes(secret), _current), KeyId = _current, CreatedAt = now };
+
+    /// <summary>The HMAC key a protected secret stands for (the base64 part after <c>whsec_</c>).</summary>
+    public byte[] SigningKey(byte[] protectedSecret, string keyId) =>
+        Convert.FromBase64String(Encoding.UTF8.GetString(Unprotect(protectedSecret, keyId))[Prefix.Length..]);
+
+    /// <summary>The same secret encrypted under the current key.</summary>
+    public byte[] Reencrypt(byte[] protectedSecret, string keyId) => Protect(Unprotect(protectedSecret, keyId), _current);
+
+    private byte[] Protect(byte[] plain, string keyId)
     {
-        var plain = Encoding.UTF8.GetBytes(secret);
         var sealedBytes = new byte[12 + 16 + plain.Length];
         var nonce = sealedBytes.AsSpan(0, 12);
         RandomNumberGenerator.Fill(nonce);
-        using var aes = new AesGcm(Key(), 16);
+        using var aes = new AesGcm(_keys[keyId], 16);
         aes.Encrypt(nonce, plain, sealedBytes.AsSpan(28), sealedBytes.AsSpan(12, 16));
         return sealedBytes;
     }
 
-    /// <summary>The HMAC key a protected secret stands for (the base64 part after <c>whsec_</c>).</summary>
-    public byte[] SigningKey(byte[] protectedSecret)
+    private byte[] Unprotect(byte[] protectedSecret, string keyId)
     {
-        var plain = new byte[protectedSecret.Length - 28];
-        using var aes = new AesGcm(Key(), 16);
-        aes.Decrypt(protectedSecret.AsSpan(0, 12), protectedSecret.AsSpan(28), protectedSecret.AsSpan(12, 16), plain);
-        return Convert.FromBase64String(Encoding.UTF8.GetString(plain)[Prefix.Length..]);
-    }
+        if (!_keys.TryGetValue(keyId, out var key))
+        {
+            // Not reached while DataKeyUsageCheck holds: the service does not start without every key a stored secret names.
+            throw new CryptographicException($"The webhook secret is encrypted under data key '{keyId}', which is not configured.");
+        }
 
-    private byte[] Key() => HMACSHA256.HashData(options.Value.ProofKeyBytes(), "webhook-secrets"u8);
+        var plain = new byte[protectedSecret.Length - 28];
+        using var aes = new AesGcm(key, 16);
+        aes.Decrypt(protectedSecret.AsSpan(0, 12), protectedSecret.AsSpan(28), protectedSecret.AsSpan(12, 16), plain);
+        return plain;
+    }
 }

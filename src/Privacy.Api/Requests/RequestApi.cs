@@ -268,6 +268,7 @@ public static partial class RequestApi
         }
 
         var now = time.GetUtcNow();
+        var nationalIdHashes = subjects.HashesUnderEveryKey(request.Subject!.NationalIdentityNumber);
         var receivedAt = request.ReceivedAt?.ToUniversalTime() ?? now; // Art 12(3): the deadline counts from receipt, not from the keying
         var rights = new RightsRequest
         {
@@ -276,7 +277,8 @@ public static partial class RequestApi
             Channel = request.Channel ?? RequestChannel.Web,
             CustomerNumber = request.Subject!.CustomerNumber,
             Email = request.Subject.Email,
-            NationalIdHash = subjects.HashNationalIdentityNumber(request.Subject.NationalIdentityNumber),
+            NationalIdHash = nationalIdHashes.Count > 0 ? nationalIdHashes[0] : null,
+            NationalIdKeyId = nationalIdHashes.Count > 0 ? subjects.CurrentKeyId : null,
             Language = request.Language ?? "sv",
             Changes = request.Changes is null ? null : JsonSerializer.Serialize(request.Changes, Json),
             Categories = request.Categories?.ToList(),
@@ -286,7 +288,7 @@ public static partial class RequestApi
             DueAt = RequestDeadlines.DueAt(receivedAt),
             SubmittedBy = actor.KeyId,
         };
-        rights.Identifiers = RequestIdentities.Given(rights.Id, rights.CustomerNumber, rights.Email, rights.NationalIdHash);
+        rights.Identifiers = RequestIdentities.Given(rights.Id, rights.CustomerNumber, rights.Email, nationalIdHashes, subjects.CurrentKeyId);
         await using var transaction = await db.Database.BeginUnlessInTransactionAsync(cancellationToken);
         db.Add(rights);
         workflow.Transition(rights, RequestStatus.Received, actor.KeyId, $"via {rights.Channel.ToString().ToLowerInvariant()}" +

@@ -34,6 +34,15 @@ public sealed class RequestIdentifier
     /// <summary>The customer number or e-mail address, or the keyed hash of a national identity number (never the number itself).</summary>
     public required string Value { get; set; }
 
+    /// <summary>For a national identity number: the id of the data key <see cref="Value"/> was made with.</summary>
+    public string? KeyId { get; set; }
+
+    /// <summary>
+    /// For a national identity number: its keyed hashes under the other keys active when it was given, so it matches what was recorded
+    /// before a rotation.
+    /// </summary>
+    public List<string>? HashesUnderOtherKeys { get; set; }
+
     public string? VerifiedHow { get; set; }
 
     public DateTimeOffset? VerifiedAt { get; set; }
@@ -75,6 +84,7 @@ internal sealed class RequestIdentifierConfiguration : IEntityTypeConfiguration<
         builder.Property(i => i.Id).UseIdentityAlwaysColumn();
         builder.Property(i => i.Kind).HasConversion<string>().HasMaxLength(32);
         builder.Property(i => i.Value).HasMaxLength(320);
+        builder.Property(i => i.KeyId).HasMaxLength(32);
         builder.Property(i => i.VerifiedHow).HasMaxLength(500);
         builder.Property(i => i.VerifiedBy).HasMaxLength(64);
         builder.Ignore(i => i.Verified);
@@ -107,16 +117,36 @@ public sealed record IdentifierMatches(IdentifierKind Kind, IReadOnlyList<string
 /// </summary>
 public sealed class RequestIdentities(PrivacyDbContext db, DisclosureLog disclosures, AuditTrail audit, TimeProvider time)
 {
-    /// <summary>The identifiers given on a new request, none verified yet.</summary>
-    public static List<RequestIdentifier> Given(Guid requestId, string? customerNumber, string? email, string? nationalIdHash) =>
-    [
-        .. new (IdentifierKind Kind, string? Value)[]
+    /// <summary>
+    /// The identifiers given on a new request, none verified yet. A national identity number comes as its keyed hashes under every
+    /// active key, the current one first (<see cref="Subjects.SubjectHasher.HashesUnderEveryKey"/>): it is kept under the current key,
+    /// and matches what was recorded under the others.
+    /// </summary>
+    public static List<RequestIdentifier> Given(Guid requestId, string? customerNumber, string? email, IReadOnlyList<string>? nationalIdHashes = null,
+        string? nationalIdKeyId = null)
+    {
+        var given = new List<RequestIdentifier>();
+        if (customerNumber is not null)
+        {
+            given.Add(new RequestIdentifier { RequestId = requestId, Kind = IdentifierKind.CustomerNumber, Value = customerNumber });
+        }
+
+        if (email is not null)
+        {
+            given.Add(new RequestIdentifier { RequestId = requestId, Kind = IdentifierKind.Email, Value = email });
+        }
+
+        if (nationalIdHashes is { Count: > 0 })
+        {
+            given.Add(new RequestIdentifier
             {
-                (IdentifierKind.CustomerNumber, customerNumber), (IdentifierKind.Email, email), (IdentifierKind.NationalIdentityNumber, nationalIdHash),
-            }
-            .Where(i => i.Value is not null)
-            .Select(i => new RequestIdentifier { RequestId = requestId, Kind = i.Kind, Value = i.Value! }),
-    ];
+                RequestId = requestId, Kind = IdentifierKind.NationalIdentityNumber, Value = nationalIdHashes[0], KeyId = nationalIdKeyId,
+                HashesUnderOtherKeys = nationalIdHashes.Count == 1 ? null : [.. nationalIdHashes.Skip(1)],
+            });
+        }
+
+        return given;
+    }
 
     /// <summary>Records that <paramref name="identifier"/> was verified, and audits it (naming the kind, never the value).</summary>
     public void Verify(RequestIdentifier identifier, string how, string actor)
@@ -142,7 +172,8 @@ public sealed class RequestIdentities(PrivacyDbContext db, DisclosureLog disclos
         identifier.Kind switch
         {
             IdentifierKind.CustomerNumber => [identifier.Value],
-            IdentifierKind.NationalIdentityNumber => await disclosures.CustomersWithNationalIdAsync(identifier.Value, cancellationToken),
+            IdentifierKind.NationalIdentityNumber => await disclosures.CustomersWithNationalIdAsync(
+                [identifier.Value, .. identifier.HashesUnderOtherKeys ?? []], cancellationToken),
             _ => [],
         };
 

@@ -77,7 +77,7 @@ public sealed partial class RequestWorkflow(
             Categories = [.. categories], Note = reason, ReceivedAt = now, DueAt = RequestDeadlines.DueAt(now), SubmittedBy = actor,
         };
         // Not a person's request: the sweep names the customer whose periods ended, and that decides what it covers.
-        request.Identifiers = RequestIdentities.Given(request.Id, customerNumber, null, null);
+        request.Identifiers = RequestIdentities.Given(request.Id, customerNumber, null);
         request.Identifiers[0].VerifiedHow = "Retention sweep";
         (request.Identifiers[0].VerifiedAt, request.Identifiers[0].VerifiedBy) = (now, actor);
         request.Customers = [new RequestCustomer { RequestId = request.Id, CustomerNumber = customerNumber, MatchedBy = IdentifierKind.CustomerNumber, AddedBy = actor, AddedAt = now }];

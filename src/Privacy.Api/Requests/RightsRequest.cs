@@ -94,6 +94,9 @@ public sealed class RightsRequest
     /// <summary>The national identity number as a keyed hash only.</summary>
     public string? NationalIdHash { get; set; }
 
+    /// <summary>The id of the data key the hash was made with.</summary>
+    public string? NationalIdKeyId { get; set; }
+
     /// <summary>sv or en: the language of the requester's notifications and report.</summary>
     public required string Language { get; set; }
 
@@ -265,6 +268,7 @@ internal sealed class RightsRequestConfiguration : IEntityTypeConfiguration<Righ
         builder.Property(r => r.CustomerNumber).HasMaxLength(64);
         builder.Property(r => r.Email).HasMaxLength(320);
         builder.Property(r => r.NationalIdHash).HasMaxLength(64).IsFixedLength();
+        builder.Property(r => r.NationalIdKeyId).HasMaxLength(32);
         builder.Property(r => r.Language).HasMaxLength(2);
         builder.Property(r => r.Changes).HasColumnType("jsonb");
         builder.Property(r => r.Purpose).HasMaxLength(100);

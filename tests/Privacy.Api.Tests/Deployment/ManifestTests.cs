@@ -67,7 +67,13 @@ public sealed partial class ManifestTests
         variables.AddRange(Objects(container["env"]).Select(e => (Str(e["name"])!, Str(e["value"]))));
 
         Assert.Contains(variables, v => v.Name == "ConnectionStrings__Privacy");
-        Assert.Contains(variables, v => v.Name == "Consent__ProofHashKey");
+        // Fail closed: each use of the data keys has its key and names the current one.
+        foreach (var use in new[] { "ProofHashing", "IdentityNumberHashing", "SecretEncryption" })
+        {
+            Assert.Contains(variables, v => v.Name.StartsWith($"DataKeys__{use}__Keys__", StringComparison.Ordinal));
+            Assert.Contains(variables, v => v.Name == $"DataKeys__{use}__Current" && v.Value is { Length: > 0 });
+        }
+
         Assert.Contains(variables, v => v.Name.StartsWith("ApiKeys__Keys__0__Hash", StringComparison.Ordinal));
         Assert.All(variables, v =>
         {

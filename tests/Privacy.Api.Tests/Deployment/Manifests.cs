@@ -105,6 +105,12 @@ public static class Manifests
 
         foreach (var segment in path.Skip(1))
         {
+            if (type.IsGenericType && type.GetGenericTypeDefinition() == typeof(Dictionary<,>))
+            {
+                type = type.GetGenericArguments()[1]; // any key names an entry (DataKeys__ProofHashing__Keys__<id>)
+                continue;
+            }
+
             if (ElementType(type) is { } element)
             {
                 if (!int.TryParse(segment, out _))

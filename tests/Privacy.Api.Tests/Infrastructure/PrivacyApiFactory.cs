@@ -44,6 +44,14 @@ public class PrivacyApiFactory : WebApplicationFactory<Program>, IAsyncLifetime
         ["accounting"] = "test-system-accounting-key-2c9f64",
     };
 
+    /// <summary>The data keys the tests run with: outside Development each use needs its own (DataKeys:{use}:Keys:{id}, :Current).</summary>
+    public static readonly IReadOnlyDictionary<string, (string Id, string Key)> DataKeys = new Dictionary<string, (string, string)>
+    {
+        ["ProofHashing"] = ("test-1", Convert.ToBase64String("test-proof-hashing-key-of-32-bytes!!"u8)),
+        ["IdentityNumberHashing"] = ("test-1", Convert.ToBase64String("test-identity-number-key-32-bytes!!"u8)),
+        ["SecretEncryption"] = ("test-1", Convert.ToBase64String("test-secret-encryption-key-32-byte!"u8)),
+    };
+
     public FakeTimeProvider Time { get; } = new(new DateTimeOffset(2026, 11, 25, 9, 0, 0, TimeSpan.Zero));
 
     public string ConnectionString { get; private set; } = "";
@@ -56,6 +64,15 @@ public class PrivacyApiFactory : WebApplicationFactory<Program>, IAsyncLifetime
 
     /// <summary>Uses the database of another factory (e.g. to start the service twice on one database).</summary>
     public PrivacyApiFactory UsingDatabaseOf(PrivacyApiFactory other) => UsingConnectionString(other.ConnectionString);
+
+    private readonly Dictionary<string, string?> _settings = [];
+
+    /// <summary>One more setting, applied after the defaults above (e.g. a second data key for a rotation).</summary>
+    public PrivacyApiFactory WithSetting(string key, string? value)
+    {
+        _settings[key] = value;
+        return this;
+    }
 
     /// <summary>Uses an existing database instead of creating one in <see cref="InitializeAsync"/>.</summary>
     public PrivacyApiFactory UsingConnectionString(string connectionString)
@@ -120,6 +137,12 @@ public class PrivacyApiFactory : WebApplicationFactory<Program>, IAsyncLifetime
     {
         builder.UseEnvironment("Testing");
         builder.UseSetting("ConnectionStrings:Privacy", ConnectionString);
+        foreach (var (use, (id, key)) in DataKeys)
+        {
+            builder.UseSetting($"DataKeys:{use}:Keys:{id}", key);
+            builder.UseSetting($"DataKeys:{use}:Current", id);
+        }
+
         builder.UseSetting("Retention:SweepEnabled", "false"); // tests sweep when they choose (POST /retention/sweeps)
         builder.UseSetting("Banner:RateLimitPermits", "1000000"); // the walks over every endpoint use the banner key too; BannerRateLimitTests limit it
         var index = 0;
@@ -153,6 +176,11 @@ public class PrivacyApiFactory : WebApplicationFactory<Program>, IAsyncLifetime
             builder.UseSetting($"ApiKeys:Keys:{index}:Hash", ApiKeyAuthentication.Hash(key));
             builder.UseSetting($"ApiKeys:Keys:{index}:System", system);
             index++;
+        }
+
+        foreach (var (key, value) in _settings)
+        {
+            builder.UseSetting(key, value);
         }
 
         builder.ConfigureLogging(SuiteLog.AddTo); // every record, for the suite-wide scan (Logging/LogScanTests)

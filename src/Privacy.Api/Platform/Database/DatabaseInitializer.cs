@@ -1,4 +1,5 @@
 using Microsoft.EntityFrameworkCore;
+using Microsoft.EntityFrameworkCore.Infrastructure;
 using Microsoft.Extensions.Diagnostics.HealthChecks;
 using Microsoft.Extensions.Options;
 using Npgsql;
@@ -45,8 +46,10 @@ public sealed class DatabaseInitializer(
         {
             await using var scope = scopes.CreateAsyncScope();
             var db = scope.ServiceProvider.GetRequiredService<PrivacyDbContext>();
-            // On a new database the provider logs one failed read of the missing history table before
-            // creating it (npgsql/efcore.pg#3407): harmless, the migration goes on.
+            // On a new database the provider would log a failed read of the missing history table before creating it
+            // (npgsql/efcore.pg#3407), a "fail:" line on every first start: the table is created first, as the provider would.
+            await db.Database.ExecuteSqlRawAsync(
+                db.GetService<Microsoft.EntityFrameworkCore.Migrations.IHistoryRepository>().GetCreateIfNotExistsScript(), cancellationToken);
             await db.Database.MigrateAsync(cancellationToken);
             logger.LogInformation("Database schema is at migration {Migration}", db.Database.GetMigrations().LastOrDefault());
 

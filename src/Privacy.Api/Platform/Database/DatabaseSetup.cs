@@ -11,7 +11,7 @@ public static class DatabaseSetup
 
     /// <summary>
     /// Registers the database: the configured connection string, or (when none is configured and the
-    /// service is not in Production) a private local PostgreSQL cluster that stops with the service.
+    /// service is in Development) a private local PostgreSQL cluster that stops with the service.
     /// </summary>
     public static WebApplicationBuilder AddPrivacyDatabase(this WebApplicationBuilder builder)
     {
@@ -48,7 +48,7 @@ public static class DatabaseSetup
     }
 
     /// <summary>
-    /// The configured connection string; without one (outside Production) the private local cluster's.
+    /// The configured connection string; without one (in Development only) the private local cluster's.
     /// Read when the data source is first needed, so test hosts can supply it late.
     /// </summary>
     private static string ResolveConnectionString(IServiceProvider services)
@@ -59,10 +59,12 @@ public static class DatabaseSetup
             return configured;
         }
 
-        if (services.GetRequiredService<IHostEnvironment>().IsProduction())
+        if (!services.GetRequiredService<IHostEnvironment>().IsDevelopment())
         {
-            throw new InvalidOperationException(
-                $"ConnectionStrings:{ConnectionStringName} is not configured (environment variable ConnectionStrings__{ConnectionStringName}).");
+            // Fail closed: no database of its own outside Development. The host builds its hosted services (which take the data
+            // source) before its start-up validation, which then refuses to start with this setting among every other one missing
+            // (Platform/Hosting/FailClosed.cs): a name that resolves nowhere lets it get that far, and nothing ever connects to it.
+            return "Host=connection-string-not-configured.invalid";
         }
 
         return services.GetRequiredService<LocalPostgresProvisioner>().ConnectionString();

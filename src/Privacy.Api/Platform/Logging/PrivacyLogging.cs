@@ -52,6 +52,10 @@ public static partial class PrivacyLogging
             builder.Logging.AddFilter(category, LogLevel.None);
         }
 
+        // "Hosting failed to start" repeats the exception with its stack trace; Program.cs answers it instead (one line per setting to
+        // fix, or the exception itself when it is not about settings). The host's critical records stay.
+        builder.Logging.AddFilter("Microsoft.Extensions.Hosting.Internal.Host", LogLevel.Critical);
+
         if (builder.Environment.IsDevelopment())
         {
             // Readable lines, each followed by its scopes (trace id, request id).

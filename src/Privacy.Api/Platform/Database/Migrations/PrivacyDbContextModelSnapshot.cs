@@ -295,6 +295,11 @@ namespace Privacy.Api.Platform.Database.Migrations
                         .HasColumnName("ip_address_hash")
                         .IsFixedLength();
 
+                    b.Property<string>("KeyId")
+                        .HasMaxLength(32)
+                        .HasColumnType("character varying(32)")
+                        .HasColumnName("key_id");
+
                     b.Property<string>("UserAgent")
                         .HasMaxLength(1000)
                         .HasColumnType("character varying(1000)")
@@ -447,6 +452,11 @@ namespace Privacy.Api.Platform.Database.Migrations
                         .HasColumnType("character(64)")
                         .HasColumnName("national_id_hash")
                         .IsFixedLength();
+
+                    b.Property<string>("NationalIdKeyId")
+                        .HasMaxLength(32)
+                        .HasColumnType("character varying(32)")
+                        .HasColumnName("national_id_key_id");
 
                     b.Property<string>("PurposeKey")
                         .IsRequired()
@@ -772,6 +782,12 @@ namespace Privacy.Api.Platform.Database.Migrations
                     b.Property<DateTimeOffset?>("ExpiresAt")
                         .HasColumnType("timestamp with time zone")
                         .HasColumnName("expires_at");
+
+                    b.Property<string>("KeyId")
+                        .IsRequired()
+                        .HasMaxLength(32)
+                        .HasColumnType("character varying(32)")
+                        .HasColumnName("key_id");
 
                     b.Property<byte[]>("Protected")
                         .IsRequired()
@@ -1247,6 +1263,15 @@ namespace Privacy.Api.Platform.Database.Migrations
 
                     NpgsqlPropertyBuilderExtensions.UseIdentityAlwaysColumn(b.Property<long>("Id"));
 
+                    b.PrimitiveCollection<List<string>>("HashesUnderOtherKeys")
+                        .HasColumnType("text[]")
+                        .HasColumnName("hashes_under_other_keys");
+
+                    b.Property<string>("KeyId")
+                        .HasMaxLength(32)
+                        .HasColumnType("character varying(32)")
+                        .HasColumnName("key_id");
+
                     b.Property<string>("Kind")
                         .IsRequired()
                         .HasMaxLength(32)
@@ -1547,6 +1572,11 @@ namespace Privacy.Api.Platform.Database.Migrations
                         .HasColumnType("character(64)")
                         .HasColumnName("national_id_hash")
                         .IsFixedLength();
+
+                    b.Property<string>("NationalIdKeyId")
+                        .HasMaxLength(32)
+                        .HasColumnType("character varying(32)")
+                        .HasColumnName("national_id_key_id");
 
                     b.Property<string>("Note")
                         .HasMaxLength(2000)
