@@ -50,6 +50,7 @@ public static class AccessMatrix
         ["GET /consent/subjects/{subjectType}/{subjectId}/history"] =      "ops system",
         ["POST /consent/subjects/visitor/{visitorId}/link"] =              "frontend ops",
         ["GET /consent/receipts/{receiptId:guid}"] =                       "frontend ops system",
+        ["POST /consent/receipts/{receiptId:guid}/proof-check"] =          "ops",
         ["GET /consent/policy-versions/"] =                                "frontend ops system",
         ["GET /consent/policy-versions/current"] =                         "frontend ops system",
         ["GET /consent/policy-versions/{version}"] =                       "frontend ops system",
@@ -97,6 +98,7 @@ public static class AccessMatrix
         ["GET /audit/verify"] =                                            "ops",
         ["GET /metrics"] =                                                 "ops",
         ["GET /operations/dashboard"] =                                    "ops",
+        ["GET /operations/data-keys"] =                                    "ops",
     };
 
     public static string[] RolesFor(string method, string pattern) =>
