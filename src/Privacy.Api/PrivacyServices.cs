@@ -15,6 +15,7 @@ using Privacy.Api.Platform.Logging;
 using Privacy.Api.Platform.OpenApi;
 using Privacy.Api.Platform.Problems;
 using Privacy.Api.Platform.Security;
+using Privacy.Api.Platform.Security.ApiKeys;
 using Privacy.Api.Platform.Validation;
 using Privacy.Api.Registry;
 using Privacy.Api.Requests;
@@ -75,6 +76,7 @@ public static class PrivacyServices
         app.MapHealthChecks("/health/live", new HealthCheckOptions { Predicate = _ => false }).AllowAnonymous();
         app.MapHealthChecks("/health/ready", new HealthCheckOptions { Predicate = c => c.Tags.Contains("ready") }).AllowAnonymous();
         app.MapCallerApi();
+        app.MapApiKeyApi();
         app.MapRegistryApi();
         app.MapConsentApi();
         app.MapBannerApi();

@@ -74,6 +74,14 @@ public sealed class RegistryCatalog(PrivacyDbContext db)
         await entries.AsNoTracking().Select(e => new EntryText(e.Key, e.Name, e.NameSv, e.NameEn, e.DescriptionSv, e.DescriptionEn))
             .ToDictionaryAsync(e => e.Key, cancellationToken);
 
+    /// <summary>Whether <paramref name="key"/> names an active recipient (one a partner key may be bound to).</summary>
+    public async Task<bool> IsRecipientAsync(string key, CancellationToken cancellationToken) =>
+        await db.Set<Recipient>().AnyAsync(r => r.Key == key && r.RetiredAt == null, cancellationToken);
+
+    /// <summary>Whether <paramref name="key"/> names an active internal system (one a system key may be bound to).</summary>
+    public async Task<bool> IsSystemAsync(string key, CancellationToken cancellationToken) =>
+        await db.Set<InternalSystem>().AnyAsync(s => s.Key == key && s.RetiredAt == null, cancellationToken);
+
     /// <summary>Whether <paramref name="key"/> names an active recipient or internal system (a party the notifier can reach).</summary>
     public async Task<bool> IsPartyAsync(string key, CancellationToken cancellationToken) =>
         await db.Set<Recipient>().AnyAsync(r => r.Key == key && r.RetiredAt == null, cancellationToken)

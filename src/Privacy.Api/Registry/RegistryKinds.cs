@@ -1,8 +1,8 @@
 using System.Linq.Expressions;
 using Microsoft.EntityFrameworkCore;
-using Microsoft.Extensions.Options;
 using Privacy.Api.Platform.Database;
 using Privacy.Api.Platform.Security;
+using Privacy.Api.Platform.Security.ApiKeys;
 
 namespace Privacy.Api.Registry;
 
@@ -166,7 +166,8 @@ public sealed class Recipients : IRegistryKind<Recipient, RecipientRequest, Reci
 
     public static async Task<List<string>> ReferencedByAsync(HttpContext http, PrivacyDbContext db, string key, CancellationToken cancellationToken)
     {
-        var keys = http.RequestServices.GetRequiredService<IOptionsMonitor<ApiKeyOptions>>().CurrentValue.Keys;
+        // Configured and stored keys not revoked (Platform/Security/ApiKeys).
+        var keys = http.RequestServices.GetRequiredService<ApiKeyStore>().Grants;
         return
         [
             .. await db.Set<ProcessingLink>().Where(l => l.RecipientKey == key).Select(l => "link " + l.Id).ToListAsync(cancellationToken),

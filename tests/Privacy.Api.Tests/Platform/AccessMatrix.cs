@@ -13,6 +13,11 @@ public static class AccessMatrix
     public static readonly IReadOnlyDictionary<string, string> Allowed = new Dictionary<string, string>
     {
         ["GET /whoami"] =                                                  "frontend partner ops system",
+        ["GET /api-keys/"] =                                               "ops",
+        ["GET /api-keys/{id}"] =                                           "ops",
+        ["POST /api-keys/"] =                                              "ops",
+        ["POST /api-keys/{id}/revoke"] =                                   "ops",
+        ["PUT /api-keys/{id}/expiry"] =                                    "ops",
         ["GET /registry/categories/"] =                                    "frontend partner ops system",
         ["GET /registry/categories/{key}"] =                               "frontend partner ops system",
         ["POST /registry/categories/"] =                                   "ops",

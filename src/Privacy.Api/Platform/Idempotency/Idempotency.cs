@@ -74,7 +74,11 @@ public static class IdempotencyFilter
     /// <c>Idempotent-Replayed: true</c>) and changes nothing; the same key with a different request is 422.
     /// Concurrent duplicates wait for the first to finish. Only successful answers are kept.
     /// </summary>
-    public static RouteHandlerBuilder WithIdempotency(this RouteHandlerBuilder builder) =>
+    /// <param name="replay">
+    /// For an answer that holds a secret shown once (a new API key): the answer to a retry instead of the first one, whose body
+    /// is then not kept (its status and <c>Location</c> are). The secret would otherwise be stored in clear in the database.
+    /// </param>
+    public static RouteHandlerBuilder WithIdempotency(this RouteHandlerBuilder builder, Func<IdempotencyRecord, IResult>? replay = null) =>
         builder
             .WithMetadata(new IdempotentEndpointMetadata())
             .ProducesProblem(StatusCodes.Status422UnprocessableEntity)
@@ -124,6 +128,11 @@ public static class IdempotencyFilter
                         http.Response.Headers.Location = first.Location;
                     }
 
+                    if (replay is not null)
+                    {
+                        return replay(first);
+                    }
+
                     return first.ResponseBody is null
                         ? Results.StatusCode(first.StatusCode!.Value)
                         : Results.Content(first.ResponseBody, "application/json", Encoding.UTF8, first.StatusCode);
@@ -139,7 +148,7 @@ public static class IdempotencyFilter
                 if (inner is IStatusCodeHttpResult { StatusCode: >= 200 and < 300 } success)
                 {
                     var json = http.RequestServices.GetRequiredService<IOptions<JsonOptions>>().Value.SerializerOptions;
-                    var body = inner is IValueHttpResult { Value: { } value } ? JsonSerializer.Serialize(value, value.GetType(), json) : null;
+                    var body = replay is null && inner is IValueHttpResult { Value: { } value } ? JsonSerializer.Serialize(value, value.GetType(), json) : null;
                     var location = inner.GetType().GetProperty("Location")?.GetValue(inner) as string;
                     await db.Database.ExecuteSqlInterpolatedAsync(
                         $"""

@@ -38,6 +38,8 @@ public static class OpenApiSetup
         ("Audit", "The append-only audit log of every change, sealed into a SHA-256 hash chain, and its verification."),
         ("Operations", "For ops and monitoring: the Prometheus scrape of the service's metrics and the dashboard with the same figures " +
                        "(rights requests open and overdue, the notifier's backlog and lag, the retention sweep, consent decisions)."),
+        ("API keys", "For ops: the service's API keys at run time. Create one (shown once), list and read them (never the key), " +
+                     "revoke one or set its expiry, configured keys too; in effect on every replica within seconds, audited."),
     ];
 
     private static readonly string ApiKeyDescription =

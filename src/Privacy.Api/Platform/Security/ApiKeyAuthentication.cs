@@ -5,6 +5,7 @@ using System.Text.Encodings.Web;
 using Microsoft.AspNetCore.Authentication;
 using Microsoft.AspNetCore.Authorization;
 using Microsoft.Extensions.Options;
+using Privacy.Api.Platform.Security.ApiKeys;
 
 namespace Privacy.Api.Platform.Security;
 
@@ -28,7 +29,11 @@ public static class ApiKeyAuthentication
             .Validate(o => o.Keys.Select(k => k.Id).Distinct().Count() == o.Keys.Count, "API key ids must be unique.")
             .Validate(o => o.Keys.All(k => System.ComponentModel.DataAnnotations.Validator.TryValidateObject(
                 k, new(k), null, validateAllProperties: true)), "Every API key needs an Id, a Role and a 64-hex-digit Hash.")
+            .Validate(o => o.RefreshInterval > TimeSpan.Zero && o.RefreshInterval <= TimeSpan.FromMinutes(1)
+                           && o.LastUsedFlushInterval > TimeSpan.Zero,
+                "ApiKeys:RefreshInterval must be positive and at most a minute (a revocation waits for it), ApiKeys:LastUsedFlushInterval positive.")
             .ValidateOnStart();
+        builder.Services.AddApiKeyManagement();
         if (builder.Environment.IsDevelopment())
         {
             builder.Services.PostConfigure<ApiKeyOptions>(DevelopmentApiKeys.AddTo);
@@ -104,16 +109,19 @@ public sealed record Actor(string KeyId, string Role, string? Recipient, string?
     }
 }
 
-/// <summary>Authenticates <c>X-Api-Key</c> against the configured hashes; answers 401/403 as problem documents.</summary>
+/// <summary>
+/// Authenticates <c>X-Api-Key</c> against the keys in effect (<see cref="ApiKeyStore"/>: configured and stored, less revoked ones)
+/// and their expiry; answers 401/403 as problem documents.
+/// </summary>
 internal sealed class ApiKeyAuthenticationHandler(
     IOptionsMonitor<AuthenticationSchemeOptions> options,
     ILoggerFactory logger,
     UrlEncoder encoder,
-    IOptionsMonitor<ApiKeyOptions> keys,
+    ApiKeyStore keys,
+    TimeProvider time,
     IProblemDetailsService problems) : AuthenticationHandler<AuthenticationSchemeOptions>(options, logger, encoder)
 {
-    /// <summary>Hash → key, built once per version of the options (they reload when configuration changes).</summary>
-    private static readonly System.Runtime.CompilerServices.ConditionalWeakTable<ApiKeyOptions, Dictionary<string, ApiKeyEntry>> Lookups = new();
+    private bool _keysNotRead;
 
     protected override Task<AuthenticateResult> HandleAuthenticateAsync()
     {
@@ -122,13 +130,20 @@ internal sealed class ApiKeyAuthenticationHandler(
             return Task.FromResult(AuthenticateResult.NoResult());
         }
 
+        if (!keys.IsLoaded)
+        {
+            _keysNotRead = true; // fail closed: a revoked key must not pass because its revocation has not been read yet
+            return Task.FromResult(AuthenticateResult.Fail("The API keys have not been read from the database yet."));
+        }
+
         // Looking up by the key's SHA-256 leaks nothing usable about stored keys: a caller cannot steer the hash.
-        var lookup = Lookups.GetValue(keys.CurrentValue, o => o.Keys.ToDictionary(k => k.Hash.ToLowerInvariant()));
-        if (!lookup.TryGetValue(ApiKeyAuthentication.Hash(values.ToString()), out var entry))
+        var now = time.GetUtcNow();
+        if (!keys.TryFind(ApiKeyAuthentication.Hash(values.ToString()), out var entry) || entry.HasExpiredAt(now))
         {
             return Task.FromResult(AuthenticateResult.Fail("The API key is not valid."));
         }
 
+        entry.Use.Touch(now);
         List<Claim> claims =
         [
             new(ApiKeyAuthentication.KeyIdClaim, entry.Id),
@@ -151,6 +166,15 @@ internal sealed class ApiKeyAuthenticationHandler(
 
     protected override async Task HandleChallengeAsync(AuthenticationProperties properties)
     {
+        if (_keysNotRead)
+        {
+            Response.StatusCode = StatusCodes.Status503ServiceUnavailable;
+            Response.Headers.RetryAfter = "2";
+            await WriteProblem(StatusCodes.Status503ServiceUnavailable, "Service unavailable",
+                "The service has not read its API keys from the database yet; retry shortly.");
+            return;
+        }
+
         Response.StatusCode = StatusCodes.Status401Unauthorized;
         Response.Headers.WWWAuthenticate = $"{ApiKeyAuthentication.Scheme} header=\"{ApiKeyOptions.HeaderName}\"";
         var missing = !Request.Headers.ContainsKey(ApiKeyOptions.HeaderName);

@@ -3,8 +3,9 @@ using System.ComponentModel.DataAnnotations;
 namespace Privacy.Api.Platform.Security;
 
 /// <summary>
-/// The API keys the service accepts. Keys are configured only as SHA-256 hashes
-/// (<c>dotnet run --project src/Privacy.Api -- hash-key &lt;key&gt;</c> prints one).
+/// The API keys the service accepts: the configured ones below (the bootstrap, configured only as SHA-256 hashes:
+/// <c>dotnet run --project src/Privacy.Api -- hash-key &lt;key&gt;</c> prints one), and those ops create at run time
+/// (<c>/api-keys</c>, stored as hashes in the database). Either kind can be revoked or given an expiry at run time.
 /// </summary>
 public sealed class ApiKeyOptions
 {
@@ -14,6 +15,18 @@ public sealed class ApiKeyOptions
     public const string HeaderName = "X-Api-Key";
 
     public List<ApiKeyEntry> Keys { get; set; } = [];
+
+    /// <summary>
+    /// How often each replica reads the keys, revocations and expiries from the database (default 2 s): a key revoked on one
+    /// replica is refused by every other one within this interval, without a restart.
+    /// </summary>
+    public TimeSpan RefreshInterval { get; set; } = TimeSpan.FromSeconds(2);
+
+    /// <summary>
+    /// How often each replica writes the keys' last-used times (default 30 s). They are kept to the minute in memory, so a busy
+    /// key costs one row write per interval, not one per request.
+    /// </summary>
+    public TimeSpan LastUsedFlushInterval { get; set; } = TimeSpan.FromSeconds(30);
 }
 
 /// <summary>One accepted key.</summary>

@@ -98,9 +98,7 @@ public static class SignedInCustomer
                 return false;
             }
 
-            var websiteKeys = http.RequestServices.GetRequiredService<IOptionsMonitor<ApiKeyOptions>>().CurrentValue.Keys
-                .Where(k => k.Role == Roles.Frontend).Select(k => k.Id).ToArray();
-            scope = new CustomerScope(header[0], websiteKeys);
+            scope = new CustomerScope(header[0], http.RequestServices.GetRequiredService<ApiKeys.ApiKeyStore>().WebsiteKeyIds);
         }
         else
         {
