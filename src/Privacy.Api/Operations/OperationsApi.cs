@@ -18,7 +18,9 @@ public static class OperationsApi
         Labels hold kinds, channels, route templates and store names only, never a customer number, visitor id or e-mail address.
         The database figures are read at most once per `Operations:FiguresCacheDuration` (5 s), whatever the number of scrapers.
 
-        Like every endpoint it needs an ops API key. Prometheus (2.55 or later) sends it with `http_headers`:
+        It needs a key of the `metrics` role (which may call this endpoint and no other) or an ops key. Give Prometheus a metrics
+        key of its own (`POST /api-keys` with `"role": "metrics"`, or `ApiKeys:Keys:N:Role=metrics`); Prometheus (2.55 or later)
+        sends it with `http_headers`:
 
         ```yaml
         scrape_configs:
@@ -67,7 +69,7 @@ public static class OperationsApi
             .WithDescription(PrometheusDescription)
             .WithTags("Operations")
             .Produces<string>(StatusCodes.Status200OK, "text/plain")
-            .RequireAuthorization(Policies.Ops);
+            .RequireAuthorization(Policies.MetricsScrapers);
 
         var operations = routes.MapGroup("/operations").WithTags("Operations").RequireAuthorization(Policies.Ops);
         operations.MapGet("/dashboard", Dashboard)

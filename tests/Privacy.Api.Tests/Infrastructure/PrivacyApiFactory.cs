@@ -23,6 +23,7 @@ public class PrivacyApiFactory : WebApplicationFactory<Program>, IAsyncLifetime
         [Roles.System] = "test-system-key-c44e18",
         [Roles.Partner] = "test-partner-key-0d7be2",
         [Roles.Banner] = "test-banner-key-2f88c1",
+        [Roles.Metrics] = "test-metrics-key-6a0e93",
     };
 
     /// <summary>A second partner, bound to the invoicing partner (the role key above is the card provider's).</summary>

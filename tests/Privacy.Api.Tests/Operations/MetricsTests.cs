@@ -24,23 +24,42 @@ public sealed partial class MetricsTests(PrivacyApiFactory factory, ITestOutputH
     private void PastTheFiguresCache() => factory.Time.Advance(TimeSpan.FromSeconds(10));
 
     [Fact]
-    public async Task TheScrapeNeedsAnOpsKey()
+    public async Task TheScrapeNeedsAMetricsOrOpsKey()
     {
         using (var anonymous = await factory.Client(null).GetAsync("/metrics"))
         {
             await anonymous.AssertProblem(HttpStatusCode.Unauthorized);
         }
 
-        foreach (var role in new[] { Roles.Frontend, Roles.Partner, Roles.System })
+        foreach (var role in new[] { Roles.Frontend, Roles.Partner, Roles.System, Roles.Banner })
         {
             using var refused = await factory.Client(role).GetAsync("/metrics");
             await refused.AssertProblem(HttpStatusCode.Forbidden);
         }
 
-        using var scraped = await _ops.GetAsync("/metrics");
-        Assert.Equal(HttpStatusCode.OK, scraped.StatusCode);
-        Assert.StartsWith("text/plain", scraped.Content.Headers.ContentType?.MediaType);
-        Assert.Contains("privacy_outbox_pending", await scraped.Content.ReadAsStringAsync());
+        foreach (var role in new[] { Roles.Metrics, Roles.Ops })
+        {
+            using var scraped = await factory.Client(role).GetAsync("/metrics");
+            Assert.Equal(HttpStatusCode.OK, scraped.StatusCode);
+            Assert.StartsWith("text/plain", scraped.Content.Headers.ContentType?.MediaType);
+            Assert.Contains("privacy_outbox_pending", await scraped.Content.ReadAsStringAsync());
+        }
+    }
+
+    [Fact]
+    public async Task TheMetricsKeyOpensNothingButTheScrape()
+    {
+        var metrics = factory.Client(Roles.Metrics);
+
+        // The dashboard holds the same figures, /whoami needs no database, and a path no endpoint has falls to the fallback policy.
+        foreach (var path in new[] { "/operations/dashboard", "/whoami", "/audit/entries", "/api-keys", "/no-such-endpoint" })
+        {
+            using var refused = await metrics.GetAsync(path);
+            await refused.AssertProblem(HttpStatusCode.Forbidden);
+        }
+
+        using var registry = await metrics.PostJson("/registry/categories", new { key = "user.fuzz", name = "Fuzz" });
+        await registry.AssertProblem(HttpStatusCode.Forbidden);
     }
 
     [Fact]

@@ -5,7 +5,8 @@ namespace Privacy.Api.Tests.Platform;
 /// role against every endpoint from this table, check it against the policies the endpoints declare, and fail when an
 /// endpoint has no entry: adding an endpoint means deciding here, in review, who may call it.
 /// Roles: frontend (the website's server), banner (the public key in the website's pages: its visitor's consent only),
-/// partner (a recipient, its own data only), ops (staff through Swagger), system (internal back-end services). No endpoint
+/// partner (a recipient, its own data only), ops (staff through Swagger), system (internal back-end services), metrics (the
+/// Prometheus scrape: GET /metrics only, refused everywhere else, the fallback policy included). No endpoint
 /// but the health checks, Swagger and the banner's public files (script, stylesheet, policy text, demo) answers without a key.
 /// </summary>
 public static class AccessMatrix
@@ -101,7 +102,7 @@ public static class AccessMatrix
         ["POST /retention/sweeps"] =                                       "ops",
         ["GET /audit/entries"] =                                           "ops",
         ["GET /audit/verify"] =                                            "ops",
-        ["GET /metrics"] =                                                 "ops",
+        ["GET /metrics"] =                                                 "ops metrics",
         ["GET /operations/dashboard"] =                                    "ops",
         ["GET /operations/data-keys"] =                                    "ops",
     };

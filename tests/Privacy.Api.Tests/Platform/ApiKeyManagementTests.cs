@@ -116,6 +116,24 @@ public sealed class ApiKeyManagementTests(PrivacyApiFactory factory) : IClassFix
         Assert.DoesNotContain(theirs, e => e.GetProperty("disclosure").GetProperty("reference").GetString() == "TO-CARD");
     }
 
+    [Fact]
+    public async Task AMetricsKeyCreatedAtRunTimeScrapesAndIsRefusedEverywhereElse()
+    {
+        var (key, _) = await _ops.CreateKey(new { id = ApiKeyRequests.NewId("prometheus"), role = Roles.Metrics });
+        var prometheus = factory.ClientWithKey(key);
+
+        using (var scrape = await prometheus.GetAsync("/metrics"))
+        {
+            Assert.Equal(HttpStatusCode.OK, scrape.StatusCode);
+        }
+
+        foreach (var path in new[] { "/whoami", "/api-keys", "/operations/dashboard", "/registry/categories", "/partner/feed", "/nothing-here" })
+        {
+            using var refused = await prometheus.GetAsync(path);
+            await refused.AssertProblem(HttpStatusCode.Forbidden);
+        }
+    }
+
     public static TheoryData<string, string> InvalidKeys => new()
     {
         { """{"id": "Not An Id", "role": "frontend"}""", "id" },

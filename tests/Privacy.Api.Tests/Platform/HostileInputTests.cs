@@ -24,7 +24,7 @@ public sealed partial class HostileInputTests(PrivacyApiFactory factory, ITestOu
     private const int MinimumRequests = 3500;
 
     // The most exposed role that may call the endpoint: the frontend key ships inside public pages.
-    private static readonly string[] RolePreference = [Roles.Frontend, Roles.Partner, Roles.System, Roles.Ops];
+    private static readonly string[] RolePreference = [Roles.Frontend, Roles.Partner, Roles.System, Roles.Metrics, Roles.Ops];
 
     [Fact]
     public async Task EveryHostileRequestGetsA4xxProblemAndChangesNothing()

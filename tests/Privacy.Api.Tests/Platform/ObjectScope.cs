@@ -26,6 +26,9 @@ public static class ObjectScope
 
     public const string Shared = "none: reads shared registry or policy data, no personal data";
 
+    /// <summary>The Prometheus scrape: counts and ages by kind, channel, route template or store, never a subject.</summary>
+    public const string Aggregates = "none: aggregate figures of the whole service; labels hold kinds, channels, routes and store names, no personal data";
+
     /// <summary>The website's server records and reads consent for whichever visitor or customer it is serving.</summary>
     public const string WebsiteAnySubject = "unscoped: the website's server key acts for any visitor or customer it serves (not bound to the signed-in customer yet)";
 
@@ -75,6 +78,7 @@ public static class ObjectScope
             ["GET /requests/tasks"] = Same(BoundSystem, "system"),
             ["POST /requests/tasks/{taskId:long}/outcome"] = Same(BoundSystem, "system"),
             ["POST /retention/clock-events"] = Same(BoundSystem, "system"),
+            ["GET /metrics"] = Same(Aggregates, "metrics"),
         };
 
     private static Dictionary<string, string> Same(string decision, params string[] roles) => roles.ToDictionary(r => r, _ => decision);

@@ -50,7 +50,8 @@ public static class OpenApiSetup
         "- **frontend** — the website's server: record and withdraw consent, read consent state, submit a signed-in customer's request.\n" +
         "- **partner** — a recipient's system, bound to that recipient: read its own feed, acknowledge its follow-ups; never consent data.\n" +
         "- **banner** — the public key in the website's pages: the banner's configuration, and consent for the visitor id it presents " +
-        "only; rate-limited per client address.\n\n" +
+        "only; rate-limited per client address.\n" +
+        "- **metrics** — the Prometheus scrape: `GET /metrics` and nothing else.\n\n" +
         "In Development: " + string.Join(", ", DevelopmentApiKeys.Keys.Select(k =>
             $"`{k.Key}` ({k.Role}{(k.Recipient is null ? "" : $", recipient {k.Recipient}")}{(k.System is null ? "" : $", system {k.System}")})")) + ". " +
         "Elsewhere, ask for a key of your role. A missing or unknown key answers 401; a role the operation does not allow, 403.";

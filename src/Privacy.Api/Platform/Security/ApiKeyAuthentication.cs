@@ -48,7 +48,8 @@ public static class ApiKeyAuthentication
         builder.Services.AddAuthentication(Scheme)
             .AddScheme<AuthenticationSchemeOptions, ApiKeyAuthenticationHandler>(Scheme, null);
         builder.Services.AddAuthorizationBuilder()
-            .SetFallbackPolicy(new AuthorizationPolicyBuilder(Scheme).RequireAuthenticatedUser().Build())
+            // An endpoint without a policy of its own is refused to the metrics key, which may scrape /metrics and nothing else.
+            .SetFallbackPolicy(new AuthorizationPolicyBuilder(Scheme).RequireRole(Roles.ApiCallers).Build())
             .AddRolePolicy(Policies.Ops)
             .AddRolePolicy(Policies.OpsOrSystem)
             .AddRolePolicy(Policies.AnyCaller)
@@ -56,7 +57,8 @@ public static class ApiKeyAuthentication
             .AddRolePolicy(Policies.NotPartner)
             .AddRolePolicy(Policies.Partner)
             .AddRolePolicy(Policies.ConsentRecorders)
-            .AddRolePolicy(Policies.ConsentReaders);
+            .AddRolePolicy(Policies.ConsentReaders)
+            .AddRolePolicy(Policies.MetricsScrapers);
         return builder;
     }
 

@@ -36,8 +36,8 @@ public sealed class ApiKeyEntry
     [Required, RegularExpression("^[a-z0-9][a-z0-9._-]{0,63}$")]
     public string Id { get; set; } = "";
 
-    /// <summary>One of frontend, partner, ops, system, banner (the public key in the website's pages).</summary>
-    [Required, AllowedValues(Roles.Frontend, Roles.Partner, Roles.Ops, Roles.System, Roles.Banner)]
+    /// <summary>One of frontend, partner, ops, system, banner (the public key in the website's pages), metrics (the Prometheus scrape).</summary>
+    [Required, AllowedValues(Roles.Frontend, Roles.Partner, Roles.Ops, Roles.System, Roles.Banner, Roles.Metrics)]
     public string Role { get; set; } = "";
 
     /// <summary>Lower-case hex SHA-256 of the key.</summary>

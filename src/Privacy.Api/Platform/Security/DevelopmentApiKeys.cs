@@ -19,6 +19,7 @@ public static class DevelopmentApiKeys
         ("dev-partner-card-key", "dev-partner-card", Roles.Partner, "card-provider", null),
         ("dev-partner-invoicing-key", "dev-partner-invoicing", Roles.Partner, "invoicing-partner", null),
         ("dev-banner-key", "dev-banner", Roles.Banner, null, null),
+        ("dev-metrics-key", "dev-metrics", Roles.Metrics, null, null),
     ];
 
     internal static void AddTo(ApiKeyOptions options)

@@ -21,10 +21,19 @@ public static class Roles
     /// </summary>
     public const string Banner = "banner";
 
-    /// <summary>The server-side roles: their keys never leave the company's or a partner's servers.</summary>
+    /// <summary>
+    /// The Prometheus scrape: <c>GET /metrics</c> and nothing else, so the monitoring system's key (kept in its configuration,
+    /// read by more people than ops) opens no data. Refused by every other policy and by the fallback policy.
+    /// </summary>
+    public const string Metrics = "metrics";
+
+    /// <summary>The server-side roles that use the API: their keys never leave the company's or a partner's servers.</summary>
     public static readonly IReadOnlyList<string> ServerSide = [Frontend, Partner, Ops, System];
 
-    public static readonly IReadOnlyList<string> All = [.. ServerSide, Banner];
+    public static readonly IReadOnlyList<string> All = [.. ServerSide, Banner, Metrics];
+
+    /// <summary>Every role but <see cref="Metrics"/>: what an endpoint without a policy of its own allows (the fallback policy).</summary>
+    public static readonly IReadOnlyList<string> ApiCallers = [.. ServerSide, Banner];
 }
 
 /// <summary>Authorization policies: each names the roles that may call an endpoint.</summary>
@@ -54,6 +63,9 @@ public static class Policies
     /// <summary>Those who read a subject's consent state: every caller but partners (the banner for its visitor only).</summary>
     public const string ConsentReaders = "consent-readers";
 
+    /// <summary>The Prometheus scrape: the metrics key, and ops.</summary>
+    public const string MetricsScrapers = "metrics-scrapers";
+
     internal static readonly IReadOnlyDictionary<string, string[]> AllowedRoles = new Dictionary<string, string[]>
     {
         [Ops] = [Roles.Ops],
@@ -64,5 +76,6 @@ public static class Policies
         [Partner] = [Roles.Partner],
         [ConsentRecorders] = [Roles.Frontend, Roles.Ops, Roles.Banner],
         [ConsentReaders] = [Roles.Frontend, Roles.Ops, Roles.System, Roles.Banner],
+        [MetricsScrapers] = [Roles.Ops, Roles.Metrics],
     };
 }

@@ -4,7 +4,7 @@ namespace Privacy.Api.Platform.Security.ApiKeys;
 
 /// <summary>A new key: its id, role and binding, and optionally when it stops working.</summary>
 /// <param name="Id">Non-secret name, recorded as the actor in the audit log; unique among configured and stored keys, never reused.</param>
-/// <param name="Role">frontend, partner, ops, system or banner.</param>
+/// <param name="Role">frontend, partner, ops, system, banner or metrics.</param>
 /// <param name="Recipient">Partner keys only, and required for them: the registry recipient whose data the key may see.</param>
 /// <param name="System">System keys only (required outside Development): the internal system the key speaks for.</param>
 /// <param name="ExpiresAt">When the key stops working (in the future); none: until it is revoked.</param>
