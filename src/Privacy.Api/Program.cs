@@ -23,6 +23,8 @@ builder.AddPrivacyServices();
 await using var app = builder.Build();
 app.UsePrivacyPipeline();
 app.MapPrivacyApi();
+var started = false;
+app.Lifetime.ApplicationStarted.Register(() => started = true);
 try
 {
     // Every setting checked at once, before the host builds its hosted services (which read some of them, and would stop at the first).
@@ -33,6 +35,13 @@ catch (Privacy.Api.Platform.LocalPostgres.LocalPostgresUnavailableException e)
 {
     // No database configured and none could be provisioned: say how to fix it, without a stack trace.
     Console.Error.WriteLine($"The service cannot start: {e.Message}");
+    Environment.ExitCode = 1;
+}
+catch (Npgsql.NpgsqlException e) when (!started)
+{
+    // The database refused or could not be reached while starting (a wrong password, host or port): a setting to fix, said in one
+    // line. Npgsql's messages name the server and the reason, never a row's values.
+    Console.Error.WriteLine($"The service cannot start: connecting to the database (ConnectionStrings:Privacy) failed: {e.Message.Split('\n')[0]}");
     Environment.ExitCode = 1;
 }
 catch (Exception e) when (Privacy.Api.Platform.Hosting.StartupFailure.Lines(e) is { } lines)
