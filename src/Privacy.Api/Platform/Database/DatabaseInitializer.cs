@@ -39,6 +39,9 @@ public sealed class DatabaseInitializer(
         await using (var acquire = new NpgsqlCommand("SELECT pg_advisory_lock($1)", lockConnection))
         {
             acquire.Parameters.AddWithValue(MigrationLockKey);
+            // Wait as long as the replica holding the lock takes to migrate and seed (the start-up probe bounds it), not the default
+            // 30 s command timeout, after which a waiting replica would crash at start-up instead.
+            acquire.CommandTimeout = 0;
             await acquire.ExecuteNonQueryAsync(cancellationToken);
         }
 
