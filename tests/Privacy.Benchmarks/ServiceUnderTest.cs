@@ -132,6 +132,40 @@ internal sealed class ServiceUnderTest : IAsyncDisposable
             code => $"The service exited with {code} while starting.", "The service did not become ready within two minutes.",
             cancellationToken);
 
+    /// <summary>
+    /// Stops the service as an orchestrator does in a rolling update: SIGTERM, so it finishes its in-flight requests and stops its
+    /// background work, and SIGKILL only if it has not exited within <paramref name="grace"/>. Returns whether it exited by itself.
+    /// </summary>
+    public async Task<bool> StopAsync(TimeSpan grace)
+    {
+        _stopping = true;
+        if (!_process.HasExited)
+        {
+            try
+            {
+                await ProcessRunner.RunAsync("kill", ["-TERM", _process.Id.ToString(CultureInfo.InvariantCulture)]);
+            }
+            catch (InvalidOperationException) when (_process.HasExited)
+            {
+                // it exited on its own meanwhile
+            }
+
+            using var timeout = new CancellationTokenSource(grace);
+            try
+            {
+                await _process.WaitForExitAsync(timeout.Token);
+            }
+            catch (OperationCanceledException)
+            {
+                await DisposeAsync();
+                return false;
+            }
+        }
+
+        await DisposeAsync();
+        return true;
+    }
+
     public async ValueTask DisposeAsync()
     {
         _stopping = true;

@@ -9,6 +9,12 @@ internal abstract class Fault(string name, string description)
 
     public string Description { get; } = description;
 
+    /// <summary>Whether the load goes on past <c>--seconds</c> until an injection begun by then has ended (by default it stops then).</summary>
+    public virtual bool EndsUnderLoad => false;
+
+    /// <summary>Settings the fleet starts with in this scenario, besides the load's own.</summary>
+    public virtual IReadOnlyDictionary<string, string> Settings { get; } = new Dictionary<string, string>();
+
     /// <param name="load">Cancelled when the load stops: a fault that only matters under load ends then.</param>
     public abstract Task<string> InjectAsync(Fleet fleet, Partners partners, int index, CancellationToken load, CancellationToken cancellationToken);
 }
@@ -32,6 +38,43 @@ internal sealed class RestartPostgres(LocalPostgresCluster cluster, TimeSpan dow
         var immediate = index % 2 == 1;
         await Task.Run(() => cluster.Restart(immediate, downtime), cancellationToken);
         return $"PostgreSQL {(immediate ? "immediate" : "fast")} shutdown, down {downtime.TotalSeconds:0} s, started again";
+    }
+}
+
+/// <summary>
+/// Every data key rotated as the runbook says (deploy/README.md, "Rotating a data key"), every use at once: a new key per use (id
+/// <c>r1</c>, <c>r2</c>, …, 32 random bytes each) added to the settings, not current, and rolled out instance by instance; then made
+/// current and rolled out again. The older keys stay configured, so what they protected still verifies, matches and decrypts; the
+/// webhook secrets are re-encrypted under the new key within <c>DataKeys:RekeyInterval</c> (2 s here). The load goes on until a
+/// rotation begun has ended, so every rotation happens under load and the run ends with every instance on one current key.
+/// </summary>
+internal sealed class RotateDataKeys() : Fault("key-rotation",
+    "every data key rotated: a new key per use rolled out to every instance one at a time, then made current and rolled out again")
+{
+    public static readonly string[] Uses = ["ProofHashing", "IdentityNumberHashing", "SecretEncryption"];
+
+    public override bool EndsUnderLoad => true;
+
+    public override IReadOnlyDictionary<string, string> Settings { get; } = new Dictionary<string, string>
+    {
+        ["DataKeys__RekeyInterval"] = "00:00:02",
+    };
+
+    public override async Task<string> InjectAsync(Fleet fleet, Partners partners, int index, CancellationToken load, CancellationToken cancellationToken)
+    {
+        var id = $"r{index + 1}";
+        var started = System.Diagnostics.Stopwatch.GetTimestamp();
+        // A key of its own for every use: the service refuses one key in two uses.
+        fleet.Configure(Uses.Select(use => KeyValuePair.Create($"DataKeys__{use}__Keys__{id}",
+            Convert.ToBase64String(System.Security.Cryptography.RandomNumberGenerator.GetBytes(32)))));
+        var (added, killedAdding) = await fleet.RollAsync(cancellationToken);
+        var addedIn = System.Diagnostics.Stopwatch.GetElapsedTime(started);
+        fleet.Configure(Uses.Select(use => KeyValuePair.Create($"DataKeys__{use}__Current", id)));
+        var (madeCurrent, killedCurrent) = await fleet.RollAsync(cancellationToken);
+        var total = System.Diagnostics.Stopwatch.GetElapsedTime(started);
+        var killed = killedAdding + killedCurrent;
+        return $"{id} added to {added} instances one at a time ({addedIn.TotalSeconds:0} s), then current on {madeCurrent} " +
+               $"({(total - addedIn).TotalSeconds:0} s), under load" + (killed > 0 ? $"; {killed} old instances killed after 30 s without exiting" : "");
     }
 }
 

@@ -2,15 +2,19 @@ using Privacy.Benchmarks;
 
 namespace Privacy.Reliability;
 
-/// <summary>The service instances of a run: callers pick any live one; the fault injector kills and replaces them.</summary>
+/// <summary>
+/// The service instances of a run: callers pick any live one; the fault injector kills and replaces them, or changes the settings
+/// and rolls them out instance by instance, as an orchestrator's rolling update does.
+/// </summary>
 internal sealed class Fleet(string dll, string connectionString, IReadOnlyDictionary<string, string> settings) : IAsyncDisposable
 {
     private readonly List<ServiceUnderTest> _live = [];
+    private readonly Dictionary<string, string> _settings = new(settings);
     private readonly Lock _lock = new();
 
     public async Task StartAsync(int instances, CancellationToken cancellationToken)
     {
-        var started = await Task.WhenAll(Enumerable.Range(0, instances).Select(_ => ServiceUnderTest.StartAsync(dll, connectionString, cancellationToken, settings)));
+        var started = await Task.WhenAll(Enumerable.Range(0, instances).Select(_ => Start(cancellationToken)));
         lock (_lock)
         {
             _live.AddRange(started);
@@ -23,6 +27,27 @@ internal sealed class Fleet(string dll, string connectionString, IReadOnlyDictio
         lock (_lock)
         {
             return _live[Random.Shared.Next(_live.Count)].BaseUrl;
+        }
+    }
+
+    /// <summary>Every live instance's base URL.</summary>
+    public IReadOnlyList<string> Urls()
+    {
+        lock (_lock)
+        {
+            return [.. _live.Select(s => s.BaseUrl)];
+        }
+    }
+
+    /// <summary>Changes settings for the instances started from now on (the running ones keep what they started with: see <see cref="RollAsync"/>).</summary>
+    public void Configure(IEnumerable<KeyValuePair<string, string>> changes)
+    {
+        lock (_lock)
+        {
+            foreach (var (name, value) in changes)
+            {
+                _settings[name] = value;
+            }
         }
     }
 
@@ -42,11 +67,52 @@ internal sealed class Fleet(string dll, string connectionString, IReadOnlyDictio
         }
 
         await victim.DisposeAsync(); // SIGKILL: no graceful shutdown, open transactions and claims die with it
-        var replacement = await ServiceUnderTest.StartAsync(dll, connectionString, cancellationToken, settings);
+        var replacement = await Start(cancellationToken);
         lock (_lock)
         {
             _live.Add(replacement);
         }
+    }
+
+    /// <summary>
+    /// A rolling update to the current settings (a Deployment's <c>maxSurge: 1, maxUnavailable: 0</c>): for each instance live when
+    /// it begins, a new one is started and ready first, then the old one leaves the rotation and is stopped with SIGTERM (SIGKILL
+    /// after 30 s). Every instance keeps serving until its replacement does. Returns how many were replaced and how many of the old
+    /// ones had to be killed.
+    /// </summary>
+    public async Task<(int Replaced, int Killed)> RollAsync(CancellationToken cancellationToken)
+    {
+        List<ServiceUnderTest> old;
+        lock (_lock)
+        {
+            old = [.. _live];
+        }
+
+        var killed = 0;
+        foreach (var instance in old)
+        {
+            var replacement = await Start(cancellationToken);
+            lock (_lock)
+            {
+                _live.Add(replacement);
+                _live.Remove(instance); // out of the rotation before it stops, as a Service's endpoints are
+            }
+
+            killed += await instance.StopAsync(TimeSpan.FromSeconds(30)) ? 0 : 1;
+        }
+
+        return (old.Count, killed);
+    }
+
+    private Task<ServiceUnderTest> Start(CancellationToken cancellationToken)
+    {
+        Dictionary<string, string> snapshot;
+        lock (_lock)
+        {
+            snapshot = new Dictionary<string, string>(_settings);
+        }
+
+        return ServiceUnderTest.StartAsync(dll, connectionString, cancellationToken, snapshot);
     }
 
     public async ValueTask DisposeAsync()

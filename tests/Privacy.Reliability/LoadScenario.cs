@@ -15,18 +15,23 @@ internal sealed record Tally(string Operation, int Attempted, int Acknowledged, 
 
 /// <summary>
 /// Three instances against one PostgreSQL with website, ops and partner traffic flowing, and a fault injected again and again
-/// (<see cref="Fault"/>: an instance killed with SIGKILL, PostgreSQL restarted). Callers retry a failed call on another
-/// instance with the same Idempotency-Key, as a client behind a load balancer would. Afterwards: every acknowledged consent
-/// decision, disclosure, follow-up and rights request is in the database, every message to the partners was delivered at
-/// least once and never twice at the same time, and no rights request or task exists twice. While the faults last, every
-/// answer is counted by kind: a 503 problem document is expected, a 500 or a hang is a failure.
+/// (<see cref="Fault"/>: an instance killed with SIGKILL, PostgreSQL restarted, the data keys rotated). Callers retry a failed
+/// call on another instance with the same Idempotency-Key, as a client behind a load balancer would. Afterwards: every
+/// acknowledged consent decision, disclosure, follow-up and rights request is in the database, every message to the partners was
+/// delivered at least once, signed with the partner's secret, and never twice at the same time, no rights request or task exists
+/// twice, every acknowledged consent proof still checks and every disclosed personnummer still finds its customer. While the
+/// faults last, every answer is counted by kind: a 503 problem document is expected, a 500 or a hang is a failure.
 /// </summary>
 internal sealed class LoadScenario(Options options, string dll, string connectionString, Fault fault)
 {
     private static readonly JsonSerializerOptions Json = new(JsonSerializerDefaults.Web);
 
+    // What every consent decision's proof records; checked against its keyed hashes afterwards.
+    private const string ProofIpAddress = "198.51.100.7";
+    private const string ProofUserAgent = "reliability";
+
     private readonly ConcurrentBag<Guid> _receipts = [];
-    private readonly ConcurrentBag<string> _disclosed = [];
+    private readonly ConcurrentDictionary<string, string> _disclosed = new(); // customer number → the personnummer disclosed with it
     private readonly ConcurrentBag<long> _followUps = [];
     private readonly ConcurrentBag<Guid> _requests = [];
     private readonly ConcurrentDictionary<string, int> _attempted = new();
@@ -34,6 +39,7 @@ internal sealed class LoadScenario(Options options, string dll, string connectio
     private readonly ConcurrentDictionary<string, int> _answers = new();
     private readonly ConcurrentQueue<long> _successes = new();
     private readonly ConcurrentQueue<long> _faultsOver = new();
+    private TimeSpan _loadLasted;
 
     public async Task<(IReadOnlyList<Tally> Tallies, IReadOnlyList<string> Findings)> RunAsync(CancellationToken cancellationToken)
     {
@@ -54,6 +60,11 @@ internal sealed class LoadScenario(Options options, string dll, string connectio
             ["Logging__LogLevel__Default"] = "Error", // the faults make warnings by the thousand; errors (a 500) still show
             ["Logging__LogLevel__Microsoft.EntityFrameworkCore"] = "Critical", // its connection errors while PostgreSQL is down
         };
+        foreach (var (name, value) in fault.Settings)
+        {
+            settings[name] = value;
+        }
+
         await using var fleet = new Fleet(dll, connectionString, settings);
         await fleet.StartAsync(options.Instances, cancellationToken);
         using var http = new HttpClient { Timeout = TimeSpan.FromSeconds(15) }; // longer than any answer should take: a hang
@@ -62,18 +73,26 @@ internal sealed class LoadScenario(Options options, string dll, string connectio
             using var register = await Send(http, fleet, HttpMethod.Put, $"/notifier/endpoints/{recipient}", "bench-ops", new { url = endpoint.Url },
                 idempotent: false, cancellationToken);
             register.EnsureSuccessStatusCode();
+            // The first registration answers the signing secret, once: the partner verifies every delivery with it.
+            var registered = await register.Content.ReadFromJsonAsync<JsonElement>(Json, cancellationToken);
+            endpoint.Trust(registered.TryGetProperty("secret", out var secret) && secret.GetString() is { } value ? value
+                : throw new InvalidOperationException($"Registering {recipient}'s endpoint answered no secret."));
         }
 
+        // No fault begins after --seconds; the load stops then too, or, for a fault that must end under load, once the one begun ends.
         using var stop = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
         stop.CancelAfter(TimeSpan.FromSeconds(options.Seconds));
-        var workers = Enumerable.Range(0, options.Workers).Select(_ => Task.Run(() => WorkAsync(http, fleet, stop.Token), CancellationToken.None)).ToList();
+        using var load = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+        await using var loadEnds = fault.EndsUnderLoad ? default : stop.Token.Register(load.Cancel);
+        var loadStarted = System.Diagnostics.Stopwatch.GetTimestamp();
+        var workers = Enumerable.Range(0, options.Workers).Select(_ => Task.Run(() => WorkAsync(http, fleet, load.Token), CancellationToken.None)).ToList();
         var faults = 0;
         while (!stop.IsCancellationRequested)
         {
             try
             {
                 await Task.Delay(TimeSpan.FromSeconds(options.FaultEvery), stop.Token);
-                var what = await fault.InjectAsync(fleet, partners, faults++, stop.Token, cancellationToken);
+                var what = await fault.InjectAsync(fleet, partners, faults++, load.Token, cancellationToken);
                 _faultsOver.Enqueue(System.Diagnostics.Stopwatch.GetTimestamp());
                 Console.Error.WriteLine($"  {what} ({faults} so far)");
             }
@@ -82,11 +101,16 @@ internal sealed class LoadScenario(Options options, string dll, string connectio
             }
         }
 
+        await load.CancelAsync();
         await Task.WhenAll(workers);
+        _loadLasted = System.Diagnostics.Stopwatch.GetElapsedTime(loadStarted);
         Console.Error.WriteLine("  load stopped; waiting for the outbox to drain…");
         await using var db = new NpgsqlDataSourceBuilder(connectionString).Build();
         var drained = await DrainAsync(db, cancellationToken);
         var findings = Findings(partners, faults, drained);
+        findings.AddRange(await CheckProofsAsync(http, fleet, cancellationToken));
+        findings.AddRange(await CheckPersonnummerAsync(http, fleet, db, cancellationToken));
+        findings.AddRange(await CheckDataKeysAsync(http, fleet, db, cancellationToken));
         if (!drained)
         {
             await using var why = db.CreateCommand("""
@@ -114,26 +138,29 @@ internal sealed class LoadScenario(Options options, string dll, string connectio
                 subject = new { type = "customer", id = customer },
                 choices = new[] { new { purpose = "newsletter", status = "granted" }, new { purpose = "cookies.statistics", status = "denied" } },
                 policyVersion = "2022-02-08", channel = "signup_form", notice = new { id = "banner-v1-sv", text = "Vi använder kakor." }, language = "sv",
-                proof = new { ipAddress = "198.51.100.7", userAgent = "reliability" },
+                proof = new { ipAddress = ProofIpAddress, userAgent = ProofUserAgent },
             }, stop);
             if (consent is { } c)
             {
                 _receipts.Add(c.GetProperty("receiptId").GetGuid());
             }
 
+            // The invoicing partner is registered to receive personnummer for billing; the card provider is not, so it gets none.
+            var personnummer = Personnummer.Random();
             var disclosed = await Ack<JsonElement>(http, fleet, "disclosures", HttpMethod.Post, "/disclosures", "bench-ops", new
             {
-                disclosures = new[]
+                disclosures = new object[]
                 {
                     new { recipient = "card-provider", customerNumber = customer, categories = new[] { "user.name" }, purpose = "customer_obligations",
                           legalGround = "contract", disclosedAt = DateTimeOffset.UtcNow },
-                    new { recipient = "invoicing-partner", customerNumber = customer, categories = new[] { "user.name" }, purpose = "billing",
-                          legalGround = "contract", disclosedAt = DateTimeOffset.UtcNow },
+                    new { recipient = "invoicing-partner", customerNumber = customer,
+                          categories = new[] { "user.name", "user.government_id.national_identification_number" }, purpose = "billing",
+                          legalGround = "contract", disclosedAt = DateTimeOffset.UtcNow, nationalIdentityNumber = personnummer },
                 },
             }, stop);
             if (disclosed is not null)
             {
-                _disclosed.Add(customer);
+                _disclosed[customer] = personnummer;
                 var raised = await Ack<JsonElement>(http, fleet, "follow-ups", HttpMethod.Post, "/follow-ups", "bench-ops", new
                 {
                     customerNumber = customer, action = "rectify", corrections = new Dictionary<string, string> { ["user.name"] = "Anna Andersson" },
@@ -297,7 +324,7 @@ internal sealed class LoadScenario(Options options, string dll, string connectio
             new("consent decisions", Attempted("consent decisions"), _receipts.Count,
                 await Count("SELECT count(*) FROM privacy.consent_events WHERE id = ANY($1)", _receipts.ToArray()), null),
             new("disclosures", Attempted("disclosures"), _disclosed.Count,
-                await Count("SELECT count(DISTINCT customer_number) FROM privacy.disclosures WHERE customer_number = ANY($1)", _disclosed.ToArray()), null),
+                await Count("SELECT count(DISTINCT customer_number) FROM privacy.disclosures WHERE customer_number = ANY($1)", _disclosed.Keys.ToArray()), null),
             new("follow-ups (one per partner) → webhooks", Attempted("follow-ups") * 2, _followUps.Count, messages.Count,
                 messages.Count(m => delivered.Contains(m.ToString()))),
             new("all messages to the card partner", toCard.Count, toCard.Count, toCard.Count, toCard.Count(m => delivered.Contains(m.ToString()))),
@@ -314,7 +341,8 @@ internal sealed class LoadScenario(Options options, string dll, string connectio
             .Where(d => d < long.MaxValue / 2).Select(d => d * 1000.0 / System.Diagnostics.Stopwatch.Frequency).ToList();
         var findings = new List<string>
         {
-            $"instances: {options.Instances}; faults: {faults} × {fault.Description}; load: {options.Seconds} s with {options.Workers} callers",
+            $"instances: {options.Instances}; faults: {faults} × {fault.Description}; load: {_loadLasted.TotalSeconds:0} s with {options.Workers} callers" +
+            (fault.EndsUnderLoad ? $" (asked {options.Seconds} s; it went on until the last fault ended)" : ""),
             "answers: " + string.Join(", ", _answers.OrderBy(a => a.Key).Select(a => $"{a.Key} × {a.Value}")),
             recoveries.Count == 0 ? "recovery: no call succeeded after a fault" :
                 $"first success after each fault ended: max {recoveries.Max():F0} ms, median {recoveries.Order().ElementAt(recoveries.Count / 2):F0} ms",
@@ -323,6 +351,7 @@ internal sealed class LoadScenario(Options options, string dll, string connectio
             $"partner deliveries: card {partners.Card.Deliveries.Count}, invoicing {partners.Invoicing.Deliveries.Count}; redelivered (at least " +
             $"once allows it): {partners.Card.Redeliveries() + partners.Invoicing.Redeliveries()}",
             $"CONCURRENT DUPLICATE deliveries: {partners.Card.ConcurrentDuplicates() + partners.Invoicing.ConcurrentDuplicates()}",
+            Signatures(partners),
         };
         if (!drained)
         {
@@ -336,6 +365,192 @@ internal sealed class LoadScenario(Options options, string dll, string connectio
         }
 
         return findings;
+    }
+
+    /// <summary>Every delivery that reached a partner, checked against the secret its registration answered.</summary>
+    private static string Signatures(Partners partners)
+    {
+        var verified = partners.Card.Verified + partners.Invoicing.Verified;
+        var bad = partners.Card.BadSignatures.Concat(partners.Invoicing.BadSignatures).GroupBy(b => b.Key, b => b.Value)
+            .Select(g => (Reason: g.Key, Count: g.Sum())).ToList();
+        return bad.Count == 0
+            ? $"webhook signatures: all {verified} deliveries verified with the secret each partner registered"
+            : $"BAD SIGNATURES: {bad.Sum(b => b.Count)} of {verified + bad.Sum(b => b.Count)} deliveries (" +
+              string.Join(", ", bad.Select(b => $"{b.Reason} × {b.Count}")) + ")";
+    }
+
+    /// <summary>
+    /// Art 7(1): every acknowledged decision's proof, checked through any instance with the address and user agent it was made with,
+    /// must match, whichever key hashed it (the answers name it: old and new keys both in play after a rotation).
+    /// </summary>
+    private async Task<List<string>> CheckProofsAsync(HttpClient http, Fleet fleet, CancellationToken cancellationToken)
+    {
+        var started = System.Diagnostics.Stopwatch.GetTimestamp();
+        var underKey = new ConcurrentDictionary<string, int>();
+        var failures = new ConcurrentDictionary<string, int>();
+        await Parallel.ForEachAsync(_receipts, Checks(cancellationToken), async (receipt, ct) =>
+        {
+            var (answer, failure) = await Query(http, fleet, HttpMethod.Post, $"/consent/receipts/{receipt}/proof-check",
+                new { ipAddress = ProofIpAddress, userAgent = ProofUserAgent }, ct);
+            if (answer is { } a)
+            {
+                underKey.AddOrUpdate(a.GetProperty("keyId").GetString() ?? "(none)", 1, (_, n) => n + 1);
+                var (ip, agent) = (a.GetProperty("ipAddress").GetString(), a.GetProperty("userAgent").GetString());
+                failure = ip == "matches" && agent == "matches" ? null : $"ipAddress {ip}, userAgent {agent}";
+            }
+
+            if (failure is not null)
+            {
+                failures.AddOrUpdate(failure, 1, (_, n) => n + 1);
+            }
+        });
+        var failed = failures.Values.Sum();
+        return
+        [
+            $"consent proofs checked afterwards (proof-check, any instance, in {System.Diagnostics.Stopwatch.GetElapsedTime(started).TotalSeconds:0} s): " +
+            $"{_receipts.Count - failed} of {_receipts.Count} match, hashed under keys {Keys(underKey)}",
+            .. failed == 0 ? Array.Empty<string>() : [$"PROOFS NOT CHECKING: {failed} ({string.Join(", ", failures.Select(f => $"{f.Key} × {f.Value}"))})"],
+        ];
+    }
+
+    /// <summary>Every acknowledged disclosure's personnummer, searched through any instance, must find its customer, whichever key hashed it.</summary>
+    private async Task<List<string>> CheckPersonnummerAsync(HttpClient http, Fleet fleet, NpgsqlDataSource db, CancellationToken cancellationToken)
+    {
+        var started = System.Diagnostics.Stopwatch.GetTimestamp();
+        var failures = new ConcurrentDictionary<string, int>();
+        await Parallel.ForEachAsync(_disclosed, Checks(cancellationToken), async (disclosed, ct) =>
+        {
+            var (answer, failure) = await Query(http, fleet, HttpMethod.Post, "/disclosures/search",
+                new { nationalIdentityNumber = disclosed.Value, limit = 100 }, ct);
+            if (answer is { } a && !a.GetProperty("items").EnumerateArray().Any(d => d.GetProperty("customerNumber").GetString() == disclosed.Key))
+            {
+                failure = "the customer not among the disclosures found";
+            }
+
+            if (failure is not null)
+            {
+                failures.AddOrUpdate(failure, 1, (_, n) => n + 1);
+            }
+        });
+        var underKey = new Dictionary<string, int>();
+        await using (var command = db.CreateCommand("""
+            SELECT coalesce(national_id_key_id, 'legacy'), count(*)::int FROM privacy.disclosures
+            WHERE customer_number = ANY($1) AND national_id_hash IS NOT NULL GROUP BY 1
+            """))
+        {
+            command.Parameters.AddWithValue(_disclosed.Keys.ToArray());
+            await using var reader = await command.ExecuteReaderAsync(cancellationToken);
+            while (await reader.ReadAsync(cancellationToken))
+            {
+                underKey[reader.GetString(0)] = reader.GetInt32(1);
+            }
+        }
+
+        var failed = failures.Values.Sum();
+        return
+        [
+            $"personnummer searched afterwards (disclosures/search, any instance, in {System.Diagnostics.Stopwatch.GetElapsedTime(started).TotalSeconds:0} s): " +
+            $"{_disclosed.Count - failed} of {_disclosed.Count} find their customer, hashed under keys {Keys(underKey)}",
+            .. failed == 0 ? Array.Empty<string>() : [$"PERSONNUMMER NOT MATCHING: {failed} ({string.Join(", ", failures.Select(f => $"{f.Key} × {f.Value}"))})"],
+        ];
+    }
+
+    /// <summary>
+    /// The data keys as every instance reports them (GET /operations/data-keys): one current key per use on all of them, and every
+    /// webhook secret under the current secret-encryption key once the rekeying has had time (a few of its intervals).
+    /// </summary>
+    private static async Task<List<string>> CheckDataKeysAsync(HttpClient http, Fleet fleet, NpgsqlDataSource db, CancellationToken cancellationToken)
+    {
+        var findings = new List<string>();
+        var reports = new List<(string Url, JsonElement Keys)>();
+        foreach (var url in fleet.Urls())
+        {
+            using var request = new HttpRequestMessage(HttpMethod.Get, url + "/operations/data-keys");
+            request.Headers.Add("X-Api-Key", ServiceUnderTest.Keys["bench-ops"].Key);
+            using var response = await http.SendAsync(request, cancellationToken);
+            response.EnsureSuccessStatusCode();
+            reports.Add((url, await response.Content.ReadFromJsonAsync<JsonElement>(Json, cancellationToken)));
+        }
+
+        static string Currents(JsonElement keys) => string.Join(", ",
+            keys.GetProperty("uses").EnumerateArray().Select(u => $"{u.GetProperty("use").GetString()} {u.GetProperty("current").GetString()}"));
+        if (reports.Select(r => Currents(r.Keys)).Distinct().Count() > 1)
+        {
+            findings.Add("INSTANCES DISAGREE ON THE CURRENT KEYS: " + string.Join("; ", reports.Select(r => $"{r.Url}: {Currents(r.Keys)}")));
+        }
+
+        var uses = reports[0].Keys.GetProperty("uses").EnumerateArray().ToList();
+        findings.Add("data keys at the end (GET /operations/data-keys): " + string.Join("; ", uses.Select(u =>
+            $"{u.GetProperty("use").GetString()} current {u.GetProperty("current").GetString()}, " + string.Join(", ", u.GetProperty("keys").EnumerateArray()
+                .Select(k => $"{k.GetProperty("id").GetString()} protects {k.GetProperty("protects").GetInt64()}" +
+                             (k.GetProperty("retirable").GetBoolean() ? " (retirable)" : ""))))));
+
+        var current = uses.Single(u => u.GetProperty("use").GetString() == "secret_encryption").GetProperty("current").GetString()!;
+        var rekeyedWithin = TimeSpan.FromSeconds(20);
+        var started = System.Diagnostics.Stopwatch.GetTimestamp();
+        Dictionary<string, int> secrets;
+        while (true)
+        {
+            secrets = [];
+            await using (var command = db.CreateCommand("SELECT key_id, count(*)::int FROM privacy.webhook_secrets GROUP BY key_id"))
+            await using (var reader = await command.ExecuteReaderAsync(cancellationToken))
+            {
+                while (await reader.ReadAsync(cancellationToken))
+                {
+                    secrets[reader.GetString(0)] = reader.GetInt32(1);
+                }
+            }
+
+            if (secrets.Keys.All(k => k == current) || System.Diagnostics.Stopwatch.GetElapsedTime(started) > rekeyedWithin)
+            {
+                break;
+            }
+
+            await Task.Delay(TimeSpan.FromSeconds(1), cancellationToken);
+        }
+
+        findings.Add(secrets.Keys.All(k => k == current)
+            ? $"webhook secrets: all {secrets.Values.Sum()} under the current secret-encryption key {current}"
+            : $"WEBHOOK SECRETS NOT UNDER THE CURRENT KEY {current} after {rekeyedWithin.TotalSeconds:0} s: {Keys(secrets)}");
+        return findings;
+    }
+
+    private ParallelOptions Checks(CancellationToken cancellationToken) =>
+        new() { MaxDegreeOfParallelism = options.Workers, CancellationToken = cancellationToken };
+
+    private static string Keys(IEnumerable<KeyValuePair<string, int>> counts) =>
+        string.Join(", ", counts.OrderBy(c => c.Key, StringComparer.Ordinal).Select(c => $"{c.Key} × {c.Value}").DefaultIfEmpty("(none)"));
+
+    /// <summary>An ops query after the load, on any instance, retried a few times on a 503 or a lost connection; the answer or why not.</summary>
+    private static async Task<(JsonElement? Answer, string? Failure)> Query(HttpClient http, Fleet fleet, HttpMethod method, string path, object body,
+        CancellationToken cancellationToken)
+    {
+        var failure = "";
+        for (var attempt = 0; attempt < 5; attempt++)
+        {
+            try
+            {
+                using var response = await Send(http, fleet, method, path, "bench-ops", body, idempotent: false, cancellationToken);
+                if (response.IsSuccessStatusCode)
+                {
+                    return (await response.Content.ReadFromJsonAsync<JsonElement>(Json, cancellationToken), null);
+                }
+
+                failure = $"answered {(int)response.StatusCode}";
+                if (response.StatusCode != HttpStatusCode.ServiceUnavailable)
+                {
+                    break;
+                }
+            }
+            catch (HttpRequestException)
+            {
+                failure = "no answer";
+            }
+
+            await Task.Delay(TimeSpan.FromMilliseconds(200 * (attempt + 1)), cancellationToken);
+        }
+
+        return (null, failure);
     }
 
     /// <summary>Rights requests duplicated by a retried call, and tasks created twice for one request and target.</summary>

@@ -4,11 +4,11 @@ namespace Privacy.Reliability;
 
 /// <summary>
 /// The suite's options: <c>--seconds</c> of load per scenario (60), <c>--instances</c> (3), <c>--fault-every</c> seconds (8),
-/// <c>--workers</c> (8), <c>--only</c> a scenario (sigkill, postgres-restart, partner-faults), <c>--output</c>.
+/// <c>--workers</c> (8), <c>--only</c> a scenario (sigkill, postgres-restart, partner-faults, key-rotation), <c>--output</c>.
 /// </summary>
 internal sealed record Options(int Seconds, int Instances, int FaultEvery, int Workers, string? Only, string Output)
 {
-    public static readonly string[] Scenarios = ["sigkill", "postgres-restart", "partner-faults"];
+    public static readonly string[] Scenarios = ["sigkill", "postgres-restart", "partner-faults", "key-rotation"];
 
     public static Options Parse(string[] args, string repository)
     {
