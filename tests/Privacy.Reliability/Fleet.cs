@@ -14,10 +14,25 @@ internal sealed class Fleet(string dll, string connectionString, IReadOnlyDictio
 
     public async Task StartAsync(int instances, CancellationToken cancellationToken)
     {
-        var started = await Task.WhenAll(Enumerable.Range(0, instances).Select(_ => Start(cancellationToken)));
+        var starting = Enumerable.Range(0, instances).Select(_ => Start(cancellationToken)).ToList();
+        try
+        {
+            await Task.WhenAll(starting);
+        }
+        catch
+        {
+            // One failed to start: the others must not outlive the run.
+            foreach (var started in starting.Where(t => t.IsCompletedSuccessfully))
+            {
+                await started.Result.DisposeAsync();
+            }
+
+            throw;
+        }
+
         lock (_lock)
         {
-            _live.AddRange(started);
+            _live.AddRange(starting.Select(t => t.Result));
         }
     }
 
