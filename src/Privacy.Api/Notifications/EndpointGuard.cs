@@ -1,16 +1,21 @@
 using System.Net;
 using System.Net.Sockets;
+using Microsoft.Extensions.Options;
 
 namespace Privacy.Api.Notifications;
 
 /// <summary>
-/// Keeps a recipient's URL from reaching internal services (SSRF): https only, no credentials, and no loopback,
-/// private, link-local or otherwise internal address, neither in the URL nor behind its name when connecting.
+/// Keeps a recipient's URL from reaching internal services (SSRF): https only, no credentials, no internal name, and no
+/// address <see cref="InternalAddresses"/> contains, neither when the URL is registered (every address its host resolves to)
+/// nor when the relay connects (every address it would connect to, resolved again: the name may have changed since,
+/// DNS rebinding). <see cref="NotifierOptions.AllowHttp"/> and <see cref="NotifierOptions.AllowPrivateNetworks"/> lift the rules.
 /// </summary>
-public static class EndpointGuard
+public sealed class EndpointGuard(IEndpointResolver resolver, IOptions<NotifierOptions> options)
 {
-    /// <summary>Why <paramref name="url"/> cannot be a webhook endpoint, or null when it can.</summary>
-    public static string? Check(string? url, NotifierOptions options)
+    private static readonly string[] InternalSuffixes = [".localhost", ".local", ".internal", ".lan", ".home.arpa", ".cluster.local"];
+
+    /// <summary>Why <paramref name="url"/> is not a well-formed webhook URL (400), or null when it is; where it points is <see cref="RefusalAsync"/>'s.</summary>
+    public static string? CheckShape(string? url, NotifierOptions options)
     {
         if (!Uri.TryCreate(url, UriKind.Absolute, out var uri) || (uri.Scheme != Uri.UriSchemeHttps && uri.Scheme != Uri.UriSchemeHttp))
         {
@@ -27,70 +32,52 @@ public static class EndpointGuard
             return "'url' must not carry credentials or a fragment (the requests are signed instead).";
         }
 
-        if (!options.AllowPrivateNetworks && IsInternalHost(uri))
-        {
-            return "'url' must not point at a loopback, private or link-local address or an internal name.";
-        }
-
         return null;
     }
 
-    private static bool IsInternalHost(Uri uri)
+    /// <summary>
+    /// Why a well-formed <paramref name="url"/> must not be registered (422), or null when it may: its host is an internal
+    /// name, does not resolve, or any of its addresses is internal (one internal address among public ones is enough: the
+    /// relay could be sent to it on any connection).
+    /// </summary>
+    public async Task<string?> RefusalAsync(string url, CancellationToken cancellationToken)
     {
-        var host = uri.IdnHost.TrimEnd('.');
-        if (IPAddress.TryParse(host.Trim('[', ']'), out var address))
+        if (options.Value.AllowPrivateNetworks)
         {
-            return IsInternal(address);
+            return null; // nothing about the host is judged, so it need not resolve here either
         }
 
-        return !host.Contains('.', StringComparison.Ordinal)
-               || host.Equals("localhost", StringComparison.OrdinalIgnoreCase)
-               || new[] { ".localhost", ".local", ".internal", ".lan", ".home.arpa", ".cluster.local" }
-                   .Any(suffix => host.EndsWith(suffix, StringComparison.OrdinalIgnoreCase));
-    }
-
-    /// <summary>Loopback, private (RFC 1918, ULA), link-local, carrier-grade NAT, unspecified, multicast or broadcast.</summary>
-    public static bool IsInternal(IPAddress address)
-    {
-        if (address.IsIPv4MappedToIPv6)
+        var host = HostOf(new Uri(url).IdnHost);
+        if (IsInternalName(host))
         {
-            address = address.MapToIPv4();
+            return "'url' must not name an internal host (localhost, a name without a dot, .internal, .local and the like).";
         }
 
-        if (IPAddress.IsLoopback(address) || address.Equals(IPAddress.Any) || address.Equals(IPAddress.IPv6Any) || address.Equals(IPAddress.Broadcast))
+        var addresses = await AddressesAsync(host, cancellationToken);
+        if (addresses.Length == 0)
         {
-            return true;
+            return "'url': the host name does not resolve.";
         }
 
-        if (address.AddressFamily == AddressFamily.InterNetwork)
-        {
-            var b = address.GetAddressBytes();
-            return b[0] is 0 or 10 or 127 || b[0] >= 224
-                   || (b[0] == 100 && b[1] is >= 64 and <= 127)
-                   || (b[0] == 169 && b[1] == 254)
-                   || (b[0] == 172 && b[1] is >= 16 and <= 31)
-                   || (b[0] == 192 && b[1] == 168)
-                   || (b[0] == 192 && b[1] == 0 && b[2] == 0);
-        }
-
-        var v6 = address.GetAddressBytes();
-        return address.IsIPv6LinkLocal || address.IsIPv6SiteLocal || address.IsIPv6Multicast || (v6[0] & 0xFE) == 0xFC;
+        return addresses.Any(InternalAddresses.Contains)
+            ? "'url' must not point at a loopback, private, link-local or otherwise internal address, nor at a name that resolves to one."
+            : null;
     }
 
     /// <summary>
-    /// Connects only to addresses that are not internal (unless allowed), so a name that resolves to an internal
-    /// address, or changes to one after registration (DNS rebinding), is refused at connect time too.
+    /// The relay's connect callback: resolves the host again and connects only to the addresses that pass the same rule as
+    /// registration; when none does, there is no connection and the delivery fails with <see cref="EndpointRefusedException"/>.
     /// </summary>
-    public static async ValueTask<Stream> ConnectAsync(SocketsHttpConnectionContext context, bool allowPrivate, CancellationToken cancellationToken)
+    public async ValueTask<Stream> ConnectAsync(SocketsHttpConnectionContext context, CancellationToken cancellationToken)
     {
         var endpoint = context.DnsEndPoint;
-        var addresses = IPAddress.TryParse(endpoint.Host, out var literal)
-            ? [literal]
-            : await Dns.GetHostAddressesAsync(endpoint.Host, cancellationToken);
-        var allowed = addresses.Where(a => allowPrivate || !IsInternal(a)).ToArray();
+        var addresses = await AddressesAsync(HostOf(endpoint.Host), cancellationToken);
+        var allowed = options.Value.AllowPrivateNetworks ? addresses : [.. addresses.Where(a => !InternalAddresses.Contains(a))];
         if (allowed.Length == 0)
         {
-            throw new HttpRequestException($"The endpoint host resolves to no allowed address ({addresses.Length} internal or none).");
+            throw new EndpointRefusedException(addresses.Length == 0
+                ? "The endpoint's host name does not resolve."
+                : $"The endpoint's host resolves only to internal addresses ({addresses.Length}); no connection was made.");
         }
 
         var socket = new Socket(SocketType.Stream, ProtocolType.Tcp) { NoDelay = true };
@@ -105,4 +92,33 @@ public static class EndpointGuard
             throw;
         }
     }
+
+    /// <summary>The address a literal host is, or what the resolver says the name is (none when it does not resolve).</summary>
+    private async Task<IPAddress[]> AddressesAsync(string host, CancellationToken cancellationToken)
+    {
+        if (IPAddress.TryParse(host, out var literal))
+        {
+            return [literal];
+        }
+
+        try
+        {
+            return await resolver.ResolveAsync(host, cancellationToken);
+        }
+        catch (Exception e) when (e is SocketException or ArgumentException)
+        {
+            return []; // no such name, or not a name the resolver accepts
+        }
+    }
+
+    private static string HostOf(string host) => host.Trim('[', ']').TrimEnd('.');
+
+    private static bool IsInternalName(string host) =>
+        !IPAddress.TryParse(host, out _)
+        && (!host.Contains('.', StringComparison.Ordinal)
+            || host.Equals("localhost", StringComparison.OrdinalIgnoreCase)
+            || InternalSuffixes.Any(suffix => host.EndsWith(suffix, StringComparison.OrdinalIgnoreCase)));
 }
+
+/// <summary>The relay refused to connect to a webhook endpoint because its host resolves to no address it may reach.</summary>
+public sealed class EndpointRefusedException(string message) : IOException(message);

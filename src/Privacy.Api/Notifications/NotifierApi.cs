@@ -42,6 +42,8 @@ public static class NotifierApi
                  builder.Configuration.GetValue($"{NotifierOptions.Section}:AllowPrivateNetworks", true)));
         }
 
+        services.AddSingleton<IEndpointResolver, DnsEndpointResolver>();
+        services.AddSingleton<EndpointGuard>();
         services.AddScoped<Outbox>();
         services.AddScoped<Disclosures.EgressGate>();
         services.AddScoped<FollowUps>();
@@ -58,13 +60,14 @@ public static class NotifierApi
             .ConfigurePrimaryHttpMessageHandler(sp =>
             {
                 var options = sp.GetRequiredService<IOptions<NotifierOptions>>().Value;
+                var guard = sp.GetRequiredService<EndpointGuard>();
                 return new SocketsHttpHandler
                 {
                     AllowAutoRedirect = false, // a redirect could lead anywhere, internal addresses included
                     UseCookies = false,
                     PooledConnectionLifetime = TimeSpan.FromMinutes(5),
                     ConnectTimeout = options.AttemptTimeout,
-                    ConnectCallback = (context, token) => EndpointGuard.ConnectAsync(context, options.AllowPrivateNetworks, token),
+                    ConnectCallback = guard.ConnectAsync, // every address it connects to passes the registration's rule
                 };
             });
         return builder;
@@ -87,13 +90,16 @@ public static class NotifierApi
         notifier.MapPut("/endpoints/{recipient}", SetEndpoint)
             .WithName("SetWebhookEndpoint")
             .WithSummary("Register or change a recipient's (or internal system's) webhook endpoint, and enable it again")
-            .WithDescription("The URL must be https on the public internet (no loopback, private or link-local address, checked again " +
-                             "at every connection). The first registration creates the signing secret and answers 201 with it: the only " +
+            .WithDescription("The URL must be https on the public internet: its host is resolved, and a host that does not resolve, or " +
+                             "any of whose addresses is loopback, private, link-local, carrier-grade NAT, multicast, reserved or an IPv6 " +
+                             "form carrying such an IPv4 address, is refused with 422 naming `url` (the relay applies the same rule to " +
+                             "every address it connects to). The first registration creates the signing secret and answers 201 with it: the only " +
                              "time it is shown. Later calls change the URL, enable a disabled endpoint (e.g. after 410 Gone) and answer 200; " +
                              "rotate the secret with POST …/secrets. Pending messages go out once the endpoint is enabled.")
             .WithRequestExample(new SetWebhookEndpointRequest("https://partner.example.com/webhooks/privacy"))
             .WithValidation<SetWebhookEndpointRequest>()
-            .ProducesProblem(StatusCodes.Status404NotFound);
+            .ProducesProblem(StatusCodes.Status404NotFound)
+            .ProducesProblem(StatusCodes.Status422UnprocessableEntity);
         notifier.MapDelete("/endpoints/{recipient}", DeleteEndpoint)
             .WithName("DeleteWebhookEndpoint")
             .WithSummary("Stop sending webhooks to a recipient (it can still poll its feed); its secrets are destroyed")
@@ -147,12 +153,23 @@ public static class NotifierApi
 
     public static async Task<Results<Created<WebhookSecretCreated>, Ok<WebhookEndpointResponse>, ProblemHttpResult, ValidationProblem>> SetEndpoint(
         string recipient, SetWebhookEndpointRequest request, PrivacyDbContext db, WebhookSecrets secrets, AuditTrail audit, TimeProvider time,
-        RegistryCatalog registry, CancellationToken cancellationToken)
+        RegistryCatalog registry, EndpointGuard guard, CancellationToken cancellationToken)
     {
         if (!await registry.IsPartyAsync(recipient, cancellationToken))
         {
             return TypedResults.Problem(statusCode: StatusCodes.Status404NotFound, title: "Not found",
                 detail: "There is no active recipient or internal system with this key in the registry.");
+        }
+
+        // SSRF: resolved before the transaction, so a slow name server holds no lock.
+        if (await guard.RefusalAsync(request.Url!, cancellationToken) is { } refusal)
+        {
+            return TypedResults.Problem(new HttpValidationProblemDetails(new Dictionary<string, string[]> { ["url"] = [refusal] })
+            {
+                Status = StatusCodes.Status422UnprocessableEntity,
+                Title = "Endpoint not allowed",
+                Detail = "Nothing was stored: a webhook may only reach addresses on the public internet.",
+            });
         }
 
         var now = time.GetUtcNow();

@@ -56,7 +56,7 @@ internal sealed class SetWebhookEndpointRequestValidator : AbstractValidator<Set
         RuleFor(r => r.Url).NotEmpty().MaximumLength(2000);
         RuleFor(r => r.Url).Custom((url, context) =>
         {
-            if (!string.IsNullOrEmpty(url) && EndpointGuard.Check(url, options.Value) is { } problem)
+            if (!string.IsNullOrEmpty(url) && EndpointGuard.CheckShape(url, options.Value) is { } problem)
             {
                 context.AddFailure("url", problem);
             }

@@ -73,7 +73,8 @@ public sealed class NotifierOptions
 
     /// <summary>
     /// Allow endpoints on loopback, private, link-local and other internal addresses (default false; Development
-    /// allows them). Checked when the URL is registered and again for every address the name resolves to at connect time.
+    /// allows them). Otherwise every address the host resolves to is checked when the URL is registered, and again at every
+    /// connection (<see cref="EndpointGuard"/>); allowed, the host is not resolved at registration.
     /// </summary>
     public bool AllowPrivateNetworks { get; set; }
 }

@@ -288,7 +288,7 @@ public sealed partial class OutboxRelay(
                 }
                 catch (Exception e) when (e is HttpRequestException or TaskCanceledException && !cancellationToken.IsCancellationRequested)
                 {
-                    lastError = e is HttpRequestException http ? $"{http.HttpRequestError}: could not reach the endpoint" : "timed out";
+                    lastError = e is HttpRequestException http ? Unreachable(http) : "timed out";
                     throw;
                 }
             }, cancellationToken);
@@ -301,7 +301,7 @@ public sealed partial class OutboxRelay(
         }
         catch (HttpRequestException e)
         {
-            return new DeliveryOutcome(attempts, null, $"{e.HttpRequestError}: could not reach the endpoint", null);
+            return new DeliveryOutcome(attempts, null, Unreachable(e), null);
         }
         catch (BrokenCircuitException open)
         {
@@ -309,6 +309,10 @@ public sealed partial class OutboxRelay(
                 open.RetryAfter ?? options.Value.BreakerBreakDuration);
         }
     }
+
+    /// <summary>What ops see of a failed connection: the guard's refusal in its own words, anything else by its kind.</summary>
+    private static string Unreachable(HttpRequestException e) =>
+        e.InnerException is EndpointRefusedException refused ? $"refused: {refused.Message}" : $"{e.HttpRequestError}: could not reach the endpoint";
 
     private ResiliencePipeline<HttpResponseMessage> Pipeline(string recipient) =>
         _pipelines.GetOrAddPipeline<HttpResponseMessage>(recipient, builder =>

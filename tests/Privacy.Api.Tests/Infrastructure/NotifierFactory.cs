@@ -14,11 +14,14 @@ public class NotifierFactory : PrivacyApiFactory
     /// </summary>
     protected virtual int BreakerMinimumThroughput => 10_000;
 
+    /// <summary>Whether loopback receivers are allowed (the default); the SSRF tests turn it off to see the guard refuse them.</summary>
+    protected virtual bool AllowPrivateNetworks => true;
+
     protected override void ConfigureWebHost(IWebHostBuilder builder)
     {
         base.ConfigureWebHost(builder);
         builder.UseSetting("Notifier:AllowHttp", "true");
-        builder.UseSetting("Notifier:AllowPrivateNetworks", "true");
+        builder.UseSetting("Notifier:AllowPrivateNetworks", AllowPrivateNetworks ? "true" : "false");
         builder.UseSetting("Notifier:PollInterval", "00:00:00.020");
         builder.UseSetting("Notifier:ImmediateRetryDelay", "00:00:00.010");
         builder.UseSetting("Notifier:AttemptTimeout", "00:00:02");

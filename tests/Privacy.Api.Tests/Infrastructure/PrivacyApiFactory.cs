@@ -6,6 +6,7 @@ using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Time.Testing;
 using Npgsql;
 using Privacy.Api.Audit;
+using Privacy.Api.Notifications;
 using Privacy.Api.Platform.Security;
 
 namespace Privacy.Api.Tests.Infrastructure;
@@ -54,6 +55,9 @@ public class PrivacyApiFactory : WebApplicationFactory<Program>, IAsyncLifetime
     };
 
     public FakeTimeProvider Time { get; } = new(new DateTimeOffset(2026, 11, 25, 9, 0, 0, TimeSpan.Zero));
+
+    /// <summary>What webhook host names resolve to, for registration and the relay alike (nothing, until a test maps a name).</summary>
+    public TestResolver Resolver { get; } = new();
 
     public string ConnectionString { get; private set; } = "";
 
@@ -189,6 +193,8 @@ public class PrivacyApiFactory : WebApplicationFactory<Program>, IAsyncLifetime
         {
             services.RemoveAll<TimeProvider>();
             services.AddSingleton<TimeProvider>(Time);
+            services.RemoveAll<IEndpointResolver>();
+            services.AddSingleton<IEndpointResolver>(Resolver);
         });
     }
 }

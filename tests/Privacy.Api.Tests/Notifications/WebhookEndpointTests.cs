@@ -7,36 +7,37 @@ using Privacy.Api.Tests.Infrastructure;
 
 namespace Privacy.Api.Tests.Notifications;
 
-/// <summary>Endpoint registration as in production: https on public addresses only; secrets shown once.</summary>
-public sealed class WebhookEndpointTests(PrivacyApiFactory factory) : IClassFixture<PrivacyApiFactory>
+/// <summary>
+/// Endpoint registration as in production: a well-formed https URL (where it may point: <see cref="EndpointSsrfTests"/>);
+/// secrets shown once.
+/// </summary>
+public sealed class WebhookEndpointTests : IClassFixture<PrivacyApiFactory>
 {
-    private readonly HttpClient _ops = factory.Client(Roles.Ops);
+    private readonly PrivacyApiFactory _factory;
+    private readonly HttpClient _ops;
+
+    public WebhookEndpointTests(PrivacyApiFactory factory)
+    {
+        (_factory, _ops) = (factory, factory.Client(Roles.Ops));
+        factory.Resolver.Map("partner.example.com", TestResolver.PublicAddress);
+    }
 
     private Task<HttpResponseMessage> Put(string recipient, string url) =>
         _ops.PutAsJsonAsync($"/notifier/endpoints/{recipient}", new { url }, HttpAssertions.Json);
 
     [Theory]
     [InlineData("http://partner.example.com/hooks")] // not https
-    [InlineData("https://127.0.0.1/hooks")]
-    [InlineData("https://localhost:8443/hooks")]
-    [InlineData("https://10.1.2.3/hooks")]
-    [InlineData("https://192.168.0.10/hooks")]
-    [InlineData("https://172.20.0.1/hooks")]
-    [InlineData("https://169.254.169.254/latest/meta-data")] // cloud metadata
-    [InlineData("https://[::1]/hooks")]
-    [InlineData("https://[fd00::1]/hooks")]
-    [InlineData("https://[::ffff:10.0.0.1]/hooks")]
-    [InlineData("https://db.internal/hooks")]
-    [InlineData("https://postgres/hooks")] // a bare cluster name
     [InlineData("https://user:password@partner.example.com/hooks")]
+    [InlineData("https://partner.example.com/hooks#fragment")]
     [InlineData("ftp://partner.example.com/hooks")]
+    [InlineData("/hooks")]
     [InlineData("not a url")]
-    public async Task AnEndpointThatCouldReachInternalServicesIsRefused(string url)
+    public async Task AnEndpointThatIsNotAPlainHttpsUrlIsRefused(string url)
     {
         using var response = await Put("invoicing-partner", url);
 
         Assert.Equal(["url"], await response.AssertValidationErrors());
-        Assert.Equal(0, await factory.ScalarAsync("SELECT count(*) FROM privacy.webhook_endpoints WHERE recipient_key = 'invoicing-partner'"));
+        Assert.Equal(0, await _factory.ScalarAsync("SELECT count(*) FROM privacy.webhook_endpoints WHERE recipient_key = 'invoicing-partner'"));
     }
 
     [Fact]
@@ -72,7 +73,7 @@ public sealed class WebhookEndpointTests(PrivacyApiFactory factory) : IClassFixt
         var endpoint = JsonDocument.Parse(reads[2]).RootElement;
         Assert.Equal(2, endpoint.GetProperty("secrets").GetArrayLength()); // the old one until the overlap ends, and the new one
         // Stored encrypted, not as the secret itself.
-        Assert.Equal(0, await factory.ScalarAsync("SELECT count(*) FROM privacy.webhook_secrets WHERE position(convert_to($1, 'UTF8') IN protected) > 0", newSecret));
+        Assert.Equal(0, await _factory.ScalarAsync("SELECT count(*) FROM privacy.webhook_secrets WHERE position(convert_to($1, 'UTF8') IN protected) > 0", newSecret));
     }
 
     [Fact]
@@ -83,21 +84,4 @@ public sealed class WebhookEndpointTests(PrivacyApiFactory factory) : IClassFixt
         using var rotate = await _ops.PostAsJsonAsync("/notifier/endpoints/no-such-recipient/secrets", new { }, HttpAssertions.Json);
         await rotate.AssertProblem(HttpStatusCode.NotFound);
     }
-
-    [Theory]
-    [InlineData("127.0.0.1", true)]
-    [InlineData("10.0.0.1", true)]
-    [InlineData("100.64.0.1", true)]
-    [InlineData("172.31.255.255", true)]
-    [InlineData("172.32.0.1", false)]
-    [InlineData("192.0.0.8", true)]
-    [InlineData("224.0.0.1", true)]
-    [InlineData("0.0.0.0", true)]
-    [InlineData("fe80::1", true)]
-    [InlineData("fc00::1", true)]
-    [InlineData("::ffff:192.168.1.1", true)]
-    [InlineData("8.8.8.8", false)]
-    [InlineData("2001:4860:4860::8888", false)]
-    public void AddressesAreClassifiedForTheConnectTimeCheck(string address, bool isInternal) =>
-        Assert.Equal(isInternal, EndpointGuard.IsInternal(IPAddress.Parse(address)));
 }
