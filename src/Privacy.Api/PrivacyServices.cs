@@ -29,6 +29,7 @@ public static class PrivacyServices
     public static WebApplicationBuilder AddPrivacyServices(this WebApplicationBuilder builder)
     {
         builder.AddPrivacyLogging();
+        builder.AddTrustedProxies();
         builder.Services.AddSingleton(TimeProvider.System);
         builder.Services.AddHttpContextAccessor();
         builder.Services.ConfigureHttpJsonOptions(options => ConfigureJson(options.SerializerOptions));
@@ -55,6 +56,7 @@ public static class PrivacyServices
 
     public static WebApplication UsePrivacyPipeline(this WebApplication app)
     {
+        app.UseTrustedProxies(); // before anything reads the client's address (the banner's rate limit, the consent proof)
         app.UseRequestLogging();
         app.UseProblemHandling();
         app.UsePrivacyOpenApi();

@@ -1,6 +1,5 @@
 using System.Net;
 using System.Net.Http.Json;
-using System.Net.Sockets;
 using System.Text.Json;
 using Microsoft.AspNetCore.Hosting;
 using Privacy.Api.Platform.Security;
@@ -272,22 +271,7 @@ public sealed class BannerRateLimitTests(BannerRateLimitTests.Factory factory) :
     }
 
     /// <summary>A client whose connections come from <paramref name="source"/> (any 127.x address is this machine).</summary>
-    private HttpClient From(string source, string key)
-    {
-        var handler = new SocketsHttpHandler
-        {
-            ConnectCallback = async (context, cancellationToken) =>
-            {
-                var socket = new Socket(SocketType.Stream, ProtocolType.Tcp);
-                socket.Bind(new IPEndPoint(IPAddress.Parse(source), 0));
-                await socket.ConnectAsync(context.DnsEndPoint, cancellationToken);
-                return new NetworkStream(socket, ownsSocket: true);
-            },
-        };
-        var client = new HttpClient(handler) { BaseAddress = new Uri(factory.BaseUrl) };
-        client.DefaultRequestHeaders.Add(ApiKeyOptions.HeaderName, key);
-        return client;
-    }
+    private HttpClient From(string source, string key) => LoopbackClient.From(factory.BaseUrl, source, key);
 
     [Fact]
     public async Task EachClientAddressHasItsOwnBudgetAndServerKeysAreNotLimited()
