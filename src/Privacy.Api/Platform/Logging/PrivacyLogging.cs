@@ -15,7 +15,7 @@ public static partial class PrivacyLogging
     /// and put the path into a scope (RequestPath) that every other line of the request then carries; the scope is created
     /// whenever the category is enabled at any level, so only switching it off removes it. <see cref="UseRequestLogging"/>
     /// takes its place. The route matcher logs the path at Debug ("1 candidate(s) found for the request path '…'"); the CORS service
-    /// logs the Origin header.
+    /// logs the Origin header; the forwarded-headers middleware logs the peer's address.
     /// </summary>
     public static readonly IReadOnlyList<string> SilencedCategories =
     [
@@ -23,6 +23,8 @@ public static partial class PrivacyLogging
         "Microsoft.AspNetCore.Routing.Matching.DfaMatcher",
         // Writes the request's Origin header, a value the caller chooses (the browser tests' cross-origin page found it).
         "Microsoft.AspNetCore.Cors.Infrastructure.CorsService",
+        // Writes the peer's address ("Unknown proxy: …") and X-Forwarded-For values it cannot parse (the suite's log scan found it).
+        "Microsoft.AspNetCore.HttpOverrides.ForwardedHeadersMiddleware",
     ];
 
     /// <summary>
