@@ -288,7 +288,7 @@ public sealed class BannerRateLimitTests(BannerRateLimitTests.Factory factory) :
             statuses.Add(response.StatusCode);
             if (response.StatusCode == HttpStatusCode.TooManyRequests)
             {
-                var problem = await response.AssertProblem(HttpStatusCode.TooManyRequests);
+                var problem = await response.AssertProblem(Privacy.Api.Platform.Problems.ProblemTypes.RateLimited);
                 Assert.DoesNotContain("127.0.0.1", problem.GetRawText()); // the address is never echoed
                 Assert.True(response.Headers.RetryAfter?.Delta > TimeSpan.Zero);
             }

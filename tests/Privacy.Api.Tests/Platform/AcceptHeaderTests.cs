@@ -1,6 +1,6 @@
-using System.Net;
 using System.Net.Http.Headers;
 using System.Text.Json;
+using Privacy.Api.Platform.Problems;
 using Privacy.Api.Platform.Security;
 using Privacy.Api.Tests.Infrastructure;
 
@@ -15,14 +15,15 @@ public sealed class AcceptHeaderTests(PrivacyApiFactory factory) : IClassFixture
     [InlineData("text/plain")]
     public async Task AnErrorAnswersItsStatusAndAProblemDocumentWhateverTheClientAccepts(string accept)
     {
-        foreach (var (key, method, path, body, status) in new (string? Key, HttpMethod Method, string Path, string? Body, HttpStatusCode Status)[]
+        foreach (var (key, method, path, body, kind) in new (string? Key, HttpMethod Method, string Path, string? Body, ProblemType Kind)[]
                  {
-                     (null, HttpMethod.Get, "/registry/purposes", null, HttpStatusCode.Unauthorized),
-                     (PrivacyApiFactory.OtherPartnerKey, HttpMethod.Get, "/requests", null, HttpStatusCode.Forbidden),
-                     (Key(Roles.Ops), HttpMethod.Get, "/no/such/path", null, HttpStatusCode.NotFound),
-                     (Key(Roles.Ops), HttpMethod.Get, $"/requests/{Guid.NewGuid()}", null, HttpStatusCode.NotFound),
-                     (Key(Roles.Ops), HttpMethod.Post, "/requests", "{\"type\": \"access\"}", HttpStatusCode.BadRequest),
-                     (Key(Roles.Ops), HttpMethod.Post, "/requests", "{not json", HttpStatusCode.BadRequest),
+                     (null, HttpMethod.Get, "/registry/purposes", null, ProblemTypes.Unauthorized),
+                     (PrivacyApiFactory.OtherPartnerKey, HttpMethod.Get, "/requests", null, ProblemTypes.Forbidden),
+                     (Key(Roles.Ops), HttpMethod.Get, "/no/such/path", null, ProblemTypes.NotFound),
+                     (Key(Roles.Ops), HttpMethod.Get, $"/requests/{Guid.NewGuid()}", null, ProblemTypes.NotFound),
+                     (Key(Roles.Ops), HttpMethod.Post, "/requests", "{\"type\": \"access\"}", ProblemTypes.Validation),
+                     (Key(Roles.Ops), HttpMethod.Post, "/requests", "{not json", ProblemTypes.MalformedJson),
+                     (Key(Roles.Ops), HttpMethod.Post, "/requests", "", ProblemTypes.BodyRequired),
                  })
         {
             using var request = new HttpRequestMessage(method, path);
@@ -35,11 +36,11 @@ public sealed class AcceptHeaderTests(PrivacyApiFactory factory) : IClassFixture
             using var response = await factory.ClientWithKey(key).SendAsync(request);
 
             var text = await response.Content.ReadAsStringAsync();
-            Assert.True(status == response.StatusCode, $"{method} {path} with Accept {accept}: expected {(int)status}, got {(int)response.StatusCode}: {text}");
+            Assert.True(kind.Status == (int)response.StatusCode, $"{method} {path} with Accept {accept}: expected {kind.Status}, got {(int)response.StatusCode}: {text}");
             Assert.Equal("application/problem+json", response.Content.Headers.ContentType?.MediaType);
             var problem = JsonDocument.Parse(text).RootElement;
-            Assert.Equal((int)status, problem.GetProperty("status").GetInt32());
-            Assert.StartsWith("https://tools.ietf.org/html/rfc9110#section-15.5.", problem.GetProperty("type").GetString());
+            Assert.Equal(kind.Status, problem.GetProperty("status").GetInt32());
+            Assert.Equal(kind.Uri, problem.GetProperty("type").GetString());
         }
     }
 
@@ -54,7 +55,7 @@ public sealed class AcceptHeaderTests(PrivacyApiFactory factory) : IClassFixture
 
         using var response = await factory.Client(Roles.Ops).PostAsync("/consent/decisions", content);
 
-        var problem = await response.AssertProblem(HttpStatusCode.BadRequest);
+        var problem = await response.AssertProblem(ProblemTypes.DuplicateKey);
         Assert.Equal([path], problem.GetProperty("errors").EnumerateObject().Select(e => e.Name));
         Assert.StartsWith("Given more than once", problem.GetProperty("errors").GetProperty(path)[0].GetString());
         Assert.Equal(before, await factory.ScalarAsync("SELECT count(*) FROM privacy.consent_events"));

@@ -1,6 +1,7 @@
 using System.Net;
 using System.Text;
 using System.Text.Json;
+using Privacy.Api.Platform.Problems;
 using Privacy.Api.Platform.Security;
 using Privacy.Api.Tests.Infrastructure;
 
@@ -19,20 +20,114 @@ public sealed class ProblemDocumentTests(PrivacyApiFactory factory) : IClassFixt
         Assert.Equal(["$.name"], await response.AssertValidationErrors());
     }
 
-    [Fact]
-    public async Task AnEmptyBodyIsA400ProblemNotA500()
+    [Theory]
+    [InlineData("", "application/json")]
+    [InlineData("null", "application/json")]
+    [InlineData(null, null)]
+    public async Task AnEmptyNullOrMissingBodyIsABodyRequiredProblemNamingNothingInternal(string? body, string? contentType)
     {
-        using var response = await _ops.PostAsync("/registry/categories", new StringContent("", Encoding.UTF8, "application/json"));
+        using var request = new HttpRequestMessage(HttpMethod.Post, "/registry/categories");
+        if (body is not null)
+        {
+            request.Content = new StringContent(body, Encoding.UTF8, contentType!);
+        }
 
-        await response.AssertProblem(HttpStatusCode.BadRequest);
+        using var response = await _ops.SendAsync(request);
+
+        var problem = await response.AssertProblem(ProblemTypes.BodyRequired);
+        Assert.Equal("A JSON body is required.", problem.GetProperty("detail").GetString());
+        Assert.Equal(["$"], problem.GetProperty("errors").EnumerateObject().Select(e => e.Name));
+        Assert.DoesNotContain("parameter", problem.GetRawText(), StringComparison.OrdinalIgnoreCase);
+    }
+
+    [Theory]
+    [InlineData("/retention/dry-run?at=notadate", "at", "'at' must be an instant such as 2026-11-25T10:00:00Z.")]
+    [InlineData("/audit/entries?limit=abc", "limit", "'limit' must be a whole number from -2147483648 to 2147483647.")]
+    [InlineData("/registry/categories?includeRetired=perhaps", "includeRetired", "'includeRetired' must be true or false.")]
+    public async Task AQueryValueThatDoesNotBindNamesTheParameterAndItsFormNeverATypeOrTheValue(string url, string parameter, string message)
+    {
+        using var response = await _ops.GetAsync(url);
+
+        var problem = await response.AssertProblem(ProblemTypes.Validation);
+        Assert.Equal(message, problem.GetProperty("detail").GetString());
+        Assert.Equal([message], problem.GetProperty("errors").GetProperty(parameter).EnumerateArray().Select(e => e.GetString()));
+        var text = problem.GetRawText();
+        Assert.DoesNotContain("Nullable", text);
+        Assert.DoesNotContain("Failed to bind", text);
+        Assert.DoesNotContain(url[(url.IndexOf('=') + 1)..], text); // the value sent is never repeated
+    }
+
+    [Theory]
+    [InlineData("text/plain")]
+    [InlineData("application/xml")]
+    [InlineData("multipart/form-data; boundary=x")]
+    [InlineData("garbage/garbage")]
+    [InlineData(null)]
+    public async Task ABodyNotSentAsJsonIs415WithADetailAndChangesNothing(string? contentType)
+    {
+        var before = await factory.ScalarAsync("SELECT count(*) FROM privacy.data_categories");
+        using var request = new HttpRequestMessage(HttpMethod.Post, "/registry/categories")
+        {
+            Content = new ByteArrayContent(Encoding.UTF8.GetBytes("""{"key":"user.fuzz415","name":"x"}""")),
+        };
+        request.Content.Headers.ContentType = contentType is null ? null : System.Net.Http.Headers.MediaTypeHeaderValue.Parse(contentType);
+
+        using var response = await _ops.SendAsync(request);
+
+        var problem = await response.AssertProblem(ProblemTypes.UnsupportedMediaType);
+        Assert.StartsWith("Send the body as application/json", problem.GetProperty("detail").GetString());
+        Assert.Equal(before, await factory.ScalarAsync("SELECT count(*) FROM privacy.data_categories"));
     }
 
     [Fact]
-    public async Task ANullBodyIsA400Problem()
+    public async Task EachKindOfProblemCarriesItsDocumentedType()
     {
-        using var response = await _ops.PostAsync("/registry/categories", new StringContent("null", Encoding.UTF8, "application/json"));
+        using var create = await _ops.PostAsync("/registry/categories",
+            new StringContent("""{"key":"user.kinds","name":"Kinds"}""", Encoding.UTF8, "application/json"));
+        Assert.Equal(HttpStatusCode.Created, create.StatusCode);
+        var answers = new List<(ProblemType Kind, Func<Task<HttpResponseMessage>> Send)>
+        {
+            (ProblemTypes.Unauthorized, () => factory.Client(null).GetAsync("/registry/purposes")),
+            (ProblemTypes.Forbidden, () => factory.Client(Roles.Partner).GetAsync("/requests")),
+            (ProblemTypes.NotFound, () => _ops.GetAsync("/registry/categories/user.no-such-key")),
+            (ProblemTypes.NotFound, () => _ops.GetAsync("/no/such/path")),
+            (ProblemTypes.MethodNotAllowed, () => _ops.PatchAsync("/registry/categories", null)),
+            (ProblemTypes.Validation, () => _ops.GetAsync("/audit/entries?limit=100000")),
+            (ProblemTypes.MalformedJson, () => _ops.PostAsync("/registry/categories", Json("""{"key": """))),
+            (ProblemTypes.DuplicateKey, () => _ops.PostAsync("/registry/categories", Json("""{"key":"user.a","key":"user.b","name":"x"}"""))),
+            (ProblemTypes.BodyRequired, () => _ops.PostAsync("/registry/categories", Json(""))),
+            (ProblemTypes.InvalidCharacter, () => _ops.GetAsync("/registry/links?purpose=x%00y")),
+            (ProblemTypes.Conflict, () => _ops.PostAsync("/registry/categories", Json("""{"key":"user.kinds","name":"Kinds"}"""))),
+            (ProblemTypes.PayloadTooLarge, () => _ops.PostAsync("/registry/categories", Json(new string(' ', 2 * 1024 * 1024) + "{}"))),
+            (ProblemTypes.UnsupportedMediaType, () => _ops.PostAsync("/registry/categories", new StringContent("{}", Encoding.UTF8, "text/plain"))),
+        };
 
-        await response.AssertProblem(HttpStatusCode.BadRequest);
+        foreach (var (kind, send) in answers)
+        {
+            using var response = await send();
+            var problem = await response.AssertProblem(kind);
+            Assert.DoesNotMatch(HttpAssertions.ProblemInternals(), problem.GetRawText());
+        }
+    }
+
+    [Fact]
+    public async Task TheOpenApiDocumentListsEveryProblemTypeAndEachErrorAnswerNamesItsOwn()
+    {
+        var document = JsonDocument.Parse(await factory.Client(null).GetStringAsync("/swagger/v1/swagger.json")).RootElement;
+
+        var description = document.GetProperty("info").GetProperty("description").GetString()!;
+        var typeProperty = document.GetProperty("components").GetProperty("schemas").EnumerateObject()
+            .Single(s => s.Name.EndsWith(".ProblemDetails", StringComparison.Ordinal)).Value.GetProperty("properties").GetProperty("type");
+        foreach (var kind in ProblemTypes.All)
+        {
+            Assert.Contains($"`{kind.Uri}` ({kind.Status}): {kind.Detail}", description);
+            Assert.Contains(kind.Uri, typeProperty.GetProperty("description").GetString());
+        }
+
+        var create = document.GetProperty("paths").GetProperty("/registry/categories").GetProperty("post").GetProperty("responses");
+        Assert.Contains(ProblemTypes.DuplicateKey.Uri, create.GetProperty("400").GetProperty("description").GetString());
+        Assert.Contains(ProblemTypes.UnsupportedMediaType.Uri, create.GetProperty("415").GetProperty("description").GetString());
+        Assert.Contains(ProblemTypes.Unauthorized.Uri, create.GetProperty("401").GetProperty("description").GetString());
     }
 
     [Fact]
@@ -102,6 +197,8 @@ public sealed class ProblemDocumentTests(PrivacyApiFactory factory) : IClassFixt
         Assert.Equal(HttpStatusCode.OK, ready.StatusCode);
         Assert.Equal("Healthy", await ready.Content.ReadAsStringAsync());
     }
+
+    private static StringContent Json(string body) => new(body, Encoding.UTF8, "application/json");
 
     /// <summary>The only operations without a key: the banner's files, which every visitor's browser loads.</summary>
     private static readonly HashSet<string> Public =

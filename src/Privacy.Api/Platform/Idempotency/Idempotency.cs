@@ -6,6 +6,7 @@ using Microsoft.EntityFrameworkCore;
 using Microsoft.EntityFrameworkCore.Metadata.Builders;
 using Microsoft.Extensions.Options;
 using Privacy.Api.Platform.Database;
+using Privacy.Api.Platform.Problems;
 using Privacy.Api.Platform.Security;
 
 namespace Privacy.Api.Platform.Idempotency;
@@ -118,8 +119,8 @@ public static class IdempotencyFilter
                         .SingleAsync(r => r.CallerKeyId == caller && r.IdempotencyKey == key, http.RequestAborted);
                     if (first.RequestHash != hash)
                     {
-                        return TypedResults.Problem(statusCode: StatusCodes.Status422UnprocessableEntity, title: "Idempotency-Key reused",
-                            detail: "This Idempotency-Key was already used for a different request; use a new key for a new request.");
+                        var reused = ProblemTypes.IdempotencyKeyReused;
+                        return TypedResults.Problem(statusCode: reused.Status, title: reused.Title, detail: reused.Detail, type: reused.Uri);
                     }
 
                     http.Response.Headers[ReplayedHeader] = "true";

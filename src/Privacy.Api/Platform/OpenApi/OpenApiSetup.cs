@@ -66,7 +66,8 @@ public static class OpenApiSetup
                 Title = "Smultronsites privacy service",
                 Version = "v1",
                 Description = "Makes Smultronsites AB's privacy policy true in software: the processing registry (Art 30), " +
-                              "consent, disclosures, rights requests and retention. Authorize with an API key (X-Api-Key).",
+                              "consent, disclosures, rights requests and retention. Authorize with an API key (X-Api-Key).\n\n" +
+                              ProblemTypeDocumentation.Catalogue(),
             });
             options.AddSecurityDefinition(ApiKeyAuthentication.Scheme, new OpenApiSecurityScheme
             {
@@ -84,6 +85,7 @@ public static class OpenApiSetup
             }
 
             options.SchemaFilter<EnumSchemaFilter>();
+            options.SchemaFilter<ProblemTypeSchemaFilter>();
             options.DocumentFilter<FeatureTagsDocumentFilter>();
             options.OperationFilter<AuthorizationOperationFilter>();
             options.OperationFilter<RequestExampleOperationFilter>();
@@ -190,6 +192,7 @@ public static class OpenApiSetup
             if (metadata.OfType<IAllowAnonymous>().Any())
             {
                 operation.Description = $"**No API key needed.**\n\n{operation.Description}".Trim();
+                NameProblemTypes(operation);
                 return;
             }
 
@@ -215,6 +218,21 @@ public static class OpenApiSetup
             if (roles.Count > 0)
             {
                 operation.Description = $"**Roles allowed: {string.Join(", ", roles)}.**\n\n{operation.Description}".Trim();
+            }
+
+            NameProblemTypes(operation);
+        }
+
+        /// <summary>Each error answer names the problem types it can carry (the document's description says what each means).</summary>
+        private static void NameProblemTypes(OpenApiOperation operation)
+        {
+            foreach (var (status, response) in operation.Responses ?? [])
+            {
+                if (response is OpenApiResponse declared && ProblemTypeDocumentation.ForStatus(status, operation.RequestBody is not null) is { } types
+                    && declared.Description?.Contains("`type`", StringComparison.Ordinal) != true)
+                {
+                    declared.Description = $"{declared.Description?.TrimEnd()} {types}".Trim();
+                }
             }
         }
 

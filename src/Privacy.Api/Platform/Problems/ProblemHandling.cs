@@ -21,15 +21,7 @@ public static class ProblemHandling
 {
     public static WebApplicationBuilder AddProblemHandling(this WebApplicationBuilder builder)
     {
-        builder.Services.AddProblemDetails(options => options.CustomizeProblemDetails = context =>
-        {
-            // The route template, not the path: a path holds the caller's values (customer numbers, whatever was typed
-            // in place of a key), and personal data has no place in an error. The trace id identifies the occurrence.
-            context.ProblemDetails.Instance ??= (context.HttpContext.GetEndpoint() as RouteEndpoint)?.RoutePattern.RawText is { } route
-                ? "/" + route.TrimStart('/')
-                : null;
-            context.ProblemDetails.Extensions["traceId"] = context.HttpContext.TraceIdentifier;
-        });
+        builder.Services.AddProblemDetails(options => options.CustomizeProblemDetails = Customize);
         // After the default writer: a client that accepts neither JSON nor problem+json still gets the problem document and its
         // status (RFC 9457 lets a server answer an error in its own format), not a 500 for want of a writer.
         builder.Services.AddSingleton<IProblemDetailsWriter, AnyAcceptProblemWriter>();
@@ -53,8 +45,7 @@ public static class ProblemHandling
         var limit = context.RequestServices.GetRequiredService<Microsoft.Extensions.Options.IOptions<RequestLimitsOptions>>().Value.MaxBodyBytes;
         if (context.Request.ContentLength > limit)
         {
-            await WriteProblem(context, StatusCodes.Status413PayloadTooLarge, "Request body too large",
-                $"The request body may be at most {limit} bytes.");
+            await WriteProblem(context, ProblemTypes.PayloadTooLarge, $"The request body may be at most {limit} bytes.");
             return;
         }
 
@@ -68,19 +59,57 @@ public static class ProblemHandling
         await next(context);
     }
 
-    internal static ValueTask WriteProblem(HttpContext context, int status, string title, string detail,
+    /// <summary>Writes a problem of <paramref name="kind"/>: its status, title and type, and <paramref name="detail"/> or the kind's own.</summary>
+    internal static ValueTask WriteProblem(HttpContext context, ProblemType kind, string? detail = null,
         IDictionary<string, string[]>? errors = null)
     {
-        context.Response.StatusCode = status;
+        context.Response.StatusCode = kind.Status;
         var problem = errors is null
             ? new Microsoft.AspNetCore.Mvc.ProblemDetails()
             : new HttpValidationProblemDetails(errors);
-        problem.Status = status;
-        problem.Title = title;
-        problem.Detail = detail;
+        problem.Status = kind.Status;
+        problem.Title = kind.Title;
+        problem.Type = kind.Uri;
+        problem.Detail = detail ?? kind.Detail;
         return context.RequestServices.GetRequiredService<IProblemDetailsService>()
             .WriteAsync(new ProblemDetailsContext { HttpContext = context, ProblemDetails = problem });
     }
+
+    /// <summary>
+    /// Completes every problem document, whoever wrote it: the <c>type</c> of its kind (<see cref="ProblemTypes"/>) unless the code
+    /// named one, a <c>detail</c> in plain words, the route template as <c>instance</c> and the trace id.
+    /// </summary>
+    private static void Customize(ProblemDetailsContext context)
+    {
+        var problem = context.ProblemDetails;
+        var http = context.HttpContext;
+        var status = problem.Status ?? http.Response.StatusCode;
+        var errors = (problem as HttpValidationProblemDetails)?.Errors;
+        var kind = ProblemTypes.Find(problem.Type);
+        // The framework fills in the RFC 9110 section for the status (ProblemDetailsDefaults); that names no kind of ours.
+        if (kind is null && (problem.Type is null || problem.Type.StartsWith("https://tools.ietf.org/", StringComparison.Ordinal)))
+        {
+            kind = ProblemTypes.ForStatus(status, errors is { Count: > 0 });
+            problem.Type = kind?.Uri ?? "about:blank";
+        }
+
+        problem.Detail ??= status == StatusCodes.Status405MethodNotAllowed && http.Response.Headers.Allow.Count > 0
+            ? $"This path takes only {string.Join(", ", http.Response.Headers.Allow.ToArray())}."
+            : errors is { Count: > 0 } ? ValidationDetail(errors) : kind?.Detail;
+
+        // The route template, not the path: a path holds the caller's values (customer numbers, whatever was typed in place of
+        // a key), and personal data has no place in an error. The trace id identifies the occurrence.
+        var endpoint = http.GetEndpoint() ?? http.Features.Get<IExceptionHandlerFeature>()?.Endpoint;
+        problem.Instance ??= (endpoint as RouteEndpoint)?.RoutePattern.RawText is { } route ? "/" + route.TrimStart('/') : null;
+        problem.Extensions["traceId"] = http.TraceIdentifier;
+    }
+
+    /// <summary>The one error's message, or which fields and parameters are invalid (their names, never their values).</summary>
+    private static string ValidationDetail(IDictionary<string, string[]> errors) =>
+        errors.Count == 1 && errors.Single().Value is [var only]
+            ? only
+            : $"{errors.Count} fields or parameters are invalid ({string.Join(", ", errors.Keys.Take(10))}{(errors.Count > 10 ? ", …" : "")}); " +
+              "errors says what each one must be.";
 }
 
 /// <summary>
@@ -94,50 +123,47 @@ internal sealed class ProblemExceptionHandler(ILogger<ProblemExceptionHandler> l
         switch (exception)
         {
             case BadHttpRequestException bad when bad.InnerException is JsonException json:
-                await ProblemHandling.WriteProblem(context, StatusCodes.Status400BadRequest, "Malformed request body",
-                    "The request body is not valid JSON for this endpoint, or a value has the wrong type.",
+                var duplicate = IsDuplicateKey(json);
+                await ProblemHandling.WriteProblem(context, duplicate ? ProblemTypes.DuplicateKey : ProblemTypes.MalformedJson, errors:
                     new Dictionary<string, string[]>
                     {
-                        [JsonPath(json)] = [IsDuplicateKey(json)
+                        [JsonPath(json)] = [duplicate
                             ? "Given more than once: each key may appear once in an object (which value counts would depend on who reads it)."
                             : $"Not valid JSON or not of the expected type (line {json.LineNumber}, byte {json.BytePositionInLine})."],
                     });
                 return true;
             case BadHttpRequestException bad:
-                await ProblemHandling.WriteProblem(context, bad.StatusCode, Title(bad.StatusCode), Detail(bad));
+                var binding = BindingProblems.Describe(bad, context.Features.Get<IExceptionHandlerFeature>()?.Endpoint);
+                await ProblemHandling.WriteProblem(context, binding.Kind, binding.Detail,
+                    binding.Field is null ? null : new Dictionary<string, string[]> { [binding.Field] = [binding.Detail] });
                 return true;
             case DbUpdateException { InnerException: PostgresException { SqlState: PostgresErrorCodes.UniqueViolation } }:
-                await ProblemHandling.WriteProblem(context, StatusCodes.Status409Conflict, "Conflict",
-                    "The change conflicts with an existing entry.");
+                await ProblemHandling.WriteProblem(context, ProblemTypes.Conflict, "The change conflicts with an existing entry.");
                 return true;
             case DbUpdateException { InnerException: PostgresException { SqlState: PostgresErrorCodes.ForeignKeyViolation } }:
-                await ProblemHandling.WriteProblem(context, StatusCodes.Status409Conflict, "Conflict",
+                await ProblemHandling.WriteProblem(context, ProblemTypes.Conflict,
                     "The change refers to an entry that does not exist, or removes one that is still referred to.");
                 return true;
             case DbUpdateConcurrencyException:
-                await ProblemHandling.WriteProblem(context, StatusCodes.Status409Conflict, "Conflict",
-                    "The entry was changed by someone else; read it again and retry.");
+                await ProblemHandling.WriteProblem(context, ProblemTypes.Conflict, "The entry was changed by someone else; read it again and retry.");
                 return true;
             case var e when HasSqlState(e, PostgresErrorCodes.CharacterNotInRepertoire) || HasSqlState(e, PostgresErrorCodes.UntranslatableCharacter):
                 // U+0000 in a text value (22021) or in JSON stored as jsonb, e.g. audit details (22P05): PostgreSQL can
                 // neither store nor compare it. The caller's input, not our fault.
-                await ProblemHandling.WriteProblem(context, StatusCodes.Status400BadRequest, "Bad request",
-                    "A text value holds a character that is not allowed (U+0000).");
+                await ProblemHandling.WriteProblem(context, ProblemTypes.InvalidCharacter);
                 return true;
             case var e when IsDatabaseUnavailable(e) || LostItsSession(e):
                 logger.LogWarning("The database is unavailable: {Error} {SqlState}", e.GetType().Name,
                     Chain(e).OfType<PostgresException>().FirstOrDefault()?.SqlState);
                 context.Response.Headers.RetryAfter = "5";
-                await ProblemHandling.WriteProblem(context, StatusCodes.Status503ServiceUnavailable, "Service unavailable",
-                    "The database is unavailable; retry shortly.");
+                await ProblemHandling.WriteProblem(context, ProblemTypes.Unavailable, "The database is unavailable; retry shortly.");
                 return true;
             case OperationCanceledException when context.RequestAborted.IsCancellationRequested:
                 return true; // the client went away; nobody reads an answer
             default:
                 logger.LogError(exception, "Unhandled exception on {Method} {Path}", context.Request.Method,
                     context.Features.Get<IExceptionHandlerFeature>()?.Endpoint?.DisplayName);
-                await ProblemHandling.WriteProblem(context, StatusCodes.Status500InternalServerError, "Internal error",
-                    "The request failed; nothing was changed. The trace id identifies it in the service's logs.");
+                await ProblemHandling.WriteProblem(context, ProblemTypes.InternalError);
                 return true;
         }
     }
@@ -147,21 +173,6 @@ internal sealed class ProblemExceptionHandler(ILogger<ProblemExceptionHandler> l
 
     private static string JsonPath(JsonException json) =>
         string.IsNullOrEmpty(json.Path) || json.Path == "$" ? "$" : json.Path;
-
-    private static string Title(int status) => status switch
-    {
-        StatusCodes.Status413PayloadTooLarge => "Request body too large",
-        StatusCodes.Status415UnsupportedMediaType => "Unsupported media type",
-        _ => "Bad request",
-    };
-
-    private static string Detail(BadHttpRequestException bad) => bad.StatusCode switch
-    {
-        StatusCodes.Status413PayloadTooLarge => "The request body is larger than this service accepts.",
-        StatusCodes.Status415UnsupportedMediaType => "The request body must be JSON (Content-Type: application/json).",
-        // Binding messages name the parameter and the rule, never the value sent.
-        _ => bad.Message,
-    };
 
     /// <summary>
     /// The database session died under the request between two statements: Npgsql completes a broken session's transaction,
@@ -201,18 +212,6 @@ internal sealed class AnyAcceptProblemWriter(
     Microsoft.Extensions.Options.IOptions<ProblemDetailsOptions> options, Microsoft.Extensions.Options.IOptions<Microsoft.AspNetCore.Http.Json.JsonOptions> json)
     : IProblemDetailsWriter
 {
-    /// <summary>The same <c>type</c> URIs the default writer gives (RFC 9110 section 15, RFC 6585 for 429).</summary>
-    private static readonly Dictionary<int, string> Types = new()
-    {
-        [400] = "https://tools.ietf.org/html/rfc9110#section-15.5.1", [401] = "https://tools.ietf.org/html/rfc9110#section-15.5.2",
-        [403] = "https://tools.ietf.org/html/rfc9110#section-15.5.4", [404] = "https://tools.ietf.org/html/rfc9110#section-15.5.5",
-        [405] = "https://tools.ietf.org/html/rfc9110#section-15.5.6", [406] = "https://tools.ietf.org/html/rfc9110#section-15.5.7",
-        [409] = "https://tools.ietf.org/html/rfc9110#section-15.5.10", [412] = "https://tools.ietf.org/html/rfc9110#section-15.5.13",
-        [413] = "https://tools.ietf.org/html/rfc9110#section-15.5.14", [415] = "https://tools.ietf.org/html/rfc9110#section-15.5.16",
-        [422] = "https://tools.ietf.org/html/rfc9110#section-15.5.21", [429] = "https://tools.ietf.org/html/rfc6585#section-4",
-        [500] = "https://tools.ietf.org/html/rfc9110#section-15.6.1", [503] = "https://tools.ietf.org/html/rfc9110#section-15.6.4",
-    };
-
     public bool CanWrite(ProblemDetailsContext context) => true;
 
     public ValueTask WriteAsync(ProblemDetailsContext context)
@@ -220,7 +219,6 @@ internal sealed class AnyAcceptProblemWriter(
         var problem = context.ProblemDetails;
         problem.Status ??= context.HttpContext.Response.StatusCode;
         problem.Title ??= ReasonPhrases.GetReasonPhrase(problem.Status.Value);
-        problem.Type ??= Types.GetValueOrDefault(problem.Status.Value);
         options.Value.CustomizeProblemDetails?.Invoke(context);
         return new ValueTask(context.HttpContext.Response.WriteAsJsonAsync(problem, problem.GetType(), json.Value.SerializerOptions,
             "application/problem+json"));

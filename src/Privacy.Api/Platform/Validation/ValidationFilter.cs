@@ -1,5 +1,6 @@
 using System.Text.Json;
 using FluentValidation;
+using Privacy.Api.Platform.Problems;
 
 namespace Privacy.Api.Platform.Validation;
 
@@ -28,8 +29,12 @@ public static class ValidationFilter
                 var argument = context.Arguments.OfType<T>().FirstOrDefault();
                 if (argument is null)
                 {
-                    return TypedResults.ValidationProblem(
-                        new Dictionary<string, string[]> { ["$"] = ["A request body is required."] });
+                    // A body of JSON null: the same answer as no body at all.
+                    var required = ProblemTypes.BodyRequired;
+                    return TypedResults.Problem(new HttpValidationProblemDetails(new Dictionary<string, string[]> { ["$"] = [required.Detail] })
+                    {
+                        Status = required.Status, Type = required.Uri, Title = required.Title, Detail = required.Detail,
+                    });
                 }
 
                 var result = await validator.ValidateAsync(argument, context.HttpContext.RequestAborted);
