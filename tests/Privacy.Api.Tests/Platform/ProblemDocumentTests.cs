@@ -63,7 +63,9 @@ public sealed class ProblemDocumentTests(PrivacyApiFactory factory) : IClassFixt
     [InlineData("multipart/form-data; boundary=x")]
     [InlineData("garbage/garbage")]
     [InlineData(null)]
-    public async Task ABodyNotSentAsJsonIs415WithADetailAndChangesNothing(string? contentType)
+    [InlineData("application/json; charset=utf-16")]
+    [InlineData("application/json; charset=no-such-charset")]
+    public async Task ABodyNotSentAsUtf8JsonIs415WithADetailAndChangesNothing(string? contentType)
     {
         var before = await factory.ScalarAsync("SELECT count(*) FROM privacy.data_categories");
         using var request = new HttpRequestMessage(HttpMethod.Post, "/registry/categories")

@@ -3,6 +3,7 @@ using Microsoft.AspNetCore.Diagnostics;
 using Microsoft.AspNetCore.Http.Features;
 using Microsoft.AspNetCore.WebUtilities;
 using Microsoft.EntityFrameworkCore;
+using Microsoft.Net.Http.Headers;
 using Npgsql;
 
 namespace Privacy.Api.Platform.Problems;
@@ -37,7 +38,28 @@ public static class ProblemHandling
         app.UseExceptionHandler();
         app.UseStatusCodePages();
         app.Use(LimitBodySize);
+        app.Use(RequireUtf8Json);
         return app;
+    }
+
+    /// <summary>
+    /// JSON is UTF-8 (RFC 8259 section 8.1; application/json defines no charset). A body labelled with another charset is refused
+    /// with 415 before anything reads it: the framework would transcode some (utf-16) and throw on names it does not know (a 500).
+    /// </summary>
+    private static async Task RequireUtf8Json(HttpContext context, RequestDelegate next)
+    {
+        var hasBody = context.Request.ContentLength > 0 || context.Features.Get<IHttpRequestBodyDetectionFeature>() is { CanHaveBody: true };
+        if (hasBody && MediaTypeHeaderValue.TryParse(context.Request.ContentType, out var media)
+            && (media.MediaType.Equals("application/json", StringComparison.OrdinalIgnoreCase)
+                || media.Suffix.Equals("json", StringComparison.OrdinalIgnoreCase))
+            && HeaderUtilities.RemoveQuotes(media.Charset) is { HasValue: true } charset
+            && !charset.Equals("utf-8", StringComparison.OrdinalIgnoreCase) && !charset.Equals("utf8", StringComparison.OrdinalIgnoreCase))
+        {
+            await WriteProblem(context, ProblemTypes.UnsupportedMediaType, "Send the body as application/json in UTF-8; no other charset is read.");
+            return;
+        }
+
+        await next(context);
     }
 
     private static async Task LimitBodySize(HttpContext context, RequestDelegate next)
