@@ -81,6 +81,23 @@ public sealed class ProblemDocumentTests(PrivacyApiFactory factory) : IClassFixt
         Assert.Equal(before, await factory.ScalarAsync("SELECT count(*) FROM privacy.data_categories"));
     }
 
+    [Theory]
+    [InlineData("application/json; charset=utf-8")]
+    [InlineData("application/json; charset=\"UTF-8\"")]
+    [InlineData("application/json;charset=utf8")]
+    public async Task AUtf8BodyIsReadHoweverItsCharsetIsSpelt(string contentType)
+    {
+        using var request = new HttpRequestMessage(HttpMethod.Post, "/registry/categories")
+        {
+            Content = new ByteArrayContent(Encoding.UTF8.GetBytes($$"""{"key":"user.charset{{contentType.Length}}","name":"x"}""")),
+        };
+        request.Content.Headers.TryAddWithoutValidation("Content-Type", contentType);
+
+        using var response = await _ops.SendAsync(request);
+
+        Assert.Equal(HttpStatusCode.Created, response.StatusCode);
+    }
+
     [Fact]
     public async Task EachKindOfProblemCarriesItsDocumentedType()
     {

@@ -45,6 +45,8 @@ public static class ProblemHandling
     /// <summary>
     /// JSON is UTF-8 (RFC 8259 section 8.1; application/json defines no charset). A body labelled with another charset is refused
     /// with 415 before anything reads it: the framework would transcode some (utf-16) and throw on names it does not know (a 500).
+    /// A UTF-8 label is dropped, since the framework's reader takes a quoted one (<c>charset="UTF-8"</c>, as HTTP allows) for an
+    /// unknown encoding and throws too.
     /// </summary>
     private static async Task RequireUtf8Json(HttpContext context, RequestDelegate next)
     {
@@ -52,11 +54,16 @@ public static class ProblemHandling
         if (hasBody && MediaTypeHeaderValue.TryParse(context.Request.ContentType, out var media)
             && (media.MediaType.Equals("application/json", StringComparison.OrdinalIgnoreCase)
                 || media.Suffix.Equals("json", StringComparison.OrdinalIgnoreCase))
-            && HeaderUtilities.RemoveQuotes(media.Charset) is { HasValue: true } charset
-            && !charset.Equals("utf-8", StringComparison.OrdinalIgnoreCase) && !charset.Equals("utf8", StringComparison.OrdinalIgnoreCase))
+            && media.Charset.HasValue)
         {
-            await WriteProblem(context, ProblemTypes.UnsupportedMediaType, "Send the body as application/json in UTF-8; no other charset is read.");
-            return;
+            var charset = HeaderUtilities.RemoveQuotes(media.Charset);
+            if (!charset.Equals("utf-8", StringComparison.OrdinalIgnoreCase) && !charset.Equals("utf8", StringComparison.OrdinalIgnoreCase))
+            {
+                await WriteProblem(context, ProblemTypes.UnsupportedMediaType, "Send the body as application/json in UTF-8; no other charset is read.");
+                return;
+            }
+
+            context.Request.ContentType = media.MediaType.Value;
         }
 
         await next(context);
