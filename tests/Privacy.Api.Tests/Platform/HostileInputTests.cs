@@ -68,7 +68,9 @@ public sealed partial class HostileInputTests(PrivacyApiFactory factory, ITestOu
 
         foreach (var (method, path, request) in generator.WrongMethods())
         {
-            await run.SendAsync(ClientFor(method, path), request, path, ids);
+            // Not as the metrics key: it is refused (403) everywhere but GET /metrics, the other methods of that path too, so it
+            // learns nothing about what else a path takes (TheMetricsKeyOpensNothingButTheScrape).
+            await run.SendAsync(ClientsFor(method, path).First(c => c != clients[Roles.Metrics]), request, path, ids);
         }
 
         // Pass 2: each operation whose path names an entry, with the ids of earlier answers, as the least restricted role that
