@@ -17,6 +17,7 @@ using Privacy.Api.Platform.Problems;
 using Privacy.Api.Platform.Security;
 using Privacy.Api.Platform.Security.ApiKeys;
 using Privacy.Api.Platform.Validation;
+using Privacy.Api.PrivacyCenter;
 using Privacy.Api.Registry;
 using Privacy.Api.Requests;
 using Privacy.Api.Retention;
@@ -49,6 +50,7 @@ public static class PrivacyServices
         builder.Services.AddDisclosures();
         builder.AddNotifications();
         builder.Services.AddRequests();
+        builder.Services.AddPrivacyCenter();
         builder.Services.AddRetention();
         builder.AddOperations();
         return builder;
@@ -87,6 +89,7 @@ public static class PrivacyServices
         app.MapPartnerFeedApi();
         app.MapNotifierApi();
         app.MapRequestApi();
+        app.MapPrivacyCenterApi();
         app.MapRetentionApi();
         app.MapAuditApi();
         app.MapOperationsApi();

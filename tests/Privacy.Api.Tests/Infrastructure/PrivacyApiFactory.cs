@@ -148,6 +148,7 @@ public class PrivacyApiFactory : WebApplicationFactory<Program>, IAsyncLifetime
             builder.UseSetting($"DataKeys:{use}:Current", id);
         }
 
+        builder.UseSetting("PrivacyCenter:PublicUrl", "https://privacy.test"); // links in messages; browser tests open their paths
         builder.UseSetting("Retention:SweepEnabled", "false"); // tests sweep when they choose (POST /retention/sweeps)
         builder.UseSetting("Banner:RateLimitPermits", "1000000"); // the walks over every endpoint use the banner key too; BannerRateLimitTests limit it
         var index = 0;

@@ -30,12 +30,12 @@ public sealed class FailClosedTests
         Assert.Equal(1, exitCode);
         var lines = output.Split('\n', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
         foreach (var setting in new[] { "ConnectionStrings:Privacy", "ApiKeys:Keys", "DataKeys:ProofHashing:Current", "DataKeys:IdentityNumberHashing:Current",
-                     "DataKeys:SecretEncryption:Current" })
+                     "DataKeys:SecretEncryption:Current", "PrivacyCenter:PublicUrl" })
         {
             Assert.Single(lines, l => l.StartsWith(setting, StringComparison.Ordinal));
         }
 
-        Assert.Contains($"The service cannot start in {environment}: 5 setting(s) to fix.", lines);
+        Assert.Contains($"The service cannot start in {environment}: 6 setting(s) to fix.", lines);
         Assert.DoesNotContain(lines, l => l.StartsWith("at ", StringComparison.Ordinal) || l.Contains("Exception", StringComparison.Ordinal));
         Assert.DoesNotContain(lines, l => l.Contains("private PostgreSQL cluster", StringComparison.Ordinal)); // it started none
     }

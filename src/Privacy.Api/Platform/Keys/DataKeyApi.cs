@@ -15,6 +15,7 @@ public static class DataKeyApi
             .ValidateOnStart();
         services.AddSingleton<IValidateOptions<DataKeyOptions>, DataKeyOptionsValidation>();
         services.AddSingleton<DataKeyring>();
+        services.AddSingleton<SignedLinks>();
         services.AddSingleton<DataKeyUsage>();
         services.AddHostedService<DataKeyUsageCheck>();
         return services;
