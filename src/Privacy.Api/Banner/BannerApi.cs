@@ -58,7 +58,9 @@ public static class BannerApi
                     {
                         Status = StatusCodes.Status429TooManyRequests,
                         Title = "Too many requests",
-                        Detail = "This client address has used up the banner key's requests for now; try again after Retry-After seconds.",
+                        Detail = context.HttpContext.GetEndpoint()?.Metadata.GetMetadata<EnableRateLimitingAttribute>()?.PolicyName is { } policy
+                            ? "This client address has made too many requests to the privacy center for now; try again after Retry-After seconds."
+                            : "This client address has used up the banner key's requests for now; try again after Retry-After seconds.",
                     },
                 });
             };
@@ -258,16 +260,17 @@ public sealed record BannerConfigResponse(
 public sealed record BannerPurposeResponse(string Key, string Name, string Description, bool AlwaysOn, bool LimitedByGpc,
     IReadOnlyList<DataSubjectType> DataSubjects, IReadOnlyList<ConsentChannel> ConsentChannels);
 
-/// <summary>The banner's files, embedded in the service and served with a content hash as ETag.</summary>
+/// <summary>The files of the service's pages (the banner's, the privacy center's), embedded in it and served with a content hash as ETag.</summary>
 internal static class BannerAssets
 {
     private static readonly System.Collections.Concurrent.ConcurrentDictionary<string, (string Text, string ETag)> Loaded = new();
 
-    public static string Text(string name) => Load(name).Text;
+    /// <param name="feature">The feature folder whose Assets hold the file.</param>
+    public static string Text(string name, string feature = "Banner") => Load($"Privacy.Api.{feature}.Assets.{name}").Text;
 
-    public static IResult Serve(HttpContext http, string name, string contentType)
+    public static IResult Serve(HttpContext http, string name, string contentType, string feature = "Banner")
     {
-        var (text, etag) = Load(name);
+        var (text, etag) = Load($"Privacy.Api.{feature}.Assets.{name}");
         http.Response.Headers.ETag = etag;
         http.Response.Headers.CacheControl = "public, max-age=300";
         http.Response.Headers.XContentTypeOptions = "nosniff";
@@ -276,10 +279,10 @@ internal static class BannerAssets
             : TypedResults.Text(text, contentType);
     }
 
-    private static (string Text, string ETag) Load(string name) => Loaded.GetOrAdd(name, n =>
+    private static (string Text, string ETag) Load(string resource) => Loaded.GetOrAdd(resource, n =>
     {
-        using var stream = typeof(BannerAssets).Assembly.GetManifestResourceStream($"Privacy.Api.Banner.Assets.{n}")
-                           ?? throw new InvalidOperationException($"The banner asset {n} is not embedded.");
+        using var stream = typeof(BannerAssets).Assembly.GetManifestResourceStream(n)
+                           ?? throw new InvalidOperationException($"The asset {n} is not embedded.");
         using var reader = new StreamReader(stream);
         var text = reader.ReadToEnd();
         return (text, $"\"{Convert.ToHexStringLower(SHA256.HashData(System.Text.Encoding.UTF8.GetBytes(text)))[..16]}\"");

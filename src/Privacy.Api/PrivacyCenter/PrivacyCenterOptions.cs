@@ -53,6 +53,9 @@ public sealed class PrivacyCenterOptions
     /// <summary>The per-e-mail limit's window (default 24 hours).</summary>
     public TimeSpan EmailLimitWindow { get; set; } = TimeSpan.FromHours(24);
 
+    /// <summary>Send the reminders and close unconfirmed requests in this replica (default true; several replicas are safe).</summary>
+    public bool SweepEnabled { get; set; } = true;
+
     /// <summary>How often each replica sends the reminders and closes the unverified requests that are due (default 1 minute).</summary>
     public TimeSpan SweepInterval { get; set; } = TimeSpan.FromMinutes(1);
 
@@ -61,4 +64,48 @@ public sealed class PrivacyCenterOptions
 
     /// <summary>The public address links point to: the configured one, or in Development the development address.</summary>
     public string EffectivePublicUrl => (PublicUrl ?? DevelopmentPublicUrl).TrimEnd('/');
+}
+
+/// <summary>The privacy center's settings, one line per problem naming the setting.</summary>
+internal sealed class PrivacyCenterOptionsValidation(IHostEnvironment environment) : Microsoft.Extensions.Options.IValidateOptions<PrivacyCenterOptions>
+{
+    public Microsoft.Extensions.Options.ValidateOptionsResult Validate(string? name, PrivacyCenterOptions options)
+    {
+        var failures = new List<string>();
+        const string section = PrivacyCenterOptions.Section;
+        if (options.PublicUrl is null && !environment.IsDevelopment())
+        {
+            failures.Add($"{section}:PublicUrl is not configured: the links in messages to people (status page, unsubscribe) point to the " +
+                         "service's public address, e.g. https://privacy.smultronsites.se.");
+        }
+        else if (options.PublicUrl is { } url && !(Uri.TryCreate(url, UriKind.Absolute, out var uri) && uri.Scheme is "https" or "http"
+                                                    && uri.Query.Length == 0 && uri.Fragment.Length == 0))
+        {
+            failures.Add($"{section}:PublicUrl must be an absolute http(s) address without query, e.g. https://privacy.smultronsites.se.");
+        }
+
+        Check(options.CodeValidity >= TimeSpan.FromMinutes(1) && options.CodeValidity <= TimeSpan.FromHours(24), "CodeValidity", "1 minute to 24 hours");
+        Check(options.MaxAttempts is >= 1 and <= 20, "MaxAttempts", "1–20");
+        Check(options.MaxResends is >= 0 and <= 20, "MaxResends", "0–20");
+        Check(options.ResendInterval >= TimeSpan.Zero && options.ResendInterval <= TimeSpan.FromHours(1), "ResendInterval", "0 to 1 hour");
+        Check(options.ReminderAfter > TimeSpan.Zero && options.ReminderAfter < options.CloseUnverifiedAfter, "ReminderAfter",
+            "more than zero and less than CloseUnverifiedAfter");
+        Check(options.CloseUnverifiedAfter <= TimeSpan.FromDays(30), "CloseUnverifiedAfter", "at most 30 days");
+        Check(options.StatusLinkValidity >= TimeSpan.FromDays(1), "StatusLinkValidity", "at least 1 day");
+        Check(options.DownloadWindow >= TimeSpan.FromHours(1), "DownloadWindow", "at least 1 hour");
+        Check(options.RateLimitPermits >= 1 && options.RateLimitWindow >= TimeSpan.FromSeconds(1), "RateLimitPermits",
+            "at least 1, with RateLimitWindow at least 1 second");
+        Check(options.EmailLimitPermits >= 1 && options.EmailLimitWindow >= TimeSpan.FromMinutes(1), "EmailLimitPermits",
+            "at least 1, with EmailLimitWindow at least 1 minute");
+        Check(options.SweepInterval >= TimeSpan.FromSeconds(1), "SweepInterval", "at least 1 second");
+        return failures.Count == 0 ? Microsoft.Extensions.Options.ValidateOptionsResult.Success : Microsoft.Extensions.Options.ValidateOptionsResult.Fail(failures);
+
+        void Check(bool valid, string setting, string rule)
+        {
+            if (!valid)
+            {
+                failures.Add($"{section}:{setting} must be {rule}.");
+            }
+        }
+    }
 }

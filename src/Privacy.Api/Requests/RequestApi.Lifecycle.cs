@@ -39,10 +39,7 @@ public static partial class RequestApi
                                 "(POST /requests/{id}/close), which tells the requester what was not done.");
                 }
 
-                rights.Resolution = $"{RejectionGrounds.Text(request.Ground!.Value, rights.Language)} {request.Reason}";
-                await workflow.CancelOpenTasksAsync(rights, actor, cancellationToken);
-                workflow.Transition(rights, RequestStatus.Rejected, actor, rights.Resolution);
-                await workflow.NotifyRequesterAsync(rights, "rejected", cancellationToken); // with the not-acting notice (Art 12(4))
+                await workflow.RejectAsync(rights, request.Ground!.Value, request.Reason!, actor, cancellationToken);
                 return null;
             }, cancellationToken);
 

@@ -226,22 +226,10 @@ public static partial class RequestApi
             errors["channel"] = ["'channel' must say how the request arrived: email, letter, phone or web."];
         }
 
-        if (request.Categories is not null || request.Changes is not null)
+        var (registryErrors, refused) = await CheckAgainstRegistryAsync(request.Categories, request.Changes, request.Purpose, registry, cancellationToken);
+        foreach (var (field, messages) in registryErrors)
         {
-            var known = await registry.CategoryKeysAsync(cancellationToken);
-            for (var i = 0; i < (request.Categories?.Count ?? 0); i++)
-            {
-                if (!known.Contains(request.Categories![i]))
-                {
-                    errors[$"categories[{i}]"] = ["Not a category in the registry."];
-                }
-            }
-
-            // Keyed by category, so each system and recipient is told only the values of categories it holds (Art 19).
-            foreach (var key in (request.Changes?.Keys ?? []).Where(k => !known.Contains(k)))
-            {
-                errors[$"changes.{key}"] = ["Not a category in the registry: changes are keyed by category (e.g. user.contact.email)."];
-            }
+            errors[field] = messages;
         }
 
         if (errors.Count > 0)
@@ -249,50 +237,16 @@ public static partial class RequestApi
             return TypedResults.ValidationProblem(errors);
         }
 
-        if (request.Purpose is not null)
+        if (refused is not null)
         {
-            var purpose = (await registry.PurposesAsync(cancellationToken)).FirstOrDefault(p => p.Key == request.Purpose);
-            if (purpose is null)
-            {
-                return TypedResults.ValidationProblem(new Dictionary<string, string[]> { ["purpose"] = ["'purpose' is not a purpose in the registry."] });
-            }
-
-            // Art 21(2)–(3): an objection to direct marketing is absolute, whatever its basis; one to a purpose resting on consent works
-            // as the withdrawal (Art 7(3)); Art 21(1) covers legitimate interests and public tasks. Nothing else carries a right to object.
-            if (!purpose.DirectMarketing && purpose.LegalBasis is not (LegalBasis.Consent or LegalBasis.LegitimateInterests or LegalBasis.PublicTask))
-            {
-                return TypedResults.Problem(statusCode: StatusCodes.Status422UnprocessableEntity, title: "No right to object to this purpose",
-                    detail: $"'{purpose.Key}' rests on {LegalGroundText(purpose.LegalBasis)}; the right to object (Art 21) covers direct marketing, " +
-                            "processing on legitimate interests or a public task, and consent (which is then withdrawn).");
-            }
+            return refused;
         }
 
-        var now = time.GetUtcNow();
-        var nationalIdHashes = subjects.HashesUnderEveryKey(request.Subject!.NationalIdentityNumber);
-        var receivedAt = request.ReceivedAt?.ToUniversalTime() ?? now; // Art 12(3): the deadline counts from receipt, not from the keying
-        var rights = new RightsRequest
-        {
-            Id = Guid.CreateVersion7(now),
-            Type = request.Type!.Value,
-            Channel = request.Channel ?? RequestChannel.Web,
-            CustomerNumber = request.Subject!.CustomerNumber,
-            Email = request.Subject.Email,
-            NationalIdHash = nationalIdHashes.Count > 0 ? nationalIdHashes[0] : null,
-            NationalIdKeyId = nationalIdHashes.Count > 0 ? subjects.CurrentKeyId : null,
-            Language = request.Language ?? "sv",
-            Changes = request.Changes is null ? null : JsonSerializer.Serialize(request.Changes, Json),
-            Categories = request.Categories?.ToList(),
-            Purpose = request.Purpose,
-            Note = request.Note,
-            ReceivedAt = receivedAt,
-            DueAt = RequestDeadlines.DueAt(receivedAt),
-            SubmittedBy = actor.KeyId,
-        };
-        rights.Identifiers = RequestIdentities.Given(rights.Id, rights.CustomerNumber, rights.Email, nationalIdHashes, subjects.CurrentKeyId);
+        var rights = NewRequest(request, request.Channel ?? RequestChannel.Web, actor.KeyId, subjects, time.GetUtcNow());
         await using var transaction = await db.Database.BeginUnlessInTransactionAsync(cancellationToken);
         db.Add(rights);
         workflow.Transition(rights, RequestStatus.Received, actor.KeyId, $"via {rights.Channel.ToString().ToLowerInvariant()}" +
-            (request.ReceivedAt is null ? "" : $", received {RequestDeadlines.SwedishDay(receivedAt):yyyy-MM-dd}"));
+            (request.ReceivedAt is null ? "" : $", received {RequestDeadlines.SwedishDay(rights.ReceivedAt):yyyy-MM-dd}"));
         await workflow.NotifyRequesterAsync(rights, "received", cancellationToken);
         await db.SaveChangesAsync(cancellationToken);
         if (fromWebsite)
@@ -359,6 +313,87 @@ public static partial class RequestApi
                 r.Tasks.Count(t => t.Status == RequestTaskStatus.Pending || t.Status == RequestTaskStatus.Failed)))
             .ToListAsync(cancellationToken);
         return TypedResults.Ok(new RightsRequestPage(items, items.Count == size ? items[^1].Id.ToString() : null));
+    }
+
+    /// <summary>
+    /// A new request's categories, changes and objected purpose checked against the registry: errors by field, or the refusal of
+    /// an objection to a purpose that carries no right to object.
+    /// </summary>
+    internal static async Task<(Dictionary<string, string[]> Errors, ProblemHttpResult? Refused)> CheckAgainstRegistryAsync(
+        IReadOnlyList<string>? categories, IReadOnlyDictionary<string, string?>? changes, string? purposeKey, RegistryCatalog registry,
+        CancellationToken cancellationToken)
+    {
+        var errors = new Dictionary<string, string[]>();
+        if (categories is not null || changes is not null)
+        {
+            var known = await registry.CategoryKeysAsync(cancellationToken);
+            for (var i = 0; i < (categories?.Count ?? 0); i++)
+            {
+                if (!known.Contains(categories![i]))
+                {
+                    errors[$"categories[{i}]"] = ["Not a category in the registry."];
+                }
+            }
+
+            // Keyed by category, so each system and recipient is told only the values of categories it holds (Art 19).
+            foreach (var key in (changes?.Keys ?? []).Where(k => !known.Contains(k)))
+            {
+                errors[$"changes.{key}"] = ["Not a category in the registry: changes are keyed by category (e.g. user.contact.email)."];
+            }
+        }
+
+        if (purposeKey is null || errors.Count > 0)
+        {
+            return (errors, null);
+        }
+
+        var purpose = (await registry.PurposesAsync(cancellationToken)).FirstOrDefault(p => p.Key == purposeKey);
+        if (purpose is null)
+        {
+            errors["purpose"] = ["'purpose' is not a purpose in the registry."];
+            return (errors, null);
+        }
+
+        // Art 21(2)–(3): an objection to direct marketing is absolute, whatever its basis; one to a purpose resting on consent works
+        // as the withdrawal (Art 7(3)); Art 21(1) covers legitimate interests and public tasks. Nothing else carries a right to object.
+        if (!purpose.DirectMarketing && purpose.LegalBasis is not (LegalBasis.Consent or LegalBasis.LegitimateInterests or LegalBasis.PublicTask))
+        {
+            return (errors, TypedResults.Problem(statusCode: StatusCodes.Status422UnprocessableEntity, title: "No right to object to this purpose",
+                detail: $"'{purpose.Key}' rests on {LegalGroundText(purpose.LegalBasis)}; the right to object (Art 21) covers direct marketing, " +
+                        "processing on legitimate interests or a public task, and consent (which is then withdrawn)."));
+        }
+
+        return (errors, null);
+    }
+
+    /// <summary>
+    /// A new request, received (by <paramref name="channel"/>, from <paramref name="submittedBy"/>), with its identifiers given and
+    /// none verified, due one month after receipt (Art 12(3)). A national identity number is kept only as keyed hashes.
+    /// </summary>
+    internal static RightsRequest NewRequest(SubmitRightsRequest request, RequestChannel channel, string submittedBy, SubjectHasher subjects, DateTimeOffset now)
+    {
+        var nationalIdHashes = subjects.HashesUnderEveryKey(request.Subject!.NationalIdentityNumber);
+        var receivedAt = request.ReceivedAt?.ToUniversalTime() ?? now; // Art 12(3): the deadline counts from receipt, not from the keying
+        var rights = new RightsRequest
+        {
+            Id = Guid.CreateVersion7(now),
+            Type = request.Type!.Value,
+            Channel = channel,
+            CustomerNumber = request.Subject!.CustomerNumber,
+            Email = request.Subject.Email,
+            NationalIdHash = nationalIdHashes.Count > 0 ? nationalIdHashes[0] : null,
+            NationalIdKeyId = nationalIdHashes.Count > 0 ? subjects.CurrentKeyId : null,
+            Language = request.Language ?? "sv",
+            Changes = request.Changes is null ? null : JsonSerializer.Serialize(request.Changes, Json),
+            Categories = request.Categories?.ToList(),
+            Purpose = request.Purpose,
+            Note = request.Note,
+            ReceivedAt = receivedAt,
+            DueAt = RequestDeadlines.DueAt(receivedAt),
+            SubmittedBy = submittedBy,
+        };
+        rights.Identifiers = RequestIdentities.Given(rights.Id, rights.CustomerNumber, rights.Email, nationalIdHashes, subjects.CurrentKeyId);
+        return rights;
     }
 
     private static string LegalGroundText(LegalBasis basis) => basis switch

@@ -124,7 +124,8 @@ internal sealed class SubmitRightsRequestValidator : AbstractValidator<SubmitRig
     public SubmitRightsRequestValidator(IOptions<ConsentOptions> options, SubjectHasher subjects, TimeProvider time)
     {
         RuleFor(r => r.Type).NotNull().IsInEnum();
-        RuleFor(r => r.Channel).IsInEnum().NotEqual(RequestChannel.Retention).WithMessage("'channel' retention is reserved for the retention sweep.");
+        RuleFor(r => r.Channel).IsInEnum().NotEqual(RequestChannel.Retention).WithMessage("'channel' retention is reserved for the retention sweep.")
+            .NotEqual(RequestChannel.PrivacyCenter).WithMessage("'channel' privacy_center is the privacy center's own (POST /privacy-center/requests).");
         RuleFor(r => r.Subject).Must(x => x is not null && (x.CustomerNumber is not null || x.Email is not null || x.NationalIdentityNumber is not null))
             .WithMessage("'subject' must name the person: customerNumber, email or nationalIdentityNumber.");
         RuleFor(r => r.Subject!).ChildRules(s =>

@@ -18,7 +18,7 @@ namespace Privacy.Api.Requests;
 public sealed partial class RequestWorkflow(
     PrivacyDbContext db, RegistryCatalog registry, FollowUps followUps, EgressGate gate, AuditTrail audit,
     ConsentErasure consentErasure, ErasureExceptions exceptions, ConsentRecorder consentRecorder, IHttpContextAccessor httpContext,
-    TimeProvider time, IOptions<RequestsOptions> options)
+    PrivacyCenter.StatusLinks statusLinks, TimeProvider time, IOptions<RequestsOptions> options)
 {
     /// <summary>The target of the task that records what the service did to its own data.</summary>
     public const string ServiceItself = "privacy-service";
@@ -107,7 +107,8 @@ public sealed partial class RequestWorkflow(
     /// the egress gate, so it carries only the identifiers the registry says that system holds. Each is recorded on the request
     /// (<see cref="RequestMessage"/>). A rejection, and an end that keeps some data, carry the not-acting notice (Art 12(4)); a
     /// completed access or portability request carries where the e-mail system fetches what it sends (its key reads only the
-    /// requests it was told about).
+    /// requests it was told about). Once the requester's e-mail address is confirmed, each message carries the signed link to the
+    /// request's status page in the privacy center.
     /// </summary>
     public async Task NotifyRequesterAsync(RightsRequest request, string eventType, CancellationToken cancellationToken)
     {
@@ -140,11 +141,23 @@ public sealed partial class RequestWorkflow(
             notice,
             report = eventType == "completed" && request.Type == RequestType.Access ? $"/requests/{request.Id}/report?format=html" : null,
             export = eventType == "completed" && request.Type == RequestType.Portability ? $"/requests/{request.Id}/export" : null,
+            // The requester's own page for the request (signed, expiring), only to an address they confirmed: an unconfirmed one
+            // may be someone else's.
+            statusPage = VerifiedEmail(request.Identifiers) is null ? null : statusLinks.Url(request.Id),
         }, request.Id.ToString(), $"rights-request:{request.Id}", request.SubmittedBy, messageId);
         request.Messages.Add(new RequestMessage
         {
             RequestId = request.Id, Kind = eventType, Channel = system, Language = request.Language, At = time.GetUtcNow(), OutboxMessageId = messageId,
         });
+    }
+
+    /// <summary>Rejects the request on <paramref name="ground"/>: open tasks are withdrawn, and the requester is told with the not-acting notice (Art 12(4)).</summary>
+    public async Task RejectAsync(RightsRequest request, RejectionGround ground, string reason, string actor, CancellationToken cancellationToken)
+    {
+        request.Resolution = $"{RejectionGrounds.Text(ground, request.Language)} {reason}";
+        await CancelOpenTasksAsync(request, actor, cancellationToken);
+        Transition(request, RequestStatus.Rejected, actor, request.Resolution);
+        await NotifyRequesterAsync(request, "rejected", cancellationToken);
     }
 
     /// <summary>Completed when every task is done; partially completed when some data is kept by law; open while any task is pending or failed.</summary>

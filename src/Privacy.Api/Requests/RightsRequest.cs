@@ -67,6 +67,9 @@ public enum RequestChannel
     /// <summary>By phone, entered by ops.</summary>
     Phone,
 
+    /// <summary>The privacy center (<c>/privacy-center</c>): a person who is not signed in, who confirms the e-mail address by a one-time code.</summary>
+    PrivacyCenter,
+
     /// <summary>Not a data subject's request: the retention sweep erasing or anonymising data whose period ended (R6).</summary>
     Retention,
 }

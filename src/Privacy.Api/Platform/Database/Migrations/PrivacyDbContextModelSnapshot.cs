@@ -966,6 +966,81 @@ namespace Privacy.Api.Platform.Database.Migrations
                     b.ToTable("api_keys", "privacy");
                 });
 
+            modelBuilder.Entity("Privacy.Api.PrivacyCenter.RequestVerification", b =>
+                {
+                    b.Property<Guid>("RequestId")
+                        .HasColumnType("uuid")
+                        .HasColumnName("request_id");
+
+                    b.Property<int>("Attempts")
+                        .HasColumnType("integer")
+                        .HasColumnName("attempts");
+
+                    b.Property<DateTimeOffset?>("ClosedAt")
+                        .HasColumnType("timestamp with time zone")
+                        .HasColumnName("closed_at");
+
+                    b.Property<DateTimeOffset>("CodeExpiresAt")
+                        .HasColumnType("timestamp with time zone")
+                        .HasColumnName("code_expires_at");
+
+                    b.Property<string>("CodeHash")
+                        .IsRequired()
+                        .HasMaxLength(64)
+                        .HasColumnType("character(64)")
+                        .HasColumnName("code_hash")
+                        .IsFixedLength();
+
+                    b.Property<DateTimeOffset>("CodeIssuedAt")
+                        .HasColumnType("timestamp with time zone")
+                        .HasColumnName("code_issued_at");
+
+                    b.Property<byte[]>("CodeSalt")
+                        .IsRequired()
+                        .HasMaxLength(16)
+                        .HasColumnType("bytea")
+                        .HasColumnName("code_salt");
+
+                    b.Property<DateTimeOffset>("CreatedAt")
+                        .HasColumnType("timestamp with time zone")
+                        .HasColumnName("created_at");
+
+                    b.Property<string>("EmailKey")
+                        .IsRequired()
+                        .HasMaxLength(64)
+                        .HasColumnType("character(64)")
+                        .HasColumnName("email_key")
+                        .IsFixedLength();
+
+                    b.Property<DateTimeOffset?>("LockedAt")
+                        .HasColumnType("timestamp with time zone")
+                        .HasColumnName("locked_at");
+
+                    b.Property<DateTimeOffset?>("RemindedAt")
+                        .HasColumnType("timestamp with time zone")
+                        .HasColumnName("reminded_at");
+
+                    b.Property<int>("Resends")
+                        .HasColumnType("integer")
+                        .HasColumnName("resends");
+
+                    b.Property<DateTimeOffset?>("VerifiedAt")
+                        .HasColumnType("timestamp with time zone")
+                        .HasColumnName("verified_at");
+
+                    b.HasKey("RequestId")
+                        .HasName("pk_rights_request_verifications");
+
+                    b.HasIndex("CreatedAt")
+                        .HasDatabaseName("ix_rights_request_verifications_open")
+                        .HasFilter("verified_at IS NULL AND closed_at IS NULL");
+
+                    b.HasIndex("EmailKey", "CreatedAt")
+                        .HasDatabaseName("ix_rights_request_verifications_email_key_created_at");
+
+                    b.ToTable("rights_request_verifications", "privacy");
+                });
+
             modelBuilder.Entity("Privacy.Api.Registry.DataCategory", b =>
                 {
                     b.Property<string>("Key")
@@ -2051,6 +2126,16 @@ namespace Privacy.Api.Platform.Database.Migrations
                         .OnDelete(DeleteBehavior.Cascade)
                         .IsRequired()
                         .HasConstraintName("fk_webhook_secrets_webhook_endpoints_recipient_key");
+                });
+
+            modelBuilder.Entity("Privacy.Api.PrivacyCenter.RequestVerification", b =>
+                {
+                    b.HasOne("Privacy.Api.Requests.RightsRequest", null)
+                        .WithOne()
+                        .HasForeignKey("Privacy.Api.PrivacyCenter.RequestVerification", "RequestId")
+                        .OnDelete(DeleteBehavior.Cascade)
+                        .IsRequired()
+                        .HasConstraintName("fk_rights_request_verifications_rights_request_request_id");
                 });
 
             modelBuilder.Entity("Privacy.Api.Registry.InternalSystemCategory", b =>

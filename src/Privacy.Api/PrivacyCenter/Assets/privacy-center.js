@@ -1,0 +1,1 @@
+/* Smultronsites privacy center, v1 (placeholder until the form script lands). */
