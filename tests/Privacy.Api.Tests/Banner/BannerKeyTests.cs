@@ -215,8 +215,10 @@ public sealed class BannerKeyTests(BannerKeyTests.Factory factory) : IClassFixtu
             .Where(o => o.Operation.GetProperty("responses").TryGetProperty("429", out _))
             .Select(o => o.Name).Order().ToArray();
 
+        // The banner key's operations, and the privacy center's public ones (limited per client address and per e-mail address).
         Assert.Equal(["GET /banner/v1/config", "GET /consent/subjects/{subjectType}/{subjectId}", "POST /consent/decisions",
-            "POST /consent/subjects/{subjectType}/{subjectId}/withdrawals"], limited);
+            "POST /consent/subjects/{subjectType}/{subjectId}/withdrawals", "POST /privacy-center/requests", "POST /privacy-center/requests/{id}/code",
+            "POST /privacy-center/requests/{id}/verification"], limited);
     }
 
     [Fact]

@@ -221,7 +221,12 @@ public sealed class ProblemDocumentTests(PrivacyApiFactory factory) : IClassFixt
 
     /// <summary>The only operations without a key: the banner's files, which every visitor's browser loads.</summary>
     private static readonly HashSet<string> Public =
-        ["GET /banner/v1/consent.js", "GET /banner/v1/consent.css", "GET /banner/v1/policy", "GET /banner/demo"];
+        ["GET /banner/v1/consent.js", "GET /banner/v1/consent.css", "GET /banner/v1/policy", "GET /banner/demo",
+         // The privacy center is for people without a key; each of its requests is opened by its code or its signed link instead.
+         "GET /privacy-center", "GET /privacy-center/privacy-center.js", "GET /privacy-center/privacy-center.css", "GET /privacy-center/config",
+         "POST /privacy-center/requests", "POST /privacy-center/requests/{id}/verification", "POST /privacy-center/requests/{id}/code",
+         "GET /privacy-center/status/{token}", "GET /privacy-center/status/{token}/report", "GET /privacy-center/status/{token}/export",
+         "GET /development/mailbox"];
 
     [Fact]
     public async Task TheOpenApiDocumentDescribesEveryOperation()

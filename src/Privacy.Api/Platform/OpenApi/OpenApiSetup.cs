@@ -33,6 +33,9 @@ public static class OpenApiSetup
                      "recipient, outbox messages and replay of dead letters."),
         ("Rights requests", "Data subjects' rights (Art 12–22): submit, confirm identity, reject, extend, close; the tasks fanned out to " +
                             "internal systems and their outcomes; the Art 15 access report and the Art 20 export."),
+        ("Privacy center", "For people who are not signed in (no key): the public page where they make a rights request, confirm their " +
+                           "e-mail address with a one-time code, and follow the request on its status page by a signed link, with the " +
+                           "access report and the export to download; and, in Development, the mailbox of what the e-mail system was sent."),
         ("Retention", "How long data is kept (Art 5(1)(e)): rules per category × purpose, gaps, clock events from internal systems, " +
                       "legal holds, a customer's schedule, the dry run and the sweep."),
         ("Audit", "The append-only audit log of every change, sealed into a SHA-256 hash chain, and its verification."),
