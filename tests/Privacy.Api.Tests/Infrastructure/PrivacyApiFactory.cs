@@ -150,6 +150,7 @@ public class PrivacyApiFactory : WebApplicationFactory<Program>, IAsyncLifetime
 
         builder.UseSetting("PrivacyCenter:PublicUrl", "https://privacy.test"); // links in messages; browser tests open their paths
         builder.UseSetting("PrivacyCenter:SweepEnabled", "false"); // tests run the privacy center's sweep when they move the clock
+        builder.UseSetting("PrivacyCenter:RateLimitPermits", "1000000"); // every test request comes from one address; PrivacyCenterLimitTests limit it
         builder.UseSetting("Retention:SweepEnabled", "false"); // tests sweep when they choose (POST /retention/sweeps)
         builder.UseSetting("Banner:RateLimitPermits", "1000000"); // the walks over every endpoint use the banner key too; BannerRateLimitTests limit it
         var index = 0;
