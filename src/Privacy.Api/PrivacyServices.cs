@@ -131,6 +131,7 @@ public static class PrivacyServices
         Console.WriteLine();
         Console.WriteLine($"  Swagger UI:  {url}/swagger");
         Console.WriteLine($"  Banner demo: {url}/banner/demo");
+        Console.WriteLine($"  Privacy center: {url}/privacy-center   (its e-mails: {url}/development/mailbox)");
         Console.WriteLine("  Development API keys (header X-Api-Key; use Authorize in Swagger UI):");
         foreach (var (key, _, role, recipient, system) in DevelopmentApiKeys.Keys)
         {
