@@ -226,14 +226,15 @@ public static class BannerApi
     private static string? DevelopmentBannerKey(IHostEnvironment environment) =>
         environment.IsDevelopment() ? DevelopmentApiKeys.Keys.First(k => k.Role == Roles.Banner).Key : null;
 
-    private static string? ParseLanguage(string? lang) => lang switch
+    /// <summary>sv (also for no value) or en; null for anything else.</summary>
+    internal static string? ParseLanguage(string? lang) => lang switch
     {
         null or "" or "sv" => "sv",
         "en" => "en",
         _ => null,
     };
 
-    private static ValidationProblem LanguageProblem() =>
+    internal static ValidationProblem LanguageProblem() =>
         TypedResults.ValidationProblem(new Dictionary<string, string[]> { ["lang"] = ["'lang' must be sv or en."] });
 
     private static string PolicyLink(HttpContext http, BannerOptions options, string language, string? version) =>

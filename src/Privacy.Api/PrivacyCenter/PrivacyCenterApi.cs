@@ -310,15 +310,9 @@ public static partial class PrivacyCenterApi
         TypedResults.Problem(statusCode: StatusCodes.Status409Conflict, title: "Not waiting for a code",
             detail: "This request no longer waits for a code: it was confirmed, locked or closed. The e-mails about it say where it stands.");
 
-    internal static string? Language(string? lang) => lang switch
-    {
-        null or "" or "sv" => "sv",
-        "en" => "en",
-        _ => null,
-    };
+    internal static string? Language(string? lang) => BannerApi.ParseLanguage(lang);
 
-    internal static ValidationProblem LanguageProblem() =>
-        TypedResults.ValidationProblem(new Dictionary<string, string[]> { ["lang"] = ["'lang' must be sv or en."] });
+    internal static ValidationProblem LanguageProblem() => BannerApi.LanguageProblem();
 
     /// <summary>A page about one person's request: never cached, never sent on as a referrer, never indexed.</summary>
     internal static void PrivateHeaders(HttpContext http)

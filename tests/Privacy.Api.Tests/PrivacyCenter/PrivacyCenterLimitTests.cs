@@ -4,17 +4,38 @@ using Privacy.Api.Tests.Requests;
 
 namespace Privacy.Api.Tests.PrivacyCenter;
 
-/// <summary>A service whose privacy center takes 6 requests per client address and 2 per e-mail address.</summary>
+/// <summary>A service whose privacy center takes 6 requests per client address and 2 per e-mail address, embedded on the website's origin.</summary>
 public sealed class LimitedPrivacyCenterFactory : PrivacyApiFactory
 {
     public LimitedPrivacyCenterFactory() =>
         WithSetting("PrivacyCenter:RateLimitPermits", "6").WithSetting("PrivacyCenter:RateLimitWindow", "01:00:00")
-            .WithSetting("PrivacyCenter:EmailLimitPermits", "2");
+            .WithSetting("PrivacyCenter:EmailLimitPermits", "2").WithSetting("Banner:AllowedOrigins:0", PrivacyCenterLimitTests.Website);
 }
 
 /// <summary>The privacy center's limits: per e-mail address, whoever asks, and per client address; each refusal a problem document.</summary>
 public sealed class PrivacyCenterLimitTests(LimitedPrivacyCenterFactory factory) : IClassFixture<LimitedPrivacyCenterFactory>
 {
+    public const string Website = "https://www.smultronsites.se";
+
+    [Fact]
+    public async Task TheWebsitesOriginMayEmbedThePrivacyCenterAndNoOtherOriginMay()
+    {
+        foreach (var path in new[] { "/privacy-center/requests", $"/privacy-center/requests/{Guid.NewGuid()}/verification" })
+        {
+            foreach (var (origin, allowed) in new[] { (Website, true), ("https://evil.example", false) })
+            {
+                using var preflight = new HttpRequestMessage(HttpMethod.Options, path);
+                preflight.Headers.Add("Origin", origin);
+                preflight.Headers.Add("Access-Control-Request-Method", "POST");
+                preflight.Headers.Add("Access-Control-Request-Headers", "content-type");
+
+                using var response = await factory.Client(null).SendAsync(preflight);
+
+                Assert.Equal(allowed, response.Headers.TryGetValues("Access-Control-Allow-Origin", out var origins) && origins.Single() == origin);
+            }
+        }
+    }
+
     [Fact]
     public async Task RequestsAreLimitedPerEmailAddressAndPerClientAddress()
     {
