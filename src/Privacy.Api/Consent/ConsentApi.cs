@@ -26,6 +26,8 @@ public static class ConsentApi
         services.AddScoped<ConsentHistory>();
         services.AddScoped<ConsentErasure>();
         services.AddScoped<ConsentCheck>();
+        services.AddSingleton<UnsubscribeLinks>();
+        services.Configure<Swashbuckle.AspNetCore.SwaggerGen.SwaggerGenOptions>(o => o.OperationFilter<OneClickFormOperationFilter>());
         services.AddSingleton<ConsentStateReader>();
         services.AddSingleton<ConsentStateCache>();
         services.AddHostedService(sp => sp.GetRequiredService<ConsentStateCache>());
@@ -110,6 +112,7 @@ public static class ConsentApi
             .ProducesProblem(StatusCodes.Status404NotFound)
             .RequireAuthorization(Policies.Ops);
 
+        UnsubscribeApi.Map(routes, consent);
         PolicyVersionApi.Map(consent);
         return routes;
     }

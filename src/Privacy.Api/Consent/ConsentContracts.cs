@@ -193,7 +193,9 @@ internal sealed class ConsentDecisionRequestValidator : AbstractValidator<Consen
         });
         RuleFor(r => r.PolicyVersion).NotEmpty().MaximumLength(32);
         RuleFor(r => r.Channel).NotNull().IsInEnum().NotEqual(ConsentChannel.RightsRequest)
-            .WithMessage("'channel' rights_request is the service's own: an objection made by rights request (POST /requests) records it.");
+            .WithMessage("'channel' rights_request is the service's own: an objection made by rights request (POST /requests) records it.")
+            .NotEqual(ConsentChannel.OneClickUnsubscribe)
+            .WithMessage("'channel' one_click_unsubscribe is the service's own: the signed unsubscribe link (POST /unsubscribe/{token}) records it.");
         RuleFor(r => r.Language).NotEmpty().Must(l => ConsentRules.Languages.Contains(l))
             .WithMessage("'language' must be sv or en.");
         RuleFor(r => r.Notice).NotNull().SetValidator(new NoticeRequestValidator(options)!);
@@ -211,7 +213,9 @@ internal sealed class ConsentWithdrawalRequestValidator : AbstractValidator<Cons
             .WithMessage("'purposes' must be empty when 'all' is true.");
         RuleForEach(r => r.Purposes).NotEmpty().MaximumLength(100);
         RuleFor(r => r.Channel).NotNull().IsInEnum().NotEqual(ConsentChannel.RightsRequest)
-            .WithMessage("'channel' rights_request is the service's own: an objection made by rights request (POST /requests) records it.");
+            .WithMessage("'channel' rights_request is the service's own: an objection made by rights request (POST /requests) records it.")
+            .NotEqual(ConsentChannel.OneClickUnsubscribe)
+            .WithMessage("'channel' one_click_unsubscribe is the service's own: the signed unsubscribe link (POST /unsubscribe/{token}) records it.");
         RuleFor(r => r.Language).Must(l => l is null || ConsentRules.Languages.Contains(l)).WithMessage("'language' must be sv or en.");
         RuleFor(r => r.Proof).SetValidator(new ProofRequestValidator()!);
     }

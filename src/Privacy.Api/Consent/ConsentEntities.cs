@@ -72,6 +72,12 @@ public enum ConsentChannel
 
     /// <summary>A rights request: an objection to a purpose that rests on consent, which works as its withdrawal (Art 7(3), 21(3)).</summary>
     RightsRequest,
+
+    /// <summary>
+    /// The newsletter's one-click unsubscribe (RFC 8058): the mail client posted the signed link of the List-Unsubscribe header.
+    /// The service's own, like <see cref="RightsRequest"/>: only that link records it, and only withdrawals.
+    /// </summary>
+    OneClickUnsubscribe,
 }
 
 /// <summary>

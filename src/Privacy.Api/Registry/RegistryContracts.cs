@@ -153,7 +153,9 @@ internal sealed class PurposeRequestValidator : AbstractValidator<PurposeRequest
         RuleFor(r => r.ConsentChannels).Must(c => c is null || c.Distinct().Count() == c.Count)
             .WithMessage("'consentChannels' must not repeat a value.");
         RuleForEach(r => r.ConsentChannels).IsInEnum().NotEqual(ConsentChannel.RightsRequest)
-            .WithMessage("A consent is never granted through a rights request: rights_request is where objections withdraw it.");
+            .WithMessage("A consent is never granted through a rights request: rights_request is where objections withdraw it.")
+            .NotEqual(ConsentChannel.OneClickUnsubscribe)
+            .WithMessage("A consent is never granted through an unsubscribe link: one_click_unsubscribe is where the link withdraws it.");
     }
 
     /// <summary>What the consent feature records decisions for (the same rule as its purposes list).</summary>

@@ -7,8 +7,8 @@ namespace Privacy.Api.Tests.Infrastructure;
 /// <summary>Real connections to the service on Kestrel from a chosen source address (any 127.x address is this machine).</summary>
 public static class LoopbackClient
 {
-    /// <summary>A client for <paramref name="baseUrl"/> whose connections come from <paramref name="source"/>, sending <paramref name="key"/>.</summary>
-    public static HttpClient From(string baseUrl, string source, string key)
+    /// <summary>A client for <paramref name="baseUrl"/> whose connections come from <paramref name="source"/>, sending <paramref name="key"/> (none when null).</summary>
+    public static HttpClient From(string baseUrl, string source, string? key)
     {
         var handler = new SocketsHttpHandler
         {
@@ -29,7 +29,11 @@ public static class LoopbackClient
             },
         };
         var client = new HttpClient(handler) { BaseAddress = new Uri(baseUrl) };
-        client.DefaultRequestHeaders.Add(ApiKeyOptions.HeaderName, key);
+        if (key is not null)
+        {
+            client.DefaultRequestHeaders.Add(ApiKeyOptions.HeaderName, key);
+        }
+
         return client;
     }
 }

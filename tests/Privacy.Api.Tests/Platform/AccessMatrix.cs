@@ -7,7 +7,9 @@ namespace Privacy.Api.Tests.Platform;
 /// Roles: frontend (the website's server), banner (the public key in the website's pages: its visitor's consent only),
 /// partner (a recipient, its own data only), ops (staff through Swagger), system (internal back-end services), metrics (the
 /// Prometheus scrape: GET /metrics only, refused everywhere else, the fallback policy included). No endpoint
-/// but the health checks, Swagger and the banner's public files (script, stylesheet, policy text, demo) answers without a key.
+/// but the health checks, Swagger, the banner's public files (script, stylesheet, policy text, demo) and the pages a signed
+/// unsubscribe link opens (GET and POST /unsubscribe/{token}: the mail client posts without credentials, RFC 8058) answers
+/// without a key.
 /// </summary>
 public static class AccessMatrix
 {
@@ -57,6 +59,7 @@ public static class AccessMatrix
         ["POST /consent/subjects/visitor/{visitorId}/link"] =              "frontend ops",
         ["GET /consent/receipts/{receiptId:guid}"] =                       "frontend ops system",
         ["POST /consent/receipts/{receiptId:guid}/proof-check"] =          "ops",
+        ["GET /consent/unsubscribe-links"] =                               "ops system",
         ["GET /consent/policy-versions/"] =                                "frontend ops system",
         ["GET /consent/policy-versions/current"] =                         "frontend ops system",
         ["GET /consent/policy-versions/{version}"] =                       "frontend ops system",

@@ -22,6 +22,9 @@ public static class ObjectScope
 
     public const string SentCompleted = "sent completed: only the e-mail system's key (Requests:NotificationSystem), only for a request it was sent the completed event of; every read audited; anything else 404";
 
+    /// <summary>Unsubscribe links: the e-mail system's key only; they name any subscriber, as the mails it sends do.</summary>
+    public const string EmailSystem = "e-mail system: only the key bound to Requests:NotificationSystem, for any subscriber it mails; any other system key 404";
+
     public const string OwnKey = "none: answers about the calling key only";
 
     public const string Shared = "none: reads shared registry or policy data, no personal data";
@@ -61,6 +64,7 @@ public static class ObjectScope
             ["GET /consent/subjects/{subjectType}/{subjectId}/history"] = Same(SystemAnySubject, "system"),
             ["POST /consent/subjects/visitor/{visitorId}/link"] = Same(WebsiteAnySubject, "frontend"),
             ["GET /consent/receipts/{receiptId:guid}"] = Same(ByReceiptId, "frontend", "system"),
+            ["GET /consent/unsubscribe-links"] = Same(EmailSystem, "system"),
             ["GET /consent/policy-versions/"] = Same(Shared, "frontend", "system"),
             ["GET /consent/policy-versions/current"] = Same(Shared, "frontend", "system"),
             ["GET /consent/policy-versions/{version}"] = Same(Shared, "frontend", "system"),

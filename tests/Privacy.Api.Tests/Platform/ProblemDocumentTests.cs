@@ -219,9 +219,13 @@ public sealed class ProblemDocumentTests(PrivacyApiFactory factory) : IClassFixt
 
     private static StringContent Json(string body) => new(body, Encoding.UTF8, "application/json");
 
-    /// <summary>The only operations without a key: the banner's files, which every visitor's browser loads.</summary>
+    /// <summary>
+    /// The only operations without a key: the banner's files, which every visitor's browser loads; the pages a signed
+    /// unsubscribe link opens, which the mail client posts to without credentials (RFC 8058); and the privacy center.
+    /// </summary>
     private static readonly HashSet<string> Public =
-        ["GET /banner/v1/consent.js", "GET /banner/v1/consent.css", "GET /banner/v1/policy", "GET /banner/demo",
+        ["GET /banner/v1/consent.js", "GET /banner/v1/consent.css", "GET /banner/v1/policy", "GET /banner/demo", "GET /unsubscribe/{token}",
+         "POST /unsubscribe/{token}",
          // The privacy center is for people without a key; each of its requests is opened by its code or its signed link instead.
          "GET /privacy-center", "GET /privacy-center/privacy-center.js", "GET /privacy-center/privacy-center.css", "GET /privacy-center/config",
          "POST /privacy-center/requests", "POST /privacy-center/requests/{id}/verification", "POST /privacy-center/requests/{id}/code",

@@ -20,7 +20,8 @@ public static class OpenApiSetup
                      "systems, and the purpose × category × recipient links between them; the record of processing activities as JSON or CSV. " +
                      "Ops change it; every server-side key may read it."),
         ("Consent", "Consent with proof (Art 7): the purposes the banner shows, decisions and withdrawals, a subject's current " +
-                    "state and full history, visitor → customer links, receipts, and the published privacy policy versions."),
+                    "state and full history, visitor → customer links, receipts, the published privacy policy versions, and the newsletter's " +
+                    "one-click unsubscribe (RFC 8058): the e-mail system's List-Unsubscribe links and the pages they open."),
         ("Banner", "The website's consent banner: the script and stylesheet a page includes with one tag, what the banner shows " +
                    "(read with the public banner key), the policy page it links to, and a demo page in Development."),
         ("Disclosures", "The disclosure log: what personal data was given to which recipient, for which purpose and on which ground. " +
