@@ -53,6 +53,7 @@ internal sealed class ServiceUnderTest : IAsyncDisposable
         start.ArgumentList.Add($"http://127.0.0.1:{port}");
         start.Environment["ASPNETCORE_ENVIRONMENT"] = "Production";
         start.Environment["ConnectionStrings__Privacy"] = connectionString;
+        start.Environment["PrivacyCenter__PublicUrl"] = "https://privacy.bench.test"; // required outside Development: links in messages point there
         foreach (var use in new[] { "ProofHashing", "IdentityNumberHashing", "SecretEncryption" })
         {
             start.Environment[$"DataKeys__{use}__Keys__bench-1"] = Convert.ToBase64String(System.Text.Encoding.UTF8.GetBytes($"benchmark-{use}-key-of-32-bytes-or-more"));

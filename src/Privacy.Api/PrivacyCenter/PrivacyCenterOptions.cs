@@ -83,6 +83,11 @@ internal sealed class PrivacyCenterOptionsValidation(IHostEnvironment environmen
         {
             failures.Add($"{section}:PublicUrl must be an absolute http(s) address without query, e.g. https://privacy.smultronsites.se.");
         }
+        else if (options.PublicUrl is { } address && !environment.IsDevelopment() && !address.StartsWith("https://", StringComparison.OrdinalIgnoreCase))
+        {
+            // The links carry status tokens and unsubscribe links (RFC 8058 requires https for one-click): never in clear text.
+            failures.Add($"{section}:PublicUrl must be an https address outside Development: the links in messages carry tokens.");
+        }
 
         Check(options.CodeValidity >= TimeSpan.FromMinutes(1) && options.CodeValidity <= TimeSpan.FromHours(24), "CodeValidity", "1 minute to 24 hours");
         Check(options.MaxAttempts is >= 1 and <= 20, "MaxAttempts", "1–20");

@@ -112,6 +112,17 @@ public sealed class FailClosedTests
         Assert.Equal(1, identity.GetProperty("keys").EnumerateArray().Single(k => k.Text("id") == DataKeyring.LegacyKeyId).GetProperty("protects").GetInt64());
     }
 
+    [Theory]
+    [InlineData("Production", null, false)]
+    [InlineData("Production", "http://privacy.smultronsites.se", false)] // the links carry status tokens and unsubscribe links
+    [InlineData("Production", "https://privacy.smultronsites.se/?x=1", false)]
+    [InlineData("Production", "https://privacy.smultronsites.se", true)]
+    [InlineData("Development", null, true)]
+    [InlineData("Development", "http://localhost:5081", true)]
+    public void ThePublicAddressOfTheLinksInMessagesIsHttpsOutsideDevelopment(string environment, string? url, bool valid) =>
+        Assert.Equal(valid, new Privacy.Api.PrivacyCenter.PrivacyCenterOptionsValidation(new HostingEnvironment { EnvironmentName = environment })
+            .Validate(null, new Privacy.Api.PrivacyCenter.PrivacyCenterOptions { PublicUrl = url }).Succeeded);
+
     private static ValidateOptionsResult Validate(string environment, DataKeyOptions options) =>
         new DataKeyOptionsValidation(new HostingEnvironment { EnvironmentName = environment }, Options.Create(new ConsentOptions())).Validate(null, options);
 
