@@ -35,6 +35,7 @@ public static class BannerApi
             .WithOrigins([.. banner.Value.AllowedOrigins])
             .WithMethods(HttpMethods.Get, HttpMethods.Post)
             .WithHeaders(ApiKeyOptions.HeaderName, "Content-Type", IdempotencyFilter.HeaderName, "Accept")
+            .WithExposedHeaders("Retry-After") // a page on the website's origin reads when to try again after a 429
             .SetPreflightMaxAge(TimeSpan.FromMinutes(10))));
         services.AddRateLimiter(options =>
         {

@@ -1,3 +1,4 @@
+using System.Net.Http.Json;
 using Privacy.Api.Platform.Problems;
 using Privacy.Api.Tests.Infrastructure;
 using Privacy.Api.Tests.Requests;
@@ -45,9 +46,15 @@ public sealed class PrivacyCenterLimitTests(LimitedPrivacyCenterFactory factory)
             await factory.AskPrivacyCenter(email);
         }
 
-        using var perEmail = await factory.SubmitToPrivacyCenter(email.ToUpperInvariant()); // the same address, however written
+        using var embedded = new HttpRequestMessage(HttpMethod.Post, "/privacy-center/requests")
+        {
+            Content = JsonContent.Create(new { type = "access", subject = new { email = email.ToUpperInvariant() }, language = "sv" }), // the same address, however written
+        };
+        embedded.Headers.Add("Origin", Website);
+        using var perEmail = await factory.Client(null).SendAsync(embedded);
         Assert.Contains("e-mail address", (await perEmail.AssertProblem(ProblemTypes.RateLimited)).Text("detail"));
         Assert.NotNull(perEmail.Headers.RetryAfter);
+        Assert.Contains("Retry-After", perEmail.Headers.GetValues("Access-Control-Expose-Headers")); // the website's page may read it
         Assert.Equal(2, await factory.ScalarAsync("SELECT count(*) FROM privacy.rights_requests WHERE lower(email) = $1", email));
 
         for (var i = 0; i < 3; i++)
