@@ -29,10 +29,11 @@ internal sealed class ServiceUnderTest : IAsyncDisposable
 
     public string BaseUrl { get; }
 
-    public static async Task<string> PublishAsync(string repository, string output, CancellationToken cancellationToken)
+    /// <param name="configuration">Release for figures; the reliability suite in CI reuses the Debug build the tests just made.</param>
+    public static async Task<string> PublishAsync(string repository, string output, CancellationToken cancellationToken, string configuration = "Release")
     {
         await ProcessRunner.RunAsync("dotnet",
-            ["publish", Path.Combine(repository, "src", "Privacy.Api", "Privacy.Api.csproj"), "-c", "Release", "-o", output, "--nologo", "-v", "q"],
+            ["publish", Path.Combine(repository, "src", "Privacy.Api", "Privacy.Api.csproj"), "-c", configuration, "-o", output, "--nologo", "-v", "q"],
             cancellationToken: cancellationToken);
         return Path.Combine(output, "Privacy.Api.dll");
     }

@@ -5,6 +5,7 @@ using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.Options;
 using Privacy.Api.Banner;
 using Privacy.Api.Platform.Database;
+using Privacy.Api.Platform.Idempotency;
 using Privacy.Api.Platform.OpenApi;
 using Privacy.Api.Platform.Validation;
 using Privacy.Api.Registry;
@@ -79,13 +80,15 @@ public static partial class PrivacyCenterApi
                              "reminder with a new code after `PrivacyCenter:ReminderAfter` (24 hours) and is closed as unconfirmed after " +
                              "`PrivacyCenter:CloseUnverifiedAfter` (7 days), and the person is told. The due date counts from now (Art 12(3)). " +
                              "Limited per client address (`PrivacyCenter:RateLimitPermits` per `RateLimitWindow`) and per e-mail address " +
-                             "(`EmailLimitPermits` per `EmailLimitWindow`): 429 with Retry-After.")
+                             "(`EmailLimitPermits` per `EmailLimitWindow`): 429 with Retry-After. A retry with the same `Idempotency-Key` and body " +
+                             "answers the first answer and sends no second code (the page sends one per submission).")
             .WithRequestExample(new PrivacyCenterSubmission(RequestType.Access, new SubjectIdentifiers(null, "anna@example.com", null), null, null, "sv", null))
             .WithValidation<PrivacyCenterSubmission>()
             .Produces<PrivacyCenterAccepted>(StatusCodes.Status202Accepted)
             .ProducesProblem(StatusCodes.Status422UnprocessableEntity)
             .ProducesProblem(StatusCodes.Status429TooManyRequests)
-            .RequireRateLimiting(RateLimitPolicy);
+            .RequireRateLimiting(RateLimitPolicy)
+            .WithIdempotency(); // a retry after a lost answer makes no second request and sends no second code
         center.MapPost("/requests/{id:guid}/verification", Verify)
             .WithName("ConfirmPrivacyCenterCode")
             .WithSummary("Enter the code from the e-mail: the address is confirmed and the request goes ahead")
@@ -185,12 +188,16 @@ public static partial class PrivacyCenterApi
         }
 
         var rights = RequestApi.NewRequest(submission.AsRightsRequest(), RequestChannel.PrivacyCenter, Verifications.Actor, subjects, time.GetUtcNow());
-        await using var transaction = await db.Database.BeginTransactionAsync(cancellationToken);
+        await using var transaction = await db.Database.BeginUnlessInTransactionAsync(cancellationToken);
         db.Add(rights);
         workflow.Transition(rights, RequestStatus.Received, Verifications.Actor, "via the privacy center; waiting for the e-mail code");
         var verification = await verifications.StartAsync(rights, emailKey, cancellationToken);
         await db.SaveChangesAsync(cancellationToken);
-        await transaction.CommitAsync(cancellationToken);
+        if (transaction is not null)
+        {
+            await transaction.CommitAsync(cancellationToken);
+        }
+
         return TypedResults.Accepted((string?)null, new PrivacyCenterAccepted(rights.Id, verification.CodeExpiresAt, options.Value.MaxAttempts));
     }
 

@@ -40,6 +40,37 @@ public sealed class PrivacyCenterTests(PrivacyApiFactory factory) : IClassFixtur
     }
 
     [Fact]
+    public async Task ARetriedSubmissionWithTheSameIdempotencyKeyMakesOneRequestAndSendsOneCode()
+    {
+        var email = PrivacyCenterSupport.NewEmail();
+        var key = Guid.NewGuid().ToString();
+        var answers = new List<JsonElement>();
+        foreach (var address in new[] { email, email, $"other-{email}" })
+        {
+            using var message = new HttpRequestMessage(HttpMethod.Post, "/privacy-center/requests")
+            {
+                Content = JsonContent.Create(new { type = "access", subject = new { email = address }, language = "sv" }),
+            };
+            message.Headers.Add("Idempotency-Key", key);
+            using var response = await factory.Client(null).SendAsync(message);
+            if (address == email)
+            {
+                answers.Add(await response.ReadOk<JsonElement>(HttpStatusCode.Accepted));
+            }
+            else
+            {
+                await response.AssertProblem(ProblemTypes.IdempotencyKeyReused); // another address never gets the first one's answer
+            }
+        }
+
+        var id = answers[0].Text("requestId")!;
+        Assert.Equal(id, answers[1].Text("requestId"));
+        Assert.Single(await factory.CodesSent(id));
+        Assert.Equal(1, await factory.ScalarAsync("SELECT count(*) FROM privacy.rights_requests WHERE lower(email) = $1", email));
+        Assert.Equal(0, await factory.ScalarAsync("SELECT count(*) FROM privacy.rights_requests WHERE lower(email) = $1", $"other-{email}"));
+    }
+
+    [Fact]
     public async Task FiveWrongCodesLockTheRequestCloseItAndTheRightCodeNoLongerOpensIt()
     {
         var id = await factory.AskPrivacyCenter(PrivacyCenterSupport.NewEmail());
