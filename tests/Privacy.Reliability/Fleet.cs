@@ -106,7 +106,9 @@ internal sealed class Fleet(string dll, string connectionString, IReadOnlyDictio
         var killed = 0;
         foreach (var instance in old)
         {
+            var started = System.Diagnostics.Stopwatch.GetTimestamp();
             var replacement = await Start(cancellationToken);
+            var ready = System.Diagnostics.Stopwatch.GetElapsedTime(started);
             lock (_lock)
             {
                 _live.Add(replacement);
@@ -114,6 +116,8 @@ internal sealed class Fleet(string dll, string connectionString, IReadOnlyDictio
             }
 
             killed += await instance.StopAsync(TimeSpan.FromSeconds(30)) ? 0 : 1;
+            Console.Error.WriteLine($"  rolled one instance: the new one ready in {ready.TotalSeconds:0.0} s, " +
+                                    $"the old one gone {(System.Diagnostics.Stopwatch.GetElapsedTime(started) - ready).TotalSeconds:0.0} s later");
         }
 
         return (old.Count, killed);
