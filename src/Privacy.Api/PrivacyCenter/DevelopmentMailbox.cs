@@ -63,11 +63,11 @@ public static partial class PrivacyCenterApi
             <!doctype html>
             <html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1">
             <title>Development mailbox</title><link rel="stylesheet" href="{E(http.Request.PathBase)}/privacy-center/privacy-center.css"></head>
-            <body class="spc-page"><main class="spc-main" style="max-width: 70rem">
+            <body class="spc-page"><main class="spc-main spc-wide">
             <h1>Development mailbox</h1>
             <p class="spc-lead">What the e-mail system (<code>{E(system)}</code>) was sent, newest first. Development only: in production these
             go through the outbox to the e-mail system, which writes the e-mails.</p>
-            <table id="mailbox"><caption class="spc-hidden">Messages to the e-mail system</caption>
+            <table class="spc-table" id="mailbox"><caption class="spc-hidden">Messages to the e-mail system</caption>
             <thead><tr><th scope="col">Sent</th><th scope="col">Event</th><th scope="col">To</th><th scope="col">Language</th><th scope="col">Code</th><th scope="col">Links</th></tr></thead>
             <tbody>{string.Concat(rows)}</tbody></table>
             {(messages.Count == 0 ? "<p>No messages yet.</p>" : "")}

@@ -184,7 +184,8 @@ public static partial class PrivacyCenterApi
         {
             http.Response.Headers.RetryAfter = ((int)options.Value.EmailLimitWindow.TotalSeconds).ToString(System.Globalization.CultureInfo.InvariantCulture);
             return TypedResults.Problem(statusCode: StatusCodes.Status429TooManyRequests, title: "Too many requests for this e-mail address",
-                detail: "Several requests were made for this e-mail address recently; use the codes already sent, or try again later.");
+                detail: "Several requests were made for this e-mail address recently; use the codes already sent, or try again later.",
+                extensions: Reason("email_limit"));
         }
 
         var rights = RequestApi.NewRequest(submission.AsRightsRequest(), RequestChannel.PrivacyCenter, Verifications.Actor, subjects, time.GetUtcNow());
@@ -229,7 +230,8 @@ public static partial class PrivacyCenterApi
                 await db.SaveChangesAsync(cancellationToken);
                 await transaction.CommitAsync(cancellationToken);
                 return TypedResults.Problem(statusCode: StatusCodes.Status409Conflict, title: "Locked",
-                    detail: "A wrong code was entered too many times: the request is closed. Make a new request to try again.");
+                    detail: "A wrong code was entered too many times: the request is closed. Make a new request to try again.",
+                    extensions: Reason("locked"));
         }
 
         var complete = await identities.VerifyByEmailCodeAsync(rights, Verifications.Actor, cancellationToken);
@@ -277,7 +279,8 @@ public static partial class PrivacyCenterApi
             return TypedResults.Problem(statusCode: StatusCodes.Status429TooManyRequests, title: "No new code now",
                 detail: verification.Resends >= options.Value.MaxResends
                     ? "As many new codes as allowed were sent for this request: use the latest, or make a new request."
-                    : "A code was sent a moment ago: wait for it, or ask again after Retry-After seconds.");
+                    : "A code was sent a moment ago: wait for it, or ask again after Retry-After seconds.",
+                extensions: Reason(verification.Resends >= options.Value.MaxResends ? "resend_limit" : "resend_too_soon"));
         }
 
         await db.SaveChangesAsync(cancellationToken);
@@ -307,15 +310,24 @@ public static partial class PrivacyCenterApi
         })
         {
             Status = StatusCodes.Status422UnprocessableEntity, Title = result == CodeCheck.Expired ? "Code expired" : "Wrong code",
-            Extensions = { ["attemptsLeft"] = attemptsLeft },
+            Extensions = { ["attemptsLeft"] = attemptsLeft, ["reason"] = result == CodeCheck.Expired ? "code_expired" : "wrong_code" },
         });
 
     private static ProblemHttpResult NoSuchRequest() =>
-        TypedResults.Problem(statusCode: StatusCodes.Status404NotFound, title: "Not found", detail: "There is no privacy-center request with this id.");
+        TypedResults.Problem(statusCode: StatusCodes.Status404NotFound, title: "Not found", detail: "There is no privacy-center request with this id.",
+            extensions: Reason("no_such_request"));
 
     private static ProblemHttpResult NotWaiting() =>
         TypedResults.Problem(statusCode: StatusCodes.Status409Conflict, title: "Not waiting for a code",
-            detail: "This request no longer waits for a code: it was confirmed, locked or closed. The e-mails about it say where it stands.");
+            detail: "This request no longer waits for a code: it was confirmed, locked or closed. The e-mails about it say where it stands.",
+            extensions: Reason("not_waiting"));
+
+    /// <summary>
+    /// A stable, machine-readable discriminator of a privacy-center problem (<c>wrong_code</c>, <c>code_expired</c>, <c>locked</c>,
+    /// <c>not_waiting</c>, <c>no_such_request</c>, <c>email_limit</c>, <c>resend_limit</c>, <c>resend_too_soon</c>): the page
+    /// branches on it and shows its own words in its own language, never the title or detail.
+    /// </summary>
+    private static Dictionary<string, object?> Reason(string reason) => new() { ["reason"] = reason };
 
     internal static string? Language(string? lang) => BannerApi.ParseLanguage(lang);
 
