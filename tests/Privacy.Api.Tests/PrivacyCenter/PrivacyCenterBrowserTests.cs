@@ -385,7 +385,24 @@ public sealed class PrivacyCenterBrowserTests(PrivacyCenterBrowserFactory factor
         }
     }
 
-    private void Saved(string name) => output.WriteLine($"screenshot: {Browser.Screenshot(name)}");
+    /// <summary>Saves the whole page, not only what the window shows (the form is longer than a screen).</summary>
+    private void Saved(string name)
+    {
+        var size = (IReadOnlyCollection<object>)Browser.Script(
+            "return [document.documentElement.scrollWidth, document.documentElement.scrollHeight];")!;
+        var (width, height) = (Convert.ToInt64(size.First(), System.Globalization.CultureInfo.InvariantCulture),
+            Convert.ToInt64(size.Last(), System.Globalization.CultureInfo.InvariantCulture));
+        var shot = (Dictionary<string, object>)((OpenQA.Selenium.Chromium.ChromiumDriver)Page).ExecuteCdpCommand("Page.captureScreenshot",
+            new Dictionary<string, object?>
+            {
+                ["format"] = "png", ["captureBeyondViewport"] = true,
+                ["clip"] = new Dictionary<string, object?> { ["x"] = 0, ["y"] = 0, ["width"] = width, ["height"] = height, ["scale"] = 1 },
+            })!;
+        Directory.CreateDirectory(BrowserSession.ScreenshotDirectory);
+        var path = Path.Combine(BrowserSession.ScreenshotDirectory, $"{name}.png");
+        File.WriteAllBytes(path, Convert.FromBase64String((string)shot["data"]));
+        output.WriteLine($"screenshot: {path}");
+    }
 }
 
 /// <summary>
