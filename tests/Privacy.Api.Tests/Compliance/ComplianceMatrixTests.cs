@@ -10,10 +10,13 @@ public sealed partial class ComplianceMatrixTests
     public void EveryTestTheComplianceMatrixNamesExists()
     {
         var matrix = File.ReadAllText(Path.Combine(RepositoryRoot(), "docs", "compliance.md"));
-        var tests = typeof(ComplianceMatrixTests).Assembly.GetTypes()
+        var methods = typeof(ComplianceMatrixTests).Assembly.GetTypes()
             .SelectMany(t => t.GetMethods(BindingFlags.Public | BindingFlags.Instance | BindingFlags.DeclaredOnly))
             .Where(m => m.GetCustomAttributes().Any(a => a is FactAttribute))
-            .Select(m => m.Name)
+            .ToList();
+        // A test is named by its method, its class, or both (ClassName.MethodName: that method of that class).
+        var tests = methods.Select(m => m.Name)
+            .Concat(methods.Select(m => $"{m.DeclaringType!.Name}.{m.Name}"))
             .Concat(typeof(ComplianceMatrixTests).Assembly.GetTypes().Where(t => t.Name.EndsWith("Tests", StringComparison.Ordinal)).Select(t => t.Name))
             .ToHashSet(StringComparer.Ordinal);
         // The test column is the last cell of a table row; the abuse table's is its second.
@@ -37,7 +40,10 @@ public sealed partial class ComplianceMatrixTests
         return directory?.FullName ?? throw new InvalidOperationException("Privacy.slnx not found above the test output.");
     }
 
-    /// <summary>A backticked name of a test: PascalCase words only, long enough not to be a type or a setting.</summary>
-    [GeneratedRegex(@"`([A-Z][A-Za-z0-9]{15,})`")]
+    /// <summary>
+    /// A backticked name of a test: PascalCase words only, long enough not to be a type or a setting, optionally after its class
+    /// (<c>ClassName.MethodName</c>).
+    /// </summary>
+    [GeneratedRegex(@"`((?:[A-Z][A-Za-z0-9]+\.)?[A-Z][A-Za-z0-9]{15,})`")]
     private static partial Regex TestName();
 }
