@@ -52,7 +52,9 @@ public sealed class PrivacyCenterLimitTests(LimitedPrivacyCenterFactory factory)
         };
         embedded.Headers.Add("Origin", Website);
         using var perEmail = await factory.Client(null).SendAsync(embedded);
-        Assert.Contains("e-mail address", (await perEmail.AssertProblem(ProblemTypes.RateLimited)).Text("detail"));
+        var emailLimit = await perEmail.AssertProblem(ProblemTypes.RateLimited);
+        Assert.Contains("e-mail address", emailLimit.Text("detail"));
+        Assert.Equal("email_limit", emailLimit.Text("reason"));
         Assert.NotNull(perEmail.Headers.RetryAfter);
         Assert.Contains("Retry-After", perEmail.Headers.GetValues("Access-Control-Expose-Headers")); // the website's page may read it
         Assert.Equal(2, await factory.ScalarAsync("SELECT count(*) FROM privacy.rights_requests WHERE lower(email) = $1", email));

@@ -81,13 +81,16 @@ public sealed class PrivacyCenterTests(PrivacyApiFactory factory) : IClassFixtur
             using var wrong = await factory.EnterCode(id, PrivacyCenterSupport.Wrong(right, attempt));
             var problem = await wrong.AssertProblem(ProblemTypes.Refused);
             Assert.Equal(5 - attempt, problem.GetProperty("attemptsLeft").GetInt32());
+            Assert.Equal("wrong_code", problem.Text("reason")); // what the page branches on, never the title
             Assert.Contains("code", problem.GetProperty("errors").EnumerateObject().Select(e => e.Name));
         }
 
         using var fifth = await factory.EnterCode(id, PrivacyCenterSupport.Wrong(right, 5));
-        Assert.Contains("too many times", (await fifth.AssertProblem(ProblemTypes.Conflict)).Text("detail"));
+        var locked = await fifth.AssertProblem(ProblemTypes.Conflict);
+        Assert.Contains("too many times", locked.Text("detail"));
+        Assert.Equal("locked", locked.Text("reason"));
         using var late = await factory.EnterCode(id, right);
-        await late.AssertProblem(ProblemTypes.Conflict);
+        Assert.Equal("not_waiting", (await late.AssertProblem(ProblemTypes.Conflict)).Text("reason"));
         var request = await factory.RequestById(id);
         Assert.Equal("rejected", request.Text("status"));
         Assert.All(request.GetProperty("identifiers").EnumerateArray(), i => Assert.False(i.GetProperty("verified").GetBoolean()));
@@ -106,6 +109,7 @@ public sealed class PrivacyCenterTests(PrivacyApiFactory factory) : IClassFixtur
         var problem = await expired.AssertProblem(ProblemTypes.Refused);
         Assert.Contains("expired", problem.GetProperty("errors").GetProperty("code")[0].GetString());
         Assert.Equal(5, problem.GetProperty("attemptsLeft").GetInt32());
+        Assert.Equal("code_expired", problem.Text("reason"));
 
         using var resent = await factory.Client(null).PostAsync($"/privacy-center/requests/{id}/code", null);
         Assert.Equal(HttpStatusCode.Accepted, resent.StatusCode);
@@ -128,7 +132,7 @@ public sealed class PrivacyCenterTests(PrivacyApiFactory factory) : IClassFixtur
         var anonymous = factory.Client(null);
 
         using var tooSoon = await anonymous.PostAsync($"/privacy-center/requests/{id}/code", null);
-        await tooSoon.AssertProblem(ProblemTypes.RateLimited);
+        Assert.Equal("resend_too_soon", (await tooSoon.AssertProblem(ProblemTypes.RateLimited)).Text("reason"));
         Assert.NotNull(tooSoon.Headers.RetryAfter);
         for (var resend = 0; resend < 3; resend++)
         {
@@ -139,7 +143,9 @@ public sealed class PrivacyCenterTests(PrivacyApiFactory factory) : IClassFixtur
 
         factory.Time.Advance(TimeSpan.FromMinutes(1));
         using var spent = await anonymous.PostAsync($"/privacy-center/requests/{id}/code", null);
-        Assert.Contains("As many new codes", (await spent.AssertProblem(ProblemTypes.RateLimited)).Text("detail"));
+        var limit = await spent.AssertProblem(ProblemTypes.RateLimited);
+        Assert.Contains("As many new codes", limit.Text("detail"));
+        Assert.Equal("resend_limit", limit.Text("reason"));
         Assert.Equal(4, (await factory.CodesSent(id)).Count);
     }
 
