@@ -4,6 +4,7 @@ using System.Text.Json;
 using System.Text.RegularExpressions;
 using Microsoft.AspNetCore.Hosting;
 using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Logging;
 using OpenQA.Selenium;
 using Privacy.Api.Platform.Security;
 using Privacy.Api.PrivacyCenter;
@@ -249,6 +250,36 @@ public sealed class PrivacyCenterBrowserTests(PrivacyCenterBrowserFactory factor
     }
 
     [Fact]
+    public async Task OnTheWebsitesOwnPageTheScriptTalksToTheServiceAcrossOriginsAndSendsThePersonToTheStatusLink()
+    {
+        var email = PrivacyCenterSupport.NewEmail();
+        Open("en"); // the service's own page first: its cached configuration must not break the website's
+        Page.Navigate().GoToUrl($"{factory.Website}/privacy"); // another origin; <html lang="en">, nothing on the target but its id
+
+        WaitForStep("form");
+        Assert.Equal("Make a request", StepTitle().Text);
+        Assert.Contains("spc-main", Page.FindElement(By.Id("privacy-center")).GetAttribute("class"));
+        Assert.Equal(1L, Browser.Script("return document.querySelectorAll('link[href$=\"privacy-center.css\"]').length;"));
+        Assert.Equal($"{factory.BaseUrl}/banner/v1/policy?lang=en", Page.FindElement(By.CssSelector(".spc-lead a")).GetAttribute("href"));
+        Assert.True((bool)Browser.Script(
+            "return document.getElementById('privacy-center').getBoundingClientRect().right <= document.documentElement.clientWidth;")!,
+            "the embedded form fits the website's page");
+        Saved("privacy-center-embedded-en");
+        Choose("portability");
+        Page.FindElement(By.Id("spc-email")).SendKeys(email);
+        Page.FindElement(By.Id("spc-submit")).Click();
+        WaitForStep("code");
+        var (id, code) = await factory.CodeFor(email, "rights_request.verification_code");
+        Assert.Equal("en", (await factory.RequestById(id)).Text("language"));
+
+        EnterCode(code);
+
+        // Embedded, the path alone would open the website's own page: the person goes to the full link (PrivacyCenter:PublicUrl).
+        Browser.Until(d => d.Url.StartsWith("https://privacy.test/privacy-center/status/", StringComparison.Ordinal), "the status link to open");
+        Assert.Equal("in_progress", (await factory.RequestById(id)).Text("status"));
+    }
+
+    [Fact]
     public void SubmittingWithoutAnEmailMarksTheFieldAndMovesFocusToIt()
     {
         Open("en");
@@ -413,13 +444,19 @@ public sealed class PrivacyCenterBrowserFactory : BrowsablePrivacyApiFactory
 {
     private readonly Lazy<BrowserSession> _browser = new(() => new BrowserSession());
 
+    private Microsoft.AspNetCore.Builder.WebApplication? _website;
+
     public WebhookReceiver Email { get; private set; } = null!;
+
+    /// <summary>The website's origin (another port): its page embeds the privacy center as the README says.</summary>
+    public string Website { get; private set; } = "";
 
     public BrowserSession Browser => _browser.Value;
 
     public override async Task InitializeAsync()
     {
         Email = await WebhookReceiver.StartAsync();
+        await StartWebsiteAsync();
         await base.InitializeAsync();
         await SetEndpointAsync(this, Email.Url, "email");
     }
@@ -433,6 +470,29 @@ public sealed class PrivacyCenterBrowserFactory : BrowsablePrivacyApiFactory
 
         await base.DisposeAsync();
         await Email.DisposeAsync();
+        if (_website is not null)
+        {
+            await _website.StopAsync();
+            await _website.DisposeAsync();
+        }
+    }
+
+    /// <summary>A page of the website on its own origin, with the two lines of the README's embedding.</summary>
+    private async Task StartWebsiteAsync()
+    {
+        var builder = Microsoft.AspNetCore.Builder.WebApplication.CreateSlimBuilder();
+        builder.WebHost.UseUrls("http://127.0.0.1:0");
+        builder.Logging.ClearProviders();
+        _website = builder.Build();
+        Microsoft.AspNetCore.Builder.EndpointRouteBuilderExtensions.MapGet(_website, "/privacy", () => Microsoft.AspNetCore.Http.Results.Content($"""
+            <!doctype html>
+            <html lang="en"><head><meta charset="utf-8"><title>Privacy – Smultronsites</title></head>
+            <body><h1>Privacy at Smultronsites</h1><div id="privacy-center"></div>
+            <script src="{BaseUrl}/privacy-center/privacy-center.js" data-target="#privacy-center" defer></script></body></html>
+            """, "text/html; charset=utf-8"));
+        await _website.StartAsync();
+        Website = _website.Services.GetRequiredService<Microsoft.AspNetCore.Hosting.Server.IServer>()
+            .Features.Get<Microsoft.AspNetCore.Hosting.Server.Features.IServerAddressesFeature>()!.Addresses.First();
     }
 
     protected override void ConfigureWebHost(IWebHostBuilder builder)
@@ -442,6 +502,7 @@ public sealed class PrivacyCenterBrowserFactory : BrowsablePrivacyApiFactory
         builder.UseSetting("Notifier:AllowPrivateNetworks", "true");
         builder.UseSetting("Notifier:PollInterval", "00:00:00.020");
         builder.UseSetting("Notifier:ImmediateRetryDelay", "00:00:00.010");
+        builder.UseSetting("Banner:AllowedOrigins:0", Website); // CORS for the website's page, as for the banner
     }
 
     /// <summary>The events the e-mail system received about a request, oldest first.</summary>

@@ -204,6 +204,11 @@
   /** Answers {status, body, retryAfter}; a network failure answers status 0. */
   function call(method, path, body) {
     var options = { method: method, headers: { Accept: 'application/json' }, credentials: 'omit', mode: 'cors' };
+    if (!sameOrigin()) {
+      // The configuration is cacheable, but its answer to a same-origin request carries no Access-Control-Allow-Origin (and no
+      // Vary: Origin): reused here, the browser would refuse it. Ask again instead.
+      options.cache = 'no-cache';
+    }
     if (body !== undefined) {
       options.headers['Content-Type'] = 'application/json';
       options.body = JSON.stringify(body);
