@@ -154,6 +154,7 @@ public static partial class PrivacyCenterApi
         string Name(IReadOnlyDictionary<string, EntryText> book, string key, string fallback) => book.TryGetValue(key, out var t) ? t.NameIn(language) : fallback;
         var people = purposes.Where(p => p.DataSubjects.Contains(DataSubjectType.Customer)).ToList();
         http.Response.Headers.CacheControl = "public, max-age=300";
+        http.Response.Headers.Vary = "Origin"; // the website's copy carries CORS headers the service's own page's copy does not
         return TypedResults.Ok(new PrivacyCenterConfig(language, PrivacyCenterTexts.Rights(language),
             [.. people.Where(p => p.LegalBasis == LegalBasis.Consent).Select(p => new NamedEntry(p.Key, Name(texts.Purposes, p.Key, p.Name)))],
             [.. people.Where(p => p.DirectMarketing || p.LegalBasis is LegalBasis.LegitimateInterests or LegalBasis.PublicTask)

@@ -50,6 +50,8 @@ public sealed class PrivacyCenterBrowserTests(PrivacyCenterBrowserFactory factor
         Assert.Equal(("numeric", "one-time-code", "6"), (code.GetAttribute("inputmode"), code.GetAttribute("autocomplete"), code.GetAttribute("maxlength")));
         Saved("privacy-center-code-en");
         var (id, sent) = await factory.CodeFor(email, "rights_request.verification_code");
+        Assert.Equal(1, await factory.ScalarAsync( // the submission carried an Idempotency-Key: a retry would make no second request
+            "SELECT count(*) FROM privacy.idempotency_records WHERE caller_key_id = 'anonymous' AND response_body LIKE '%' || $1 || '%'", id));
         code.SendKeys(sent);
         Page.FindElement(By.Id("spc-confirm")).Click();
 

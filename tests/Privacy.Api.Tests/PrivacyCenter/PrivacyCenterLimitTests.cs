@@ -38,6 +38,15 @@ public sealed class PrivacyCenterLimitTests(LimitedPrivacyCenterFactory factory)
     }
 
     [Fact]
+    public async Task TheCacheableConfigurationVariesByOrigin()
+    {
+        using var config = await factory.Client(null).GetAsync("/privacy-center/config?lang=sv");
+
+        Assert.Contains("public", config.Headers.CacheControl?.ToString());
+        Assert.Contains("Origin", config.Headers.Vary); // a cache never hands the service's own page's copy to the website's page
+    }
+
+    [Fact]
     public async Task RequestsAreLimitedPerEmailAddressAndPerClientAddress()
     {
         var email = PrivacyCenterSupport.NewEmail();

@@ -201,12 +201,24 @@
 
   // ---- the service ----------------------------------------------------------------------------------------------------
 
+  function newKey() {
+    if (window.crypto && crypto.randomUUID) {
+      return crypto.randomUUID();
+    }
+    var values = new Uint8Array(16);
+    crypto.getRandomValues(values);
+    return Array.prototype.map.call(values, function (b) { return ('0' + b.toString(16)).slice(-2); }).join('');
+  }
+
   /** Answers {status, body, retryAfter}; a network failure answers status 0. */
-  function call(method, path, body) {
+  function call(method, path, body, idempotencyKey) {
     var options = { method: method, headers: { Accept: 'application/json' }, credentials: 'omit', mode: 'cors' };
+    if (idempotencyKey) {
+      options.headers['Idempotency-Key'] = idempotencyKey;
+    }
     if (!sameOrigin()) {
-      // The configuration is cacheable, but its answer to a same-origin request carries no Access-Control-Allow-Origin (and no
-      // Vary: Origin): reused here, the browser would refuse it. Ask again instead.
+      // The configuration is cacheable, and its answer to a same-origin request carries no Access-Control-Allow-Origin: reused
+      // here, the browser would refuse it. The service says Vary: Origin, but a cache on the way may not heed it: ask again.
       options.cache = 'no-cache';
     }
     if (body !== undefined) {
@@ -472,6 +484,9 @@
       send();
     });
 
+    var lastSent = null;
+    var submissionKey = null;
+
     function send() {
       clearErrors(form);
       var right = chosen();
@@ -510,8 +525,14 @@
         body.changes = {};
         body.changes[category.value] = value.value.trim();
       }
+      // The same submission sent again (after a lost answer or a failure) carries the same key: one request, one code.
+      var sent = JSON.stringify(body);
+      if (sent !== lastSent) {
+        lastSent = sent;
+        submissionKey = newKey();
+      }
       working(submit, t('sending'), function () {
-        return call('POST', '/requests', body).then(function (answer) { submitted(answer, address); });
+        return call('POST', '/requests', body, submissionKey).then(function (answer) { submitted(answer, address); });
       });
     }
 
