@@ -112,6 +112,7 @@ public static class ConsentApi
             .ProducesProblem(StatusCodes.Status404NotFound)
             .RequireAuthorization(Policies.Ops);
 
+        ConsentExport.Map(consent);
         UnsubscribeApi.Map(routes, consent);
         PolicyVersionApi.Map(consent);
         return routes;

@@ -237,6 +237,8 @@ internal sealed class ConsentEventConfiguration : IEntityTypeConfiguration<Conse
         builder.HasMany(e => e.Choices).WithOne().HasForeignKey(c => c.EventId).OnDelete(DeleteBehavior.Restrict);
         builder.HasOne(e => e.Proof).WithOne().HasForeignKey<ConsentProof>(p => p.EventId).OnDelete(DeleteBehavior.Restrict);
         builder.HasIndex(e => new { e.SubjectType, e.SubjectId, e.OccurredAt });
+        // The auditors' export reads the whole log in this order, batch by batch (keyset).
+        builder.HasIndex(e => new { e.OccurredAt, e.Id }).HasDatabaseName("ix_consent_events_log_order");
     }
 }
 

@@ -142,17 +142,6 @@ public static class RecordOfProcessing
 
     private static void AppendRow(StringBuilder csv, params string[] cells)
     {
-        csv.AppendJoin(',', cells.Select(Escape)).Append("\r\n");
-    }
-
-    private static string Escape(string cell)
-    {
-        // A cell that a spreadsheet would run as a formula is prefixed with ' (CSV injection).
-        if (cell.Length > 0 && cell[0] is '=' or '+' or '-' or '@' or '\t' or '\r')
-        {
-            cell = "'" + cell;
-        }
-
-        return cell.AsSpan().IndexOfAny(",\"\r\n") >= 0 ? $"\"{cell.Replace("\"", "\"\"", StringComparison.Ordinal)}\"" : cell;
+        csv.AppendJoin(',', cells.Select(Platform.Csv.CsvCell.Escape)).Append("\r\n");
     }
 }

@@ -6,7 +6,15 @@ namespace Privacy.Api.Retention;
 /// <summary>What a store's rule reaches at one moment: the latest start whose period has run out, per clock.</summary>
 /// <param name="Ended">A row whose clock started at or before this has run its period.</param>
 /// <param name="ExpiredConsentEnded">For consent proofs: a consent given at or before this has expired and run its period since.</param>
-public sealed record StoreThresholds(DateTimeOffset Ended, DateTimeOffset ExpiredConsentEnded);
+public sealed record StoreThresholds(DateTimeOffset Ended, DateTimeOffset ExpiredConsentEnded)
+{
+    /// <summary>The thresholds of a rule with <paramref name="period"/> at <paramref name="now"/>, a consent lasting <paramref name="validityMonths"/>.</summary>
+    public static StoreThresholds At(IsoPeriod period, int validityMonths, DateTimeOffset now)
+    {
+        var expiry = new IsoPeriod(validityMonths, 0, TimeSpan.Zero);
+        return new StoreThresholds(period.LatestStartEndedBy(now), IsoPeriod.LatestStart(s => period.AddTo(expiry.AddTo(s)), now));
+    }
+}
 
 /// <summary>
 /// One of the service's own stores of personal data and the rule (purpose × category) it follows. <see cref="Due"/> selects
@@ -17,7 +25,14 @@ public sealed record StoreThresholds(DateTimeOffset Ended, DateTimeOffset Expire
 /// </summary>
 public sealed record OwnDataStore(
     string Name, string Description, string Purpose, string Category, IReadOnlyList<RetentionTrigger> Triggers,
-    Func<RetentionTrigger, string> Due, string Apply, string KeyType);
+    Func<RetentionTrigger, string> Due, string Apply, string KeyType)
+{
+    /// <summary>The store's rule among <paramref name="rules"/> (category × purpose), null when it has none (a gap: the data is kept).</summary>
+    public RetentionRule? RuleIn(IEnumerable<RetentionRule> rules) => rules.FirstOrDefault(r => r.PurposeKey == Purpose && r.CategoryKey == Category);
+
+    /// <summary>Whether <paramref name="rule"/> erases anything here: a rule whose trigger the store cannot apply keeps the data.</summary>
+    public bool Applies(RetentionRule? rule) => rule is not null && Triggers.Contains(rule.Trigger);
+}
 
 /// <summary>The service's own stores and the rules they follow (purposes the per-subject sweep leaves to them).</summary>
 public static class OwnDataStores
@@ -54,25 +69,36 @@ public static class OwnDataStores
                 AND (h.ends_at IS NULL OR h.ends_at > $3))
         """;
 
+    /// <summary>
+    /// The consent-proofs rule as a condition on a consent event <c>e</c> (its <c>subject_type</c>, <c>subject_id</c>,
+    /// <c>occurred_at</c>; $1 and $2 as in <see cref="OwnDataStore.Due"/>): the period of the event's clear IP address and user
+    /// agent has run out. <see cref="RetentionTrigger.Collected"/>: from the event; <see cref="RetentionTrigger.ConsentEnded"/>:
+    /// from when the consent expired, or was superseded by a later event of the subject. The sweep erases by it, and the consent
+    /// export (<c>ConsentExport</c>) withholds by it the values the sweep has not reached yet: one clock.
+    /// </summary>
+    public static string ConsentProofEnded(RetentionTrigger trigger) => "e.occurred_at <= $1" + (trigger == RetentionTrigger.Collected ? "" : """
+         AND (e.occurred_at <= $2 OR EXISTS (
+            SELECT 1 FROM privacy.consent_events n
+            WHERE n.subject_type = e.subject_type AND n.subject_id = e.subject_id AND n.occurred_at > e.occurred_at AND n.occurred_at <= $1))
+        """);
+
+    // Art 7(1): the event (policy version, time, notice hash, choices) stays as proof; only the clear IP address and user agent go.
+    // Each proof's event is looked up by primary key (LATERAL … LIMIT 1 cannot become a merge join): the batch's cursor bounds
+    // the proofs only, and the merge join the planner chose for the first batches of a large sweep (about 200 of 1,000 in a
+    // million-row one) read every event before the cursor again in each batch (docs/performance.md, retention sweep).
+    public static readonly OwnDataStore ConsentProofs = new("consent-proofs", "The clear IP address and user agent of consent proofs",
+        ConsentProofPurpose, "user.device.ip_address", [RetentionTrigger.ConsentEnded, RetentionTrigger.Collected],
+        trigger => $"""
+            SELECT p.event_id AS k FROM privacy.consent_proofs p
+            CROSS JOIN LATERAL (SELECT e.subject_type, e.subject_id, e.occurred_at FROM privacy.consent_events e WHERE e.id = p.event_id LIMIT 1) e
+            WHERE (p.ip_address IS NOT NULL OR p.user_agent IS NOT NULL) AND {ConsentProofEnded(trigger)}
+            """,
+        "UPDATE privacy.consent_proofs p SET ip_address = NULL, user_agent = NULL, erased_at = $3 FROM due WHERE p.event_id = due.k",
+        "uuid");
+
     public static readonly IReadOnlyList<OwnDataStore> All =
     [
-        // Art 7(1): the event (policy version, time, notice hash, choices) stays as proof; only the clear IP address and user agent go.
-        // Each proof's event is looked up by primary key (LATERAL … LIMIT 1 cannot become a merge join): the batch's cursor bounds
-        // the proofs only, and the merge join the planner chose for the first batches of a large sweep (about 200 of 1,000 in a
-        // million-row one) read every event before the cursor again in each batch (docs/performance.md, retention sweep).
-        new("consent-proofs", "The clear IP address and user agent of consent proofs", ConsentProofPurpose, "user.device.ip_address",
-            [RetentionTrigger.ConsentEnded, RetentionTrigger.Collected],
-            trigger => """
-                SELECT p.event_id AS k FROM privacy.consent_proofs p
-                CROSS JOIN LATERAL (SELECT e.subject_type, e.subject_id, e.occurred_at FROM privacy.consent_events e WHERE e.id = p.event_id LIMIT 1) e
-                WHERE (p.ip_address IS NOT NULL OR p.user_agent IS NOT NULL) AND e.occurred_at <= $1
-                """ + (trigger == RetentionTrigger.Collected ? "" : """
-                 AND (e.occurred_at <= $2 OR EXISTS (
-                    SELECT 1 FROM privacy.consent_events n
-                    WHERE n.subject_type = e.subject_type AND n.subject_id = e.subject_id AND n.occurred_at > e.occurred_at AND n.occurred_at <= $1))
-                """),
-            "UPDATE privacy.consent_proofs p SET ip_address = NULL, user_agent = NULL, erased_at = $3 FROM due WHERE p.event_id = due.k",
-            "uuid"),
+        ConsentProofs,
         // Art 7(1): the consent record itself (events, choices, the keyed hashes of the proof, or the keyed pseudonym an erasure
         // left) proves a consent only while it could be challenged: once every choice of an event has ended (superseded for its
         // purpose, or expired) and run its period, the subject becomes a random token and the hashes go. No customer under a hold.

@@ -27,6 +27,7 @@ public static class RetentionApi
         services.AddScoped<IDatabaseSeeder, RetentionSeed>();
         services.AddScoped<RetentionSchedules>();
         services.AddScoped<RetentionSweep>();
+        services.AddScoped<ProofRetention>();
         services.AddHostedService<RetentionSweeper>();
         return services;
     }

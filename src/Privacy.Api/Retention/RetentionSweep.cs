@@ -113,18 +113,15 @@ public sealed class RetentionSweep(
         var results = new List<StoreSweep>();
         foreach (var store in OwnDataStores.All)
         {
-            var rule = rules.FirstOrDefault(r => r.PurposeKey == store.Purpose && r.CategoryKey == store.Category);
-            if (rule is null || !store.Triggers.Contains(rule.Trigger))
+            var rule = store.RuleIn(rules);
+            if (rule is null || !store.Applies(rule))
             {
                 results.Add(new StoreSweep(store.Name, store.Purpose, store.Category, rule?.Period ?? "", rule?.Trigger, 0,
                     rule is null ? "No retention rule: kept (a gap)." : $"The rule's trigger {rule.Trigger} does not apply to this store."));
                 continue;
             }
 
-            var period = IsoPeriod.Parse(rule.Period);
-            var validity = consentOptions.Value.ValidityMonths;
-            var expiry = new IsoPeriod(validity, 0, TimeSpan.Zero);
-            var at = new StoreThresholds(period.LatestStartEndedBy(now), IsoPeriod.LatestStart(s => period.AddTo(expiry.AddTo(s)), now));
+            var at = StoreThresholds.At(IsoPeriod.Parse(rule.Period), consentOptions.Value.ValidityMonths, now);
             long rows = 0;
             if (dryRunAt is not null)
             {

@@ -59,6 +59,7 @@ public static class AccessMatrix
         ["POST /consent/subjects/visitor/{visitorId}/link"] =              "frontend ops",
         ["GET /consent/receipts/{receiptId:guid}"] =                       "frontend ops system",
         ["POST /consent/receipts/{receiptId:guid}/proof-check"] =          "ops",
+        ["GET /consent/events/export"] =                                   "ops",
         ["GET /consent/unsubscribe-links"] =                               "ops system",
         ["GET /consent/policy-versions/"] =                                "frontend ops system",
         ["GET /consent/policy-versions/current"] =                         "frontend ops system",

@@ -242,6 +242,9 @@ namespace Privacy.Api.Platform.Database.Migrations
                     b.HasIndex("PolicyVersion")
                         .HasDatabaseName("ix_consent_events_policy_version");
 
+                    b.HasIndex("OccurredAt", "Id")
+                        .HasDatabaseName("ix_consent_events_log_order");
+
                     b.HasIndex("SubjectType", "SubjectId", "OccurredAt")
                         .HasDatabaseName("ix_consent_events_subject_type_subject_id_occurred_at");
 
