@@ -20,6 +20,7 @@ public static class ConsentApi
     {
         services.AddOptions<ConsentOptions>().BindConfiguration(ConsentOptions.Section)
             .Validate(o => o.ValidityMonths is >= 1 and <= 24, "Consent:ValidityMonths must be 1–24.")
+            .Validate(o => o.ExportBatchSize is >= 1 and <= 100_000, "Consent:ExportBatchSize must be 1–100000.")
             .Validate(o => o.ProofHashKey is null || Platform.Keys.DataKeyring.IsKey(o.ProofHashKey), "Consent:ProofHashKey (the legacy data key) must be base64 of at least 32 bytes.")
             .ValidateOnStart();
         services.AddScoped<ConsentRecorder>();

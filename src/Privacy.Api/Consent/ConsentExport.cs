@@ -7,6 +7,7 @@ using System.Text.Json;
 using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.AspNetCore.Http.Metadata;
 using Microsoft.EntityFrameworkCore;
+using Microsoft.Extensions.Options;
 using Npgsql;
 using Privacy.Api.Audit;
 using Privacy.Api.Platform.Csv;
@@ -51,9 +52,6 @@ public static class ConsentExport
     public const string Csv = "text/csv";
     public const string Ndjson = "application/x-ndjson";
 
-    /// <summary>Events per batch: one index range scan each; the reader streams the batch's rows.</summary>
-    internal const int BatchSize = 5000;
-
     /// <summary>Bytes written before the response is flushed to the client (backpressure: reading waits for a slow client).</summary>
     private const int FlushBytes = 64 * 1024;
 
@@ -83,6 +81,7 @@ public static class ConsentExport
 
     public static async Task<Results<ExportResult, ValidationProblem>> Export(
         HttpContext http, PrivacyDbContext db, NpgsqlDataSource dataSource, ProofRetention retention, AuditTrail audit, TimeProvider time,
+        IOptions<ConsentOptions> options,
         string? format, DateTimeOffset? from, DateTimeOffset? to, string? purpose, string? channel, string? policyVersion, string? subjectType,
         CancellationToken cancellationToken)
     {
@@ -131,7 +130,7 @@ public static class ConsentExport
             format = csv!.Value ? "csv" : "ndjson", from, to, purpose, channel = filter.Channel, policyVersion, subjectType = filter.SubjectType,
         });
         await db.SaveChangesAsync(cancellationToken);
-        return new ExportResult(dataSource, filter, cutoff, csv.Value, now);
+        return new ExportResult(dataSource, filter, cutoff, csv.Value, now, options.Value.ExportBatchSize);
     }
 
     /// <summary>The rows of one batch: the next <c>$5</c> events after ($3, $4) that pass the filters, their choices and proofs.</summary>
@@ -191,13 +190,13 @@ public static class ConsentExport
     }
 
     /// <summary>Writes the export to the response as the rows are read; the caller going away cancels the query.</summary>
-    public sealed class ExportResult(NpgsqlDataSource dataSource, ConsentExportFilter filter, ProofCutoff cutoff, bool csv, DateTimeOffset now)
+    public sealed class ExportResult(NpgsqlDataSource dataSource, ConsentExportFilter filter, ProofCutoff cutoff, bool csv, DateTimeOffset now, int batchSize)
         : IResult, IEndpointMetadataProvider
     {
         public async Task ExecuteAsync(HttpContext http)
         {
             var cancellationToken = http.RequestAborted;
-            var parameters = new List<object> { cutoff.At.Ended, cutoff.At.ExpiredConsentEnded, filter.From ?? DateTimeOffset.MinValue, Guid.Empty, BatchSize };
+            var parameters = new List<object> { cutoff.At.Ended, cutoff.At.ExpiredConsentEnded, filter.From ?? DateTimeOffset.MinValue, Guid.Empty, batchSize };
             var sql = BatchSql(filter, cutoff, parameters);
             await using var connection = await dataSource.OpenConnectionAsync(cancellationToken);
             // One snapshot for every batch: the export is the log as it stood when it started, whatever is recorded or erased meanwhile.
@@ -240,7 +239,7 @@ public static class ConsentExport
                     }
                 }
 
-                if (events < BatchSize)
+                if (events < batchSize)
                 {
                     break;
                 }

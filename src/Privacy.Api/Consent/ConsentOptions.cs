@@ -34,6 +34,9 @@ public sealed class ConsentOptions
     /// <summary>Most subjects one replica keeps (default 200,000; the cache starts over when full).</summary>
     public int StateCacheSize { get; set; } = 200_000;
 
+    /// <summary>Events the consent log export reads per batch, one keyset range scan each (default 5,000).</summary>
+    public int ExportBatchSize { get; set; } = 5000;
+
     /// <summary>The documented development key: in Development, without any data key configured, the legacy key of every use.</summary>
     internal const string DevelopmentProofHashKey = "ZGV2ZWxvcG1lbnQtb25seS1wcm9vZi1oYXNoLWtleS0wMDAwMDAwMA==";
 }

@@ -347,3 +347,46 @@ public sealed class ConsentExportTests(PrivacyApiFactory factory) : IClassFixtur
         return rows;
     }
 }
+
+/// <summary>The export across batch boundaries: a service reading two events per batch, with events that share an instant.</summary>
+public sealed class ConsentExportBatchTests : IAsyncLifetime
+{
+    private readonly PrivacyApiFactory _factory = new PrivacyApiFactory().WithSetting("Consent:ExportBatchSize", "2");
+
+    public Task InitializeAsync() => _factory.InitializeAsync();
+
+    public Task DisposeAsync() => _factory.DisposeAsync();
+
+    [Fact]
+    public async Task ConsentExportReadsEveryEventOnceInOrderAcrossBatches()
+    {
+        var frontend = _factory.Client(Roles.Frontend);
+        for (var i = 0; i < 7; i++)
+        {
+            // Three instants, several events at each: the keyset's tie-break on the id must neither skip nor repeat one.
+            await frontend.Record(Decision("visitor", NewVisitorId(), [("cookies.statistics", "granted"), ("cookies.preferences", "denied")]));
+            if (i % 3 == 2)
+            {
+                _factory.Time.Advance(TimeSpan.FromSeconds(1));
+            }
+        }
+
+        await using var connection = await _factory.OpenDatabaseAsync();
+        await using var command = new Npgsql.NpgsqlCommand("SELECT id FROM privacy.consent_events ORDER BY occurred_at, id", connection);
+        var expected = new List<Guid>();
+        await using (var reader = await command.ExecuteReaderAsync())
+        {
+            while (await reader.ReadAsync())
+            {
+                expected.Add(reader.GetGuid(0));
+            }
+        }
+
+        var body = await _factory.Client(Roles.Ops).GetStringAsync("/consent/events/export?format=ndjson");
+        var lines = body.Split('\n', StringSplitOptions.RemoveEmptyEntries).Select(l => JsonDocument.Parse(l).RootElement).ToList();
+
+        Assert.Equal(7, expected.Count);
+        Assert.Equal(expected.SelectMany(id => new[] { (id, "cookies.preferences"), (id, "cookies.statistics") }),
+            lines.Select(l => (l.GetProperty("receiptId").GetGuid(), l.GetProperty("purpose").GetString()!)));
+    }
+}
