@@ -24,6 +24,7 @@ internal static class Harness
         new OutboxRelayScenario(),
         new RequestFanOutScenario(),
         new RetentionSweepScenario(),
+        new ConsentExportScenario(),
     ];
 
     /// <summary>Fixed server settings, so runs compare.</summary>
