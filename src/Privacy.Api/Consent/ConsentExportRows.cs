@@ -1,21 +1,9 @@
 using System.Buffers;
-using System.Data;
 using System.IO.Pipelines;
-using System.Reflection;
 using System.Text.Encodings.Web;
 using System.Text.Json;
-using Microsoft.AspNetCore.Http.HttpResults;
-using Microsoft.AspNetCore.Http.Metadata;
-using Microsoft.EntityFrameworkCore;
-using Microsoft.Extensions.Options;
 using Npgsql;
-using Privacy.Api.Audit;
 using Privacy.Api.Platform.Csv;
-using Privacy.Api.Platform.Database;
-using Privacy.Api.Platform.OpenApi;
-using Privacy.Api.Platform.Validation;
-using Privacy.Api.Registry;
-using Privacy.Api.Retention;
 
 namespace Privacy.Api.Consent;
 
