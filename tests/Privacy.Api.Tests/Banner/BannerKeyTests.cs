@@ -243,6 +243,23 @@ public sealed class BannerKeyTests(BannerKeyTests.Factory factory) : IClassFixtu
         await demo.AssertProblem(HttpStatusCode.NotFound);
     }
 
+    /// <summary>The gzipped size a visitor's browser downloads (a proxy or CDN compresses it), at most 30 KB per script.</summary>
+    [Theory]
+    [InlineData("/banner/v1/consent.js")]
+    [InlineData("/privacy-center/privacy-center.js")]
+    public async Task EachPageScriptStaysWithinItsGzippedBudget(string path)
+    {
+        var script = await factory.Client(null).GetByteArrayAsync(path);
+        using var compressed = new MemoryStream();
+        await using (var gzip = new System.IO.Compression.GZipStream(compressed, System.IO.Compression.CompressionLevel.Optimal, leaveOpen: true))
+        {
+            await gzip.WriteAsync(script);
+        }
+
+        Assert.True(script.Length > 1_000, $"{path} is {script.Length} bytes: not the script");
+        Assert.True(compressed.Length <= 30 * 1024, $"{path} is {compressed.Length} bytes gzipped; the budget is 30 KB");
+    }
+
     [Fact]
     public async Task TheConfigListsTheCookiePurposesInTheAskedLanguage()
     {
