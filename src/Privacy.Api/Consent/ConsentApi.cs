@@ -99,7 +99,12 @@ public static class ConsentApi
         consent.MapGet("/receipts/{receiptId:guid}", GetReceipt)
             .WithName("GetConsentReceipt")
             .WithSummary("Read the consent receipt of one recorded decision")
-            .WithDescription("Kantara consent receipt v1.1 / ISO/IEC TS 27560 fields, for the person to keep.")
+            .WithDescription("Kantara consent receipt v1.1 / ISO/IEC TS 27560 fields, for the person to keep. With `Accept: application/ld+json` " +
+                             "the same decision as ISO/IEC TS 27560 consent records in JSON-LD with the W3C Data Privacy Vocabulary (DPV, " +
+                             "profile https://w3id.org/dpv/schema/dpv-27560#record): one `dpv:ConsentRecord` per purpose in `@graph`, its " +
+                             "`dpv:hasConsentStatus` ConsentGiven, ConsentRefused or ConsentWithdrawn.")
+            .Produces<ConsentReceipt>(StatusCodes.Status200OK, "application/json")
+            .Produces<System.Text.Json.Nodes.JsonObject>(StatusCodes.Status200OK, ConsentRecordJsonLd.MediaType)
             .ProducesProblem(StatusCodes.Status404NotFound)
             .RequireAuthorization(Policies.NotPartner);
         consent.MapPost("/receipts/{receiptId:guid}/proof-check", ConsentProofCheck.Check)
@@ -221,14 +226,22 @@ public static class ConsentApi
         return TypedResults.Ok(new SubjectLinkResponse(link.VisitorId, link.CustomerNumber, link.LinkedAt));
     }
 
-    public static async Task<Results<Ok<ConsentReceipt>, ProblemHttpResult>> GetReceipt(
-        Guid receiptId, PrivacyDbContext db, IOptions<ControllerOptions> controller, IOptions<ConsentOptions> options,
+    public static async Task<Results<Ok<ConsentReceipt>, ContentHttpResult, ProblemHttpResult>> GetReceipt(
+        Guid receiptId, HttpContext http, PrivacyDbContext db, IOptions<ControllerOptions> controller, IOptions<ConsentOptions> options,
         CancellationToken cancellationToken)
     {
         var receipt = await ConsentReceipts.BuildAsync(db, receiptId, controller.Value, options.Value.ValidityMonths, cancellationToken);
-        return receipt is null
-            ? TypedResults.Problem(statusCode: StatusCodes.Status404NotFound, title: "Not found", detail: "There is no consent receipt with this id.")
-            : TypedResults.Ok(receipt);
+        if (receipt is null)
+        {
+            return TypedResults.Problem(statusCode: StatusCodes.Status404NotFound, title: "Not found", detail: "There is no consent receipt with this id.");
+        }
+
+        if (http.Request.GetTypedHeaders().Accept.Any(a => a.MediaType.Equals(ConsentRecordJsonLd.MediaType, StringComparison.OrdinalIgnoreCase)))
+        {
+            return TypedResults.Content(ConsentRecordJsonLd.From(receipt).ToJsonString(), ConsentRecordJsonLd.MediaType, System.Text.Encoding.UTF8);
+        }
+
+        return TypedResults.Ok(receipt);
     }
 
     /// <summary>Route values name the subject: <c>customer</c> or <c>visitor</c>, and an id of the right shape.</summary>

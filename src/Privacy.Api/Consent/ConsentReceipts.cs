@@ -25,7 +25,12 @@ public sealed record ConsentReceipt(
     bool GlobalPrivacyControl,
     IReadOnlyList<ReceiptService> Services,
     bool Sensitive,
-    IReadOnlyList<string> SpiCat);
+    IReadOnlyList<string> SpiCat)
+{
+    /// <summary>Whether the event was a decision or a withdrawal (not a Kantara field; the JSON-LD record's status needs it).</summary>
+    [System.Text.Json.Serialization.JsonIgnore]
+    public ConsentEventKind Kind { get; init; }
+}
 
 public sealed record ReceiptController(string PiiController, string Contact, string Address, string Email, bool OnBehalf);
 
@@ -101,6 +106,6 @@ public static class ConsentReceipts
             consentEvent.Gpc,
             [new ReceiptService($"{controller.Name} website", receiptPurposes)],
             Sensitive: false,
-            SpiCat: []);
+            SpiCat: []) { Kind = consentEvent.Kind };
     }
 }

@@ -222,6 +222,52 @@ public sealed class ConsentTests(PrivacyApiFactory factory) : IClassFixture<Priv
     }
 
     [Fact]
+    public async Task TheReceiptIsAlsoOneIso27560DpvConsentRecordPerPurposeInJsonLd()
+    {
+        var customer = NewCustomerNumber();
+        var recorded = await _frontend.Record(Decision("customer", customer, [("newsletter", "granted"), ("cookies.preferences", "denied")]));
+        var receiptId = recorded.GetProperty("receiptId").GetGuid();
+
+        var records = await JsonLd(receiptId);
+
+        Assert.Equal("https://w3id.org/dpv#", records.GetProperty("@context").GetProperty("dpv").GetString());
+        var graph = records.GetProperty("@graph").EnumerateArray().ToDictionary(r => r.GetProperty("dpv:hasProcess").GetProperty("dpv:hasPurpose").GetProperty("@id").GetString()!);
+        Assert.Equal(["smc:purpose/cookies.preferences", "smc:purpose/newsletter"], graph.Keys.Order().ToArray());
+        var newsletter = graph["smc:purpose/newsletter"];
+        Assert.Equal("dpv:ConsentRecord", newsletter.GetProperty("@type").GetString());
+        Assert.Equal("https://w3id.org/dpv/schema/dpv-27560#record", newsletter.GetProperty("dct:conformsTo").GetString());
+        Assert.Equal("dpv:ConsentGiven", newsletter.GetProperty("dpv:hasConsentStatus").GetString());
+        Assert.Equal("eu-gdpr:A6-1-a", newsletter.GetProperty("dpv:hasLegalBasis").GetString());
+        Assert.Equal($"smc:subject/customer:{customer}", newsletter.GetProperty("dpv:hasDataSubject").GetProperty("@id").GetString());
+        Assert.Equal(recorded.GetProperty("occurredAt").GetDateTimeOffset(), newsletter.GetProperty("dpv:isIndicatedAtTime").GetDateTimeOffset());
+        Assert.Equal(Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(BannerText))),
+            newsletter.GetProperty("dpv:hasNotice").GetProperty("smc:noticeSha256").GetString());
+        Assert.Equal(SeedVersion, newsletter.GetProperty("dpv:hasNotice").GetProperty("dpv:hasPolicy").GetProperty("dct:hasVersion").GetString());
+        Assert.Contains("smc:category/user.contact.email", newsletter.GetProperty("dpv:hasProcess").GetProperty("dpv:hasPersonalData").EnumerateArray()
+            .Select(c => c.GetProperty("@id").GetString()));
+        Assert.Equal("dpv:ConsentRefused", graph["smc:purpose/cookies.preferences"].GetProperty("dpv:hasConsentStatus").GetString());
+
+        using var withdrawal = await _frontend.PostJson($"/consent/subjects/customer/{customer}/withdrawals",
+            new { purposes = new[] { "newsletter" }, channel = "settings_page" });
+        var withdrawn = await JsonLd((await withdrawal.ReadOk<JsonElement>(HttpStatusCode.Created)).GetProperty("receiptId").GetGuid());
+        Assert.Equal("dpv:ConsentWithdrawn", withdrawn.GetProperty("@graph")[0].GetProperty("dpv:hasConsentStatus").GetString());
+
+        var kantara = await _frontend.GetFromJsonAsync<JsonElement>($"/consent/receipts/{receiptId}"); // the Kantara form stays the default
+        Assert.Equal("KI-CR-v1.1.0", kantara.GetProperty("version").GetString());
+        Assert.False(kantara.TryGetProperty("kind", out _));
+    }
+
+    private async Task<JsonElement> JsonLd(Guid receiptId)
+    {
+        using var request = new HttpRequestMessage(HttpMethod.Get, $"/consent/receipts/{receiptId}");
+        request.Headers.Accept.ParseAdd("application/ld+json");
+        using var response = await _frontend.SendAsync(request);
+        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+        Assert.Equal("application/ld+json", response.Content.Headers.ContentType?.MediaType);
+        return await response.Content.ReadFromJsonAsync<JsonElement>();
+    }
+
+    [Fact]
     public async Task TheProofKeepsTheIpAddressApartWithAKeyedHashAndTheEventsCannotBeChanged()
     {
         var visitor = NewVisitorId();
